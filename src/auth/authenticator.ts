@@ -1,0 +1,62 @@
+import type Redis from "ioredis";
+import { errors } from "../errors";
+import { SessionStore } from "../sessions/session.store";
+import { UserCache } from "../users/user.cache";
+import type { UserRepository } from "../users/user.repository";
+import { TokenError, type TokenService } from "./token.service";
+import type { AuthState } from "./viewer";
+
+/**
+ * Turns an `Authorization` header into a viewer, for HTTP requests and WebSocket connections
+ * alike. The hot path costs one JWT verification and one Redis round trip (session and cached
+ * profile, pipelined); SQL only on a cache miss. `lastUsedAt` is written at most once per
+ * `touchIntervalMs` per session, from the value that round trip already read.
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly redis: Redis,
+    private readonly sessions: SessionStore,
+    private readonly cache: UserCache,
+    private readonly users: UserRepository,
+    private readonly touchIntervalMs: number,
+    private readonly onTouchError: (error: unknown) => void,
+  ) {}
+
+  async authenticate(authorization: string | undefined): Promise<AuthState> {
+    if (!authorization) return {};
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) return { error: errors.accessTokenInvalid() };
+
+    let claims;
+    try {
+      claims = this.tokens.verify(match[1]!, "access");
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      return {
+        error: error.reason === "expired" ? errors.accessTokenExpired() : errors.accessTokenInvalid(),
+      };
+    }
+
+    const results = await this.redis
+      .pipeline()
+      .hmget(SessionStore.key(claims.sid), "userId", "lastUsedAt")
+      .get(UserCache.key(claims.sub))
+      .exec();
+    const [sessionUserId, lastUsedAt] = (results?.[0]?.[1] ?? []) as (string | null)[];
+    if (results?.[0]?.[0] || results?.[1]?.[0]) throw results[0]?.[0] ?? results[1]?.[0];
+    if (sessionUserId !== claims.sub) return { error: errors.sessionEnded() };
+
+    const user =
+      this.cache.decode(results?.[1]?.[1] as string | null) ??
+      (await this.cache.fill(claims.sub, (id) => this.users.findById(id)));
+    if (!user) return { error: errors.sessionEnded() };
+    if (!user.isActive) return { error: errors.sessionAccountDisabled() };
+
+    const now = Date.now();
+    if (now - Number(lastUsedAt) >= this.touchIntervalMs) {
+      this.sessions.touch(claims.sid, claims.sub, now).catch(this.onTouchError);
+    }
+    return { viewer: { user, sessionId: claims.sid, claims } };
+  }
+}

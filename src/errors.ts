@@ -1,0 +1,98 @@
+import { GraphQLError } from "graphql";
+
+/**
+ * The error-code registry. Every error a client can see comes from here: `extensions.code` is the
+ * registry name (or a GraphQL-standard code such as UNAUTHENTICATED), `extensions.errorCode` the
+ * stable USER_xxxx code. The numbers are a public contract: never renumber, only add.
+ */
+export const ERROR_CODES = {
+  INVALID_CREDENTIALS: "USER_1001",
+  ACCOUNT_DISABLED: "USER_1002",
+  ACCOUNT_LOCKED: "USER_1003",
+  EMAIL_NOT_VERIFIED: "USER_1004",
+  TOKEN_EXPIRED: "USER_1005",
+  TOKEN_INVALID: "USER_1006",
+  USER_NOT_FOUND: "USER_1101",
+  EMAIL_ALREADY_EXISTS: "USER_1102",
+  WEAK_PASSWORD: "USER_1103",
+  INVALID_EMAIL_FORMAT: "USER_1104",
+  SESSION_NOT_FOUND: "USER_1201",
+  SESSION_EXPIRED: "USER_1202",
+  TOO_MANY_SESSIONS: "USER_1203",
+} as const;
+
+export type ErrorName = keyof typeof ERROR_CODES;
+
+/** A GraphQL-standard code that is not in the registry. */
+type StandardCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "INTERNAL_SERVER_ERROR";
+
+/**
+ * An error we expect and are happy to show the client as it is. Anything else that reaches the
+ * client is masked as INTERNAL_SERVER_ERROR (see server/error-formatter.ts).
+ */
+export class AppError extends GraphQLError {
+  constructor(message: string, extensions: Record<string, unknown> & { code: string }) {
+    super(message, { extensions });
+    this.name = "AppError";
+  }
+}
+
+function registryError(name: ErrorName, message: string, extra: Record<string, unknown> = {}) {
+  return new AppError(message, { code: name, errorCode: ERROR_CODES[name], ...extra });
+}
+
+/**
+ * An authentication failure: `code` is UNAUTHENTICATED, so clients handle every variant alike,
+ * and `errorCode`/`reason` say which one it was (expired, invalid, session ended…).
+ */
+function unauthenticated(reason: ErrorName | undefined, message: string) {
+  const extensions: Record<string, unknown> & { code: StandardCode } = { code: "UNAUTHENTICATED" };
+  if (reason) Object.assign(extensions, { reason, errorCode: ERROR_CODES[reason] });
+  return new AppError(message, extensions);
+}
+
+export const errors = {
+  invalidCredentials: () => registryError("INVALID_CREDENTIALS", "Invalid email or password."),
+  accountDisabled: () => registryError("ACCOUNT_DISABLED", "This account is disabled."),
+  accountLocked: (lockedUntil: Date) =>
+    registryError("ACCOUNT_LOCKED", "This account is locked after too many failed logins.", {
+      lockedUntil: lockedUntil.toISOString(),
+      retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - Date.now()) / 1000)),
+    }),
+  emailNotVerified: () => registryError("EMAIL_NOT_VERIFIED", "Verify your email address first."),
+  userNotFound: () => registryError("USER_NOT_FOUND", "User not found."),
+  emailAlreadyExists: () =>
+    registryError("EMAIL_ALREADY_EXISTS", "An account with this email already exists.", {
+      field: "email",
+    }),
+  weakPassword: (missing: string[], field = "password") =>
+    registryError("WEAK_PASSWORD", `Password is too weak: ${missing.join("; ")}.`, {
+      field,
+      missing,
+    }),
+  invalidEmailFormat: (field = "email") =>
+    registryError("INVALID_EMAIL_FORMAT", "Email address is not valid.", { field }),
+  sessionNotFound: () => registryError("SESSION_NOT_FOUND", "Session not found."),
+  tooManySessions: () => registryError("TOO_MANY_SESSIONS", "Too many sessions."),
+  /** A refresh token that is malformed, forged, of the wrong type or already used. */
+  refreshTokenInvalid: () => registryError("TOKEN_INVALID", "Refresh token is invalid."),
+  refreshTokenExpired: () => registryError("TOKEN_EXPIRED", "Refresh token has expired."),
+
+  authenticationRequired: () => unauthenticated(undefined, "Authentication required."),
+  accessTokenExpired: () => unauthenticated("TOKEN_EXPIRED", "Access token has expired."),
+  accessTokenInvalid: () => unauthenticated("TOKEN_INVALID", "Access token is invalid."),
+  sessionEnded: () => unauthenticated("SESSION_NOT_FOUND", "Session has ended; log in again."),
+  sessionAccountDisabled: () => unauthenticated("ACCOUNT_DISABLED", "This account is disabled."),
+
+  forbidden: (message = "You are not allowed to do this.") =>
+    new AppError(message, { code: "FORBIDDEN" }),
+  badUserInput: (fields: Record<string, string>) =>
+    new AppError(
+      `Invalid input: ${Object.entries(fields)
+        .map(([field, problem]) => `${field} ${problem}`)
+        .join("; ")}.`,
+      { code: "BAD_USER_INPUT", fields },
+    ),
+  internal: () =>
+    new AppError("Internal server error.", { code: "INTERNAL_SERVER_ERROR" } as const),
+};

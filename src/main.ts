@@ -1,0 +1,47 @@
+import "reflect-metadata";
+import { ConfigError, loadConfig, type Config } from "./config";
+import { createContainer } from "./container";
+import { createLogger } from "./infra/logger";
+import { createGateway } from "./server/app";
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) console.error(`config: ${problem}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main() {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  if (config.generatedJwtSecret) {
+    logger.warn("JWT_SECRET_KEY is not set: using a random secret; tokens end with this process");
+  }
+  const container = createContainer(config, logger);
+  await container.hasher.warmUp();
+  const gateway = await createGateway(container);
+  const address = await gateway.listen(config.http.port, config.http.host);
+  logger.info({ port: address.port }, `identity gateway listening on http://localhost:${address.port}/graphql`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await gateway.close();
+    await container.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

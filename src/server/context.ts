@@ -1,0 +1,52 @@
+import type { Request } from "express";
+import type { AuthState, Viewer } from "../auth/viewer";
+import { errors } from "../errors";
+import type { Cause } from "../events/event.model";
+import type { Logger } from "../infra/logger";
+
+/** What every resolver and permission rule knows about the caller. */
+export interface GraphQLContext {
+  requestId: string;
+  ipAddress?: string;
+  userAgent?: string;
+  auth: AuthState;
+  logger: Logger;
+  /**
+   * Set by register, login and refreshToken: the user this request has just signed in, who may
+   * read their own fields in the returned payload although the request came without a token.
+   */
+  signedInUserId?: string;
+}
+
+export interface RequestInfo {
+  requestId: string;
+  ipAddress?: string;
+  userAgent?: string;
+  logger: Logger;
+}
+
+/** The parts of an HTTP request the context needs (Express has resolved trust proxy already). */
+export function requestInfo(req: Request, logger: Logger): RequestInfo {
+  const requestId = String(req.res?.locals.requestId ?? "");
+  return {
+    requestId,
+    ipAddress: req.ip,
+    userAgent: req.get("user-agent") ?? undefined,
+    logger: logger.child({ requestId }),
+  };
+}
+
+/** The signed-in caller. Permission rules guarantee one exists wherever this is called. */
+export function viewerOf(ctx: GraphQLContext): Viewer {
+  if (!ctx.auth.viewer) throw ctx.auth.error ?? errors.authenticationRequired();
+  return ctx.auth.viewer;
+}
+
+export function causeOf(ctx: GraphQLContext): Cause {
+  return {
+    requestId: ctx.requestId,
+    ipAddress: ctx.ipAddress,
+    userAgent: ctx.userAgent,
+    actorId: ctx.auth.viewer?.user.id,
+  };
+}

@@ -1,0 +1,56 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { AppError, errors } from "../errors";
+import type { Logger } from "../infra/logger";
+import type { GraphQLContext } from "./context";
+
+/** Errors about the request itself (syntax, validation, variables) are safe to show as they are. */
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+function isClientSafe(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return true;
+  return (
+    original instanceof GraphQLError &&
+    !original.originalError &&
+    REQUEST_ERROR_CODES.has(String(original.extensions.code))
+  );
+}
+
+/** Everything else reaches the client as INTERNAL_SERVER_ERROR: no stack, SQL or library text. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown) {
+  if (isClientSafe(error)) {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  const masked = errors.internal();
+  return { message: masked.message, locations: formatted.locations, path: formatted.path, extensions: masked.extensions };
+}
+
+/** Logs every error that gets masked, with the request id, so operators can find it. */
+export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors: encountered, contextValue }) {
+          for (const error of encountered) {
+            if (isClientSafe(error)) continue;
+            (contextValue?.logger ?? logger).error(
+              { err: unwrapResolverError(error) },
+              "unexpected error",
+            );
+          }
+        },
+      };
+    },
+  };
+}

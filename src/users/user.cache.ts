@@ -1,0 +1,103 @@
+import type { Redis, Result } from "ioredis";
+import type { UserProfile } from "./user.model";
+
+// Stores `value` only when nothing newer is cached: a fill that read the database before a
+// concurrent update committed can never overwrite the fresher profile that update wrote.
+const SET_IF_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and decoded.updatedAt and decoded.updatedAt > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+return 1
+`;
+
+interface CachedProfile extends Omit<UserProfile, "createdAt" | "updatedAt" | "lastLoginAt"> {
+  createdAt: number;
+  updatedAt: number;
+  lastLoginAt: number | null;
+}
+
+declare module "ioredis" {
+  interface RedisCommander<Context> {
+    setProfileIfNewer(
+      key: string,
+      json: string,
+      updatedAt: number,
+      ttl: number,
+    ): Result<number, Context>;
+  }
+}
+
+/**
+ * The profile cache (Redis, `PROFILE_CACHE_TTL_SECONDS`). Every change to a user writes the new
+ * profile through (`put`), so a role or an `isActive` flag is never read stale after a change.
+ */
+export class UserCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+  ) {
+    redis.defineCommand("setProfileIfNewer", { numberOfKeys: 1, lua: SET_IF_NEWER });
+  }
+
+  /** The key, without the client's prefix, for callers that read it inside a pipeline. */
+  static key(userId: string): string {
+    return `user-profile:${userId}`;
+  }
+
+  decode(json: string | null | undefined): UserProfile | undefined {
+    if (!json) return undefined;
+    const cached = JSON.parse(json) as CachedProfile;
+    return {
+      ...cached,
+      createdAt: new Date(cached.createdAt),
+      updatedAt: new Date(cached.updatedAt),
+      lastLoginAt: cached.lastLoginAt === null ? null : new Date(cached.lastLoginAt),
+    };
+  }
+
+  async get(userId: string): Promise<UserProfile | undefined> {
+    return this.decode(await this.redis.get(UserCache.key(userId)));
+  }
+
+  /** The cached profile, or `fetch`ed and cached when it is not there. */
+  async load(
+    userId: string,
+    fetch: (id: string) => Promise<UserProfile | null>,
+  ): Promise<UserProfile | null> {
+    const cached = await this.get(userId);
+    if (cached) return cached;
+    return this.fill(userId, fetch);
+  }
+
+  /** Fetches from the database and caches; for callers that already know the cache missed. */
+  async fill(
+    userId: string,
+    fetch: (id: string) => Promise<UserProfile | null>,
+  ): Promise<UserProfile | null> {
+    const profile = await fetch(userId);
+    if (profile) await this.put(profile);
+    return profile;
+  }
+
+  async put(profile: UserProfile): Promise<void> {
+    const cached: CachedProfile = {
+      ...profile,
+      createdAt: profile.createdAt.getTime(),
+      updatedAt: profile.updatedAt.getTime(),
+      lastLoginAt: profile.lastLoginAt?.getTime() ?? null,
+    };
+    await this.redis.setProfileIfNewer(
+      UserCache.key(profile.id),
+      JSON.stringify(cached),
+      cached.updatedAt,
+      this.ttlSeconds,
+    );
+  }
+
+  async evict(userId: string): Promise<void> {
+    await this.redis.del(UserCache.key(userId));
+  }
+}

@@ -1,0 +1,45 @@
+import type { Role, User } from "../generated/prisma/client";
+
+export type { Role };
+
+/** A user as the rest of the gateway sees it: everything but secrets and lockout bookkeeping. */
+export interface UserProfile {
+  id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+  businessType: string | null;
+  businessNumber: string | null;
+  industry: string | null;
+  region: string | null;
+  role: Role;
+  isActive: boolean;
+  isVerified: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  lastLoginAt: Date | null;
+}
+
+/** The columns that make a `UserProfile`, for Prisma `select`s. */
+export const PROFILE_SELECT = {
+  id: true,
+  email: true,
+  name: true,
+  phone: true,
+  businessType: true,
+  businessNumber: true,
+  industry: true,
+  region: true,
+  role: true,
+  isActive: true,
+  isVerified: true,
+  createdAt: true,
+  updatedAt: true,
+  lastLoginAt: true,
+} as const;
+
+export function toProfile(user: User): UserProfile {
+  const { passwordHash: _hash, failedLoginAttempts: _attempts, lockedUntil: _locked, ...rest } =
+    user;
+  return rest;
+}

@@ -1,0 +1,109 @@
+import { Prisma } from "../generated/prisma/client";
+import type { Database, Tx } from "../infra/prisma";
+import { PROFILE_SELECT, toProfile, type Role, type UserProfile } from "./user.model";
+import type { ProfileChanges } from "./user.validation";
+
+export interface NewUser extends ProfileChanges {
+  email: string;
+  name: string;
+  passwordHash: string;
+  role?: Role;
+  isVerified?: boolean;
+}
+
+/** A user with what login needs to decide: the hash and the lockout state. */
+export interface UserCredentials {
+  profile: UserProfile;
+  passwordHash: string;
+  failedLoginAttempts: number;
+  lockedUntil: Date | null;
+}
+
+/** Thrown by `create` when the email is taken (unique violation), so services need no Prisma. */
+export class EmailTakenError extends Error {}
+
+/** The only code that reads and writes the User and LoginHistory tables. */
+export class UserRepository {
+  constructor(private readonly db: Database) {}
+
+  async findById(id: string, tx: Tx | Database = this.db): Promise<UserProfile | null> {
+    return tx.user.findUnique({ where: { id }, select: PROFILE_SELECT });
+  }
+
+  async findManyByIds(ids: readonly string[]): Promise<UserProfile[]> {
+    return this.db.user.findMany({ where: { id: { in: [...ids] } }, select: PROFILE_SELECT });
+  }
+
+  async findCredentialsByEmail(email: string): Promise<UserCredentials | null> {
+    const user = await this.db.user.findUnique({ where: { email } });
+    return user && this.credentials(user);
+  }
+
+  async findCredentialsById(id: string, tx: Tx | Database = this.db) {
+    const user = await tx.user.findUnique({ where: { id } });
+    return user && this.credentials(user);
+  }
+
+  async create(tx: Tx, data: NewUser): Promise<UserProfile> {
+    try {
+      return await tx.user.create({ data, select: PROFILE_SELECT });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+        throw new EmailTakenError();
+      }
+      throw error;
+    }
+  }
+
+  async update(tx: Tx, id: string, data: Prisma.UserUpdateInput): Promise<UserProfile> {
+    return tx.user.update({ where: { id }, data, select: PROFILE_SELECT });
+  }
+
+  /** Counts one more failed login atomically and returns the new count. */
+  async incrementFailedLogins(tx: Tx, id: string): Promise<number> {
+    const { failedLoginAttempts } = await tx.user.update({
+      where: { id },
+      data: { failedLoginAttempts: { increment: 1 } },
+      select: { failedLoginAttempts: true },
+    });
+    return failedLoginAttempts;
+  }
+
+  async lock(tx: Tx, id: string, until: Date): Promise<void> {
+    await tx.user.update({
+      where: { id },
+      data: { lockedUntil: until, failedLoginAttempts: 0 },
+    });
+  }
+
+  async recordLoginSuccess(tx: Tx, id: string, at: Date): Promise<UserProfile> {
+    return tx.user.update({
+      where: { id },
+      data: { lastLoginAt: at, failedLoginAttempts: 0, lockedUntil: null },
+      select: PROFILE_SELECT,
+    });
+  }
+
+  async addLoginHistory(
+    tx: Tx | Database,
+    entry: {
+      userId: string | null;
+      email: string;
+      ipAddress?: string;
+      userAgent?: string;
+      success: boolean;
+      failureReason?: string;
+    },
+  ): Promise<void> {
+    await tx.loginHistory.create({ data: entry });
+  }
+
+  private credentials(user: Prisma.UserGetPayload<object>): UserCredentials {
+    return {
+      profile: toProfile(user),
+      passwordHash: user.passwordHash,
+      failedLoginAttempts: user.failedLoginAttempts,
+      lockedUntil: user.lockedUntil,
+    };
+  }
+}
