@@ -7,7 +7,7 @@
 //    because `prisma/config` would resolve to Prisma 7 from the project;
 //  - a live database: the engine connects at start, and with --from-migrations it applies the
 //    migrations to that very database (it is its shadow database), so it must be an empty scratch one.
-// Usage: node -r @swc-node/register scripts/prisma-sql.ts   (prints the from-empty SQL)
+// Usage: node -r ts-node/register/transpile-only scripts/prisma-sql.ts   (prints the from-empty SQL)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
