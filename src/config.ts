@@ -21,7 +21,10 @@ const schema = z.object({
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
   REDIS_KEY_PREFIX: z.string().default(""),
 
-  JWT_SECRET_KEY: optionalString,
+  JWT_SECRET_KEY: optionalString.refine(
+    (v) => v === undefined || Buffer.byteLength(v) >= 32,
+    "must be at least 32 bytes",
+  ),
   JWT_ISSUER: z.string().min(1).default("aegis-identity-gateway"),
   JWT_AUDIENCE: z.string().min(1).default("aegis"),
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int(30, 1),
@@ -100,15 +103,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const env = parsed.data;
-  const problems: string[] = [];
-  let secret = env.JWT_SECRET_KEY;
-  if (secret !== undefined && Buffer.byteLength(secret) < 32) {
-    problems.push("JWT_SECRET_KEY: must be at least 32 bytes");
+  if (env.JWT_SECRET_KEY === undefined && env.NODE_ENV === "production") {
+    throw new ConfigError(["JWT_SECRET_KEY: required in production"]);
   }
-  if (secret === undefined) {
-    if (env.NODE_ENV === "production") problems.push("JWT_SECRET_KEY: required in production");
-    secret = randomBytes(48).toString("base64url");
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(env, secret);
+  return toConfig(env, env.JWT_SECRET_KEY ?? randomBytes(48).toString("base64url"));
 }
