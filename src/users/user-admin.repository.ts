@@ -126,7 +126,8 @@ export class UserAdminRepository {
   }
 
   private where(filter: UserListFilter): Prisma.UserWhereInput {
-    const search = filter.search?.trim();
+    // `contains` becomes LIKE: escape its wildcards so the text is matched literally.
+    const search = filter.search?.trim().replace(/[\\%_]/g, "\\$&");
     const createdAt: Prisma.DateTimeFilter = {};
     if (filter.createdAfter) createdAt.gte = filter.createdAfter;
     if (filter.createdBefore) createdAt.lt = filter.createdBefore;
