@@ -88,17 +88,21 @@ export class UserAdminService {
   /** Any role change ends the target's sessions: their tokens carried the old role. */
   async setRole(actor: UserProfile, userId: string, role: Role, cause: Cause) {
     assertNotSelf(actor.id, userId, "You cannot change your own role.");
-    return this.change(actor, ADMIN, userId, async (tx, { profile }) => {
-      if (profile.role === role) return profile;
-      if (role !== "ADMIN") await assertNotLastAdmin(this.admin, tx, profile, "demoted");
-      const updated = await this.users.update(tx, userId, { role });
-      await this.outbox.add(tx, cause, userEvents.roleChanged(userId, profile.role, role, actor.id));
-      await this.audit.add(
-        tx,
-        auditEntry(cause, "ROLE_CHANGED", userId, { oldRole: profile.role, newRole: role }),
-      );
-      await this.sessions.revokeAll(userId, "ROLE_CHANGED", cause, { tx });
-      return updated;
+    return this.change(actor, ADMIN, userId, {
+      check: async (tx, { profile }) => {
+        if (role !== "ADMIN") await assertNotLastAdmin(this.admin, tx, profile, "demoted");
+      },
+      apply: async (tx, { profile }) => {
+        if (profile.role === role) return profile;
+        const updated = await this.users.update(tx, userId, { role });
+        await this.outbox.add(tx, cause, userEvents.roleChanged(userId, profile.role, role, actor.id));
+        await this.audit.add(
+          tx,
+          auditEntry(cause, "ROLE_CHANGED", userId, { oldRole: profile.role, newRole: role }),
+        );
+        await this.sessions.revokeAll(userId, "ROLE_CHANGED", cause, { tx });
+        return updated;
+      },
     });
   }
 
@@ -109,49 +113,58 @@ export class UserAdminService {
       userId,
       active ? "You cannot re-enable your own account." : "You cannot disable your own account.",
     );
-    return this.change(actor, STAFF, userId, async (tx, { profile }) => {
-      assertModeratorScope(actor, profile);
-      if (profile.isActive === active) return profile;
-      if (!active) await assertNotLastAdmin(this.admin, tx, profile, "disabled");
-      const updated = await this.users.update(tx, userId, { isActive: active });
-      await this.outbox.add(tx, cause, userEvents.updated(updated, ["isActive"]));
-      await this.audit.add(
-        tx,
-        auditEntry(cause, active ? "USER_ENABLED" : "USER_DISABLED", userId, { role: profile.role }),
-      );
-      if (!active) await this.sessions.revokeAll(userId, "ACCOUNT_DISABLED", cause, { tx });
-      return updated;
+    return this.change(actor, STAFF, userId, {
+      check: async (tx, { profile }) => {
+        assertModeratorScope(actor, profile);
+        if (!active) await assertNotLastAdmin(this.admin, tx, profile, "disabled");
+      },
+      apply: async (tx, { profile }) => {
+        if (profile.isActive === active) return profile;
+        const updated = await this.users.update(tx, userId, { isActive: active });
+        await this.outbox.add(tx, cause, userEvents.updated(updated, ["isActive"]));
+        await this.audit.add(
+          tx,
+          auditEntry(cause, active ? "USER_ENABLED" : "USER_DISABLED", userId, {
+            role: profile.role,
+          }),
+        );
+        if (!active) await this.sessions.revokeAll(userId, "ACCOUNT_DISABLED", cause, { tx });
+        return updated;
+      },
     });
   }
 
   /** Clears a login lockout and the count of failed logins. */
   async unlock(actor: UserProfile, userId: string, cause: Cause) {
-    return this.change(actor, ADMIN, userId, async (tx, target) => {
-      if (target.lockedUntil === null && target.failedLoginAttempts === 0) return target.profile;
-      const updated = await this.users.update(tx, userId, {
-        failedLoginAttempts: 0,
-        lockedUntil: null,
-      });
-      await this.outbox.add(
-        tx,
-        cause,
-        userEvents.updated(updated, ["lockedUntil", "failedLoginAttempts"]),
-      );
-      await this.audit.add(
-        tx,
-        auditEntry(cause, "USER_UNLOCKED", userId, {
-          lockedUntil: target.lockedUntil?.toISOString() ?? null,
-          failedLoginAttempts: target.failedLoginAttempts,
-        }),
-      );
-      return updated;
+    return this.change(actor, ADMIN, userId, {
+      apply: async (tx, { profile, lockedUntil, failedLoginAttempts }) => {
+        if (lockedUntil === null && failedLoginAttempts === 0) return profile;
+        const updated = await this.users.update(tx, userId, {
+          failedLoginAttempts: 0,
+          lockedUntil: null,
+        });
+        await this.outbox.add(
+          tx,
+          cause,
+          userEvents.updated(updated, ["lockedUntil", "failedLoginAttempts"]),
+        );
+        await this.audit.add(
+          tx,
+          auditEntry(cause, "USER_UNLOCKED", userId, {
+            lockedUntil: lockedUntil?.toISOString() ?? null,
+            failedLoginAttempts,
+          }),
+        );
+        return updated;
+      },
     });
   }
 
   /** Ends every session of the user; returns how many. Audited even when there were none. */
   async revokeSessions(actor: UserProfile, userId: string, cause: Cause): Promise<number> {
     const revoked = await this.db.$transaction(async (tx) => {
-      await this.target(tx, actor, ADMIN, userId);
+      if (!(await this.admin.findTarget(tx, userId))) throw errors.userNotFound();
+      await assertActorStill(this.users, tx, actor.id, ADMIN);
       const ids = await this.sessions.revokeAll(userId, "REVOKED_BY_ADMIN", cause, { tx });
       await this.audit.add(tx, auditEntry(cause, "SESSIONS_REVOKED", userId, { count: ids.length }));
       return ids;
@@ -172,32 +185,28 @@ export class UserAdminService {
   }
 
   /**
-   * Runs one change to `userId` under the admin-changes lock: reads target and actor afresh,
-   * lets `work` decide, commits, then writes the result through the profile cache.
+   * Runs one change to `userId` under the admin-changes lock: reads the target afresh, runs the
+   * guards (`check`), re-reads the actor, lets `apply` write, commits, then writes the result
+   * through the profile cache.
    */
   private async change(
     actor: UserProfile,
     roles: readonly Role[],
     userId: string,
-    work: (tx: Tx, target: AdminTarget) => Promise<UserProfile>,
+    steps: {
+      check?: (tx: Tx, target: AdminTarget) => Promise<void>;
+      apply: (tx: Tx, target: AdminTarget) => Promise<UserProfile>;
+    },
   ): Promise<UserProfile> {
     const user = await this.db.$transaction(async (tx) => {
       await this.admin.lockAdminChanges(tx);
-      return work(tx, await this.target(tx, actor, roles, userId));
+      const target = await this.admin.findTarget(tx, userId);
+      if (!target) throw errors.userNotFound();
+      await steps.check?.(tx, target);
+      await assertActorStill(this.users, tx, actor.id, roles);
+      return steps.apply(tx, target);
     });
     await this.cache.put(user);
     return user;
-  }
-
-  private async target(
-    tx: Tx,
-    actor: UserProfile,
-    roles: readonly Role[],
-    userId: string,
-  ): Promise<AdminTarget> {
-    const target = await this.admin.findTarget(tx, userId);
-    if (!target) throw errors.userNotFound();
-    await assertActorStill(this.users, tx, actor.id, roles);
-    return target;
   }
 }

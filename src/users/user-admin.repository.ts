@@ -13,7 +13,7 @@ export function isUuid(value: string): boolean {
  * Key of the transaction-scoped advisory lock that every change which may lower the number of
  * active admins takes first, so two such changes never both see "another admin is left".
  */
-const ADMIN_CHANGES_LOCK = 0x41_45_47_01; // "AEG" + 1
+export const ADMIN_CHANGES_LOCK = 0x41_45_47_01; // "AEG" + 1
 
 export interface UserListFilter {
   role?: Role | null;
