@@ -22,7 +22,7 @@ export class AdminResolver {
   ) {}
 
   @Query(() => UserType, { nullable: true, description: "One user by id; null when there is none. ADMIN and MODERATOR." })
-  user(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  user(@Arg("id", () => ID, { description: "The user's id." }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.users.load(id);
   }
 
@@ -31,10 +31,10 @@ export class AdminResolver {
       "Finds users, a page at a time (keyset cursors: pages stay correct while users are added). `first` is at most 100. ADMIN and MODERATOR.",
   })
   users(
-    @Arg("filter", () => UserFilter, { nullable: true }) filter: UserFilter | undefined,
-    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
-    @Arg("after", () => String, { nullable: true }) after: string | undefined,
-    @Arg("orderBy", () => UserOrder, { nullable: true }) orderBy: UserOrder | undefined,
+    @Arg("filter", () => UserFilter, { nullable: true, description: "Conditions every listed user meets." }) filter: UserFilter | undefined,
+    @Arg("first", () => Int, { defaultValue: 20, description: "Page size, 1 to 100." }) first: number,
+    @Arg("after", () => String, { nullable: true, description: "`pageInfo.endCursor` of the previous page." }) after: string | undefined,
+    @Arg("orderBy", () => UserOrder, { nullable: true, description: "Default: newest first." }) orderBy: UserOrder | undefined,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.directory.list({ filter, first, after, orderBy }).then((page) => {
@@ -45,7 +45,7 @@ export class AdminResolver {
 
   @Mutation(() => UserType, { description: "Creates an account with any role. ADMIN." })
   adminCreateUser(
-    @Arg("input", () => AdminCreateUserInput) input: AdminCreateUserInput,
+    @Arg("input", () => AdminCreateUserInput, { description: "The new account." }) input: AdminCreateUserInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.admin.createUser(viewerOf(ctx).user, input, causeOf(ctx)).then((u) => seen(ctx, u));
@@ -56,8 +56,8 @@ export class AdminResolver {
       "Changes a user's role and ends their sessions. ADMIN; not on yourself; the last active ADMIN cannot be demoted.",
   })
   setUserRole(
-    @Arg("userId", () => ID) userId: string,
-    @Arg("role", () => Role) role: Role,
+    @Arg("userId", () => ID, { description: "The account to change." }) userId: string,
+    @Arg("role", () => Role, { description: "The new role." }) role: Role,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.admin
@@ -70,8 +70,8 @@ export class AdminResolver {
       "Disables (ending every session) or re-enables an account. ADMIN; MODERATOR for USER accounts; not on yourself; never the last active ADMIN.",
   })
   setUserActive(
-    @Arg("userId", () => ID) userId: string,
-    @Arg("active", () => Boolean) active: boolean,
+    @Arg("userId", () => ID, { description: "The account to change." }) userId: string,
+    @Arg("active", () => Boolean, { description: "false disables the account, true re-enables it." }) active: boolean,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.admin
@@ -80,12 +80,12 @@ export class AdminResolver {
   }
 
   @Mutation(() => UserType, { description: "Clears a login lockout and the failed-login count. ADMIN." })
-  unlockUser(@Arg("userId", () => ID) userId: string, @Ctx() ctx: GraphQLContext) {
+  unlockUser(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
     return this.admin.unlock(viewerOf(ctx).user, userId, causeOf(ctx)).then((u) => seen(ctx, u));
   }
 
   @Mutation(() => Int, { description: "Ends every session of a user; returns how many. ADMIN." })
-  revokeUserSessions(@Arg("userId", () => ID) userId: string, @Ctx() ctx: GraphQLContext) {
+  revokeUserSessions(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
     return this.admin.revokeSessions(viewerOf(ctx).user, userId, causeOf(ctx));
   }
 
@@ -93,7 +93,7 @@ export class AdminResolver {
     description:
       "Erases a person: the account is anonymised, its login history deleted, its sessions ended; the email is free again. ADMIN; not yourself; never the last active ADMIN.",
   })
-  deleteUser(@Arg("userId", () => ID) userId: string, @Ctx() ctx: GraphQLContext) {
+  deleteUser(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
     return this.admin.deleteUser(viewerOf(ctx).user, userId, causeOf(ctx)).then((done) => {
       ctx.loaders.users.clear(userId);
       ctx.loaders.accountStates.clear(userId);

@@ -12,26 +12,26 @@ registerEnumType(UserOrderFieldEnum, {
 });
 
 export const OrderDirectionEnum = { ASC: "ASC", DESC: "DESC" } as const;
-registerEnumType(OrderDirectionEnum, { name: "OrderDirection" });
+registerEnumType(OrderDirectionEnum, { name: "OrderDirection", description: "Ascending or descending." });
 
 @InputType({ description: "Sort order of `users`. Default: newest first." })
 export class UserOrder {
-  @Field(() => UserOrderFieldEnum, { defaultValue: "CREATED_AT" })
+  @Field(() => UserOrderFieldEnum, { defaultValue: "CREATED_AT", description: "The sort key." })
   field!: UserOrderField;
 
-  @Field(() => OrderDirectionEnum, { defaultValue: "DESC" })
+  @Field(() => OrderDirectionEnum, { defaultValue: "DESC", description: "ASC: smallest first." })
   direction!: SortDirection;
 }
 
 @InputType({ description: "Narrows `users`; every given condition must hold. Erased accounts are never listed." })
 export class UserFilter {
-  @Field(() => Role, { nullable: true })
+  @Field(() => Role, { nullable: true, description: "Users with this role only." })
   role?: Role | null;
 
   @Field(() => Boolean, { nullable: true, description: "false: disabled accounts only." })
   isActive?: boolean | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, description: "false: unverified email addresses only." })
   isVerified?: boolean | null;
 
   @Field(() => String, {
@@ -47,21 +47,21 @@ export class UserFilter {
   createdBefore?: Date | null;
 }
 
-@ObjectType("UserEdge")
+@ObjectType("UserEdge", { description: "A user and its place in the list." })
 export class UserEdge {
   @Field(() => String, { description: "Pass as `after` to continue after this user." })
   cursor!: string;
 
-  @Field(() => UserType)
+  @Field(() => UserType, { description: "The user." })
   node!: UserType;
 }
 
 @ObjectType("UserConnection", { description: "A page of users." })
 export class UserConnection {
-  @Field(() => [UserEdge])
+  @Field(() => [UserEdge], { description: "The users of this page." })
   edges!: UserEdge[];
 
-  @Field(() => PageInfoType)
+  @Field(() => PageInfoType, { description: "Whether more users follow, and the cursor to ask for them." })
   pageInfo!: PageInfoType;
 
   @Field(() => Int, { description: "Users matching the filter, on all pages." })
@@ -73,7 +73,7 @@ export class UserConnection {
     "A new account made by an ADMIN. Same rules as register; the password must meet the policy.",
 })
 export class AdminCreateUserInput {
-  @Field(() => String)
+  @Field(() => String, { description: "Login email; trimmed and lower-cased." })
   email!: string;
 
   @Field(() => String, { description: "The initial password; give it to the person out of band." })
@@ -82,7 +82,7 @@ export class AdminCreateUserInput {
   @Field(() => String, { description: "2 to 100 characters." })
   name!: string;
 
-  @Field(() => Role, { defaultValue: "USER" })
+  @Field(() => Role, { defaultValue: "USER", description: "The account's role." })
   role!: Role;
 
   @Field(() => Boolean, { defaultValue: false, description: "Mark the email address as verified." })

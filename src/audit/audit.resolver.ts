@@ -12,9 +12,9 @@ export class AuditResolver {
     description: "The audit log, newest first, a page at a time (`first` at most 100). ADMIN.",
   })
   auditLog(
-    @Arg("filter", () => AuditFilter, { nullable: true }) filter: AuditFilter | undefined,
-    @Arg("first", () => Int, { defaultValue: 50 }) first: number,
-    @Arg("after", () => String, { nullable: true }) after: string | undefined,
+    @Arg("filter", () => AuditFilter, { nullable: true, description: "Conditions every entry meets." }) filter: AuditFilter | undefined,
+    @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1 to 100." }) first: number,
+    @Arg("after", () => String, { nullable: true, description: "`pageInfo.endCursor` of the previous page." }) after: string | undefined,
   ) {
     return this.audit.page(filter ?? {}, first, after);
   }

@@ -22,7 +22,7 @@ export class AuditEntryType {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => AuditAction)
+  @Field(() => AuditAction, { description: "What was done." })
   action!: AuditAction;
 
   @Field(() => ID, { nullable: true, description: "Who did it; null when the system did (admin:create)." })
@@ -40,19 +40,19 @@ export class AuditEntryType {
   @Field(() => String, { nullable: true, description: "The request id (X-Request-Id), to find it in the logs." })
   requestId!: string | null;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: "When it was done (committed with the change)." })
   createdAt!: Date;
 }
 
 @InputType({ description: "Narrows `auditLog`; every given condition must hold." })
 export class AuditFilter {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Entries of what this user did." })
   actorId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Entries of what was done to this user." })
   targetId?: string | null;
 
-  @Field(() => AuditAction, { nullable: true })
+  @Field(() => AuditAction, { nullable: true, description: "Entries of this action only." })
   action?: AuditAction | null;
 
   @Field(() => GraphQLDateTime, { nullable: true, description: "At or after this time." })
@@ -62,20 +62,20 @@ export class AuditFilter {
   createdBefore?: Date | null;
 }
 
-@ObjectType("AuditEntryEdge")
+@ObjectType("AuditEntryEdge", { description: "An audit entry and its place in the log." })
 export class AuditEntryEdge {
-  @Field(() => String)
+  @Field(() => String, { description: "Pass as `after` to continue after this entry." })
   cursor!: string;
 
-  @Field(() => AuditEntryType)
+  @Field(() => AuditEntryType, { description: "The entry." })
   node!: AuditEntryType;
 }
 
 @ObjectType("AuditEntryConnection", { description: "A page of the audit log, newest first." })
 export class AuditEntryConnection {
-  @Field(() => [AuditEntryEdge])
+  @Field(() => [AuditEntryEdge], { description: "The entries of this page, newest first." })
   edges!: AuditEntryEdge[];
 
-  @Field(() => PageInfoType)
+  @Field(() => PageInfoType, { description: "Whether more entries follow, and the cursor to ask for them." })
   pageInfo!: PageInfoType;
 }

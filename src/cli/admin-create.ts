@@ -67,8 +67,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(messages[outcome]);
     return 0;
   } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    console.error(`refused: ${error.message}`);
+    // Operators read this, not clients: the database's own words help them most.
+    if (!(error instanceof AppError)) console.error(`admin:create failed: ${(error as Error).message.trim()}`);
+    else console.error(`refused: ${error.message}`);
     return 1;
   } finally {
     await container.close();
