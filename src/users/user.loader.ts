@@ -1,6 +1,5 @@
 import DataLoader from "dataloader";
-import type { AccountState, UserAdminRepository } from "./user-admin.repository";
-import { isUuid } from "./user-admin.repository";
+import { isUuid, type AccountState, type UserAdminRepository } from "./user-admin.repository";
 import type { UserProfile } from "./user.model";
 import type { UserRepository } from "./user.repository";
 
