@@ -1,3 +1,8 @@
+import { AdminBootstrapService } from "./admin/admin-bootstrap.service";
+import { UserAdminService } from "./admin/user-admin.service";
+import { UserDirectoryService } from "./admin/user-directory.service";
+import { AuditRepository } from "./audit/audit.repository";
+import { AuditLogService } from "./audit/audit.service";
 import { AuthService } from "./auth/auth.service";
 import { Authenticator } from "./auth/authenticator";
 import { PasswordHasher } from "./auth/password.hasher";
@@ -10,6 +15,8 @@ import { createRedis } from "./infra/redis";
 import type { SessionEventPublisher } from "./sessions/session-event";
 import { SessionService } from "./sessions/session.service";
 import { SessionStore } from "./sessions/session.store";
+import { UserAdminRepository } from "./users/user-admin.repository";
+import { UserErasureService } from "./users/user-erasure.service";
 import { UserCache } from "./users/user.cache";
 import { UserRepository } from "./users/user.repository";
 import { UserService } from "./users/user.service";
@@ -29,6 +36,8 @@ export function createContainer(config: Config, logger: Logger) {
     notifications: "aegis.notification.requested.v1",
   });
   const users = new UserRepository(db);
+  const userAdmin = new UserAdminRepository(db);
+  const audit = new AuditRepository(db);
   const cache = new UserCache(redis, config.profileCacheTtlSeconds);
   const hasher = new PasswordHasher(
     config.passwords.bcryptRounds,
@@ -57,6 +66,7 @@ export function createContainer(config: Config, logger: Logger) {
     (err) => logger.warn({ err }, "could not record session use"),
   );
 
+  const erasure = new UserErasureService(db, users, userAdmin, hasher, cache, sessions, outbox);
   const services = {
     auth: new AuthService(db, users, cache, hasher, tokens, store, sessions, outbox, sessionEvents, {
       maxFailedLogins: config.lockout.maxAttempts,
@@ -65,6 +75,11 @@ export function createContainer(config: Config, logger: Logger) {
     }),
     users: new UserService(db, users, cache, outbox),
     sessions,
+    erasure,
+    directory: new UserDirectoryService(userAdmin),
+    admin: new UserAdminService(db, users, userAdmin, cache, hasher, sessions, outbox, audit, erasure),
+    adminBootstrap: new AdminBootstrapService(db, users, cache, hasher, sessions, outbox, audit),
+    auditLog: new AuditLogService(audit),
   };
 
   return {
@@ -75,6 +90,8 @@ export function createContainer(config: Config, logger: Logger) {
     hasher,
     tokens,
     authenticator,
+    /** What per-request DataLoaders read from (users/user.loader.ts createLoaders). */
+    repositories: { users, userAdmin },
     services,
     async close() {
       await Promise.allSettled([db.$disconnect(), redis.quit()]);

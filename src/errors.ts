@@ -23,6 +23,9 @@ export const ERROR_CODES = {
 
 export type ErrorName = keyof typeof ERROR_CODES;
 
+/** Why an admin operation that the permission table allows was refused all the same. */
+export type GuardReason = "SELF_CHANGE" | "LAST_ADMIN" | "MODERATOR_SCOPE" | "ACTOR_CHANGED";
+
 /** A GraphQL-standard code that is not in the registry. */
 type StandardCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "INTERNAL_SERVER_ERROR";
 
@@ -86,6 +89,12 @@ export const errors = {
 
   forbidden: (message = "You are not allowed to do this.") =>
     new AppError(message, { code: "FORBIDDEN" }),
+  /**
+   * An admin rule, not a missing permission: `reason` says which one (SELF_CHANGE, LAST_ADMIN,
+   * MODERATOR_SCOPE, ACTOR_CHANGED), so a client can explain it.
+   */
+  guardForbidden: (reason: GuardReason, message: string) =>
+    new AppError(message, { code: "FORBIDDEN", reason }),
   badUserInput: (fields: Record<string, string>) =>
     new AppError(
       `Invalid input: ${Object.entries(fields)

@@ -5,6 +5,7 @@ import type { GraphQLContext } from "../server/context";
 import { denyByDefault, hasRole, isAuthenticated, isSelf } from "./rules";
 
 const staff = hasRole("ADMIN", "MODERATOR");
+const isAdmin = hasRole("ADMIN");
 /** Contact and business fields: the user themselves, MODERATOR and ADMIN. */
 const selfOrStaff = or(isSelf, staff);
 
@@ -16,6 +17,9 @@ const selfOrStaff = or(isSelf, staff);
 export const permissionTable = {
   Query: {
     me: isAuthenticated,
+    user: staff,
+    users: staff,
+    auditLog: isAdmin,
   },
   Mutation: {
     register: allow,
@@ -24,6 +28,14 @@ export const permissionTable = {
     logout: isAuthenticated,
     updateProfile: isAuthenticated,
     changePassword: isAuthenticated,
+    adminCreateUser: isAdmin,
+    setUserRole: isAdmin,
+    // MODERATOR only for USER accounts: that needs the target, so the service checks it inside
+    // the change's transaction (admin/admin.guards.ts assertModeratorScope).
+    setUserActive: staff,
+    unlockUser: isAdmin,
+    revokeUserSessions: isAdmin,
+    deleteUser: isAdmin,
   },
   User: {
     id: allow,
@@ -40,8 +52,18 @@ export const permissionTable = {
     businessNumber: selfOrStaff,
     industry: selfOrStaff,
     region: selfOrStaff,
+    lockedUntil: staff,
   },
   AuthPayload: { "*": allow },
+  // Reached only through root fields closed to everyone but staff; their User nodes keep the
+  // User rules above.
+  UserConnection: { "*": allow },
+  UserEdge: { "*": allow },
+  PageInfo: { "*": allow },
+  AuditEntryConnection: { "*": allow },
+  AuditEntryEdge: { "*": allow },
+  // Who did what from which IP: ADMIN only, wherever an entry turns up.
+  AuditEntry: { "*": isAdmin },
 };
 
 export function permissions(logger: Logger) {

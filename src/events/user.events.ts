@@ -34,7 +34,8 @@ export const userEvents = {
     envelope("user.logged_out", userId, { id: userId, sessionIds, reason }),
   passwordChanged: (userId: string, via: "change" | "reset") =>
     envelope("user.password_changed", userId, { id: userId, via }),
-  roleChanged: (userId: string, oldRole: Role, newRole: Role, actorId: string) =>
+  /** `actorId` is null when the system made the change (the admin:create command). */
+  roleChanged: (userId: string, oldRole: Role, newRole: Role, actorId: string | null) =>
     envelope("user.role_changed", userId, { id: userId, oldRole, newRole, actorId }),
 };
 

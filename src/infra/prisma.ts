@@ -1,7 +1,8 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client";
 
-export type Database = PrismaClient;
+/** Query events are on, so tests (and operators) can count and time SQL statements. */
+export type Database = PrismaClient<"query">;
 /** The client handed to work inside `db.$transaction(async (tx) => …)`. */
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 

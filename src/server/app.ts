@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { Container } from "../container";
+import { createLoaders } from "../users/user.loader";
 import { requestInfo, type GraphQLContext } from "./context";
 import { errorLoggingPlugin, formatError } from "./errors.plugin";
 import { healthRouter } from "./health";
@@ -57,6 +58,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
       context: async ({ req }) => ({
         ...requestInfo(req, logger),
         auth: await authenticator.authenticate(req.get("authorization")),
+        loaders: createLoaders(container.repositories),
       }),
     }),
   );

@@ -2,6 +2,9 @@ import { GraphQLDateTime } from "graphql-scalars";
 import { applyMiddleware } from "graphql-middleware";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType } from "type-graphql";
+import { AdminResolver } from "../admin/admin.resolver";
+import { UserAccountResolver } from "../admin/user-account.resolver";
+import { AuditResolver } from "../audit/audit.resolver";
 import { AuthResolver } from "../auth/auth.resolver";
 import { permissions } from "../authz/permissions";
 import type { Logger } from "../infra/logger";
@@ -13,10 +16,19 @@ function resolverInstances(services: Services) {
   return new Map<unknown, unknown>([
     [AuthResolver, new AuthResolver(services.auth)],
     [UserResolver, new UserResolver(services.users)],
+    [AdminResolver, new AdminResolver(services.directory, services.admin)],
+    [UserAccountResolver, new UserAccountResolver()],
+    [AuditResolver, new AuditResolver(services.auditLog)],
   ]);
 }
 
-export const RESOLVERS = [AuthResolver, UserResolver] as const;
+export const RESOLVERS = [
+  AuthResolver,
+  UserResolver,
+  AdminResolver,
+  UserAccountResolver,
+  AuditResolver,
+] as const;
 
 /** The schema without permissions: for SDL output and for the permission-table check. */
 export async function buildBareSchema(services: Services): Promise<GraphQLSchema> {

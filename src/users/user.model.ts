@@ -39,7 +39,12 @@ export const PROFILE_SELECT = {
 } as const;
 
 export function toProfile(user: User): UserProfile {
-  const { passwordHash: _hash, failedLoginAttempts: _attempts, lockedUntil: _locked, ...rest } =
-    user;
+  const {
+    passwordHash: _hash,
+    failedLoginAttempts: _attempts,
+    lockedUntil: _locked,
+    deletedAt: _deleted,
+    ...rest
+  } = user;
   return rest;
 }

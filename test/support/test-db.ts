@@ -1,3 +1,4 @@
+import { applyMigrations } from "../../src/db/migrate";
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 
@@ -32,4 +33,17 @@ export async function createDatabase(name: string): Promise<string> {
 
 export async function dropDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/**
+ * A database of its own, migrated, for tests whose subject is global state (the number of active
+ * admins) that other test files running at the same time would change. Drop it in afterAll.
+ */
+export async function createMigratedDatabase(
+  prefix = "identity_isolated",
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = uniqueName(prefix);
+  const url = await createDatabase(name);
+  await applyMigrations(url, { log: () => undefined });
+  return { url, drop: () => dropDatabase(name) };
 }

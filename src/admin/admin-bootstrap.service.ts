@@ -1,0 +1,103 @@
+import { auditEntry } from "../audit/audit.model";
+import type { AuditRepository } from "../audit/audit.repository";
+import type { PasswordHasher } from "../auth/password.hasher";
+import { assertStrongPassword } from "../auth/password.policy";
+import { errors } from "../errors";
+import type { Cause } from "../events/event.model";
+import type { OutboxRepository } from "../events/outbox.repository";
+import { userEvents } from "../events/user.events";
+import type { Database } from "../infra/prisma";
+import type { SessionService } from "../sessions/session.service";
+import { ERASED_EMAIL_DOMAIN } from "../users/user-erasure.service";
+import type { UserCache } from "../users/user.cache";
+import type { UserProfile } from "../users/user.model";
+import { EmailTakenError, type UserRepository } from "../users/user.repository";
+import { normalizeEmail, validateProfile } from "../users/user.validation";
+
+export type BootstrapOutcome = "created" | "promoted" | "unchanged";
+
+/**
+ * The first admin of a fresh install, without SQL (`npm run admin:create`). Makes the account an
+ * active ADMIN, creating it when the email is new; running it again changes nothing. The system
+ * is the actor: audit entries and events carry no actor id.
+ */
+export class AdminBootstrapService {
+  constructor(
+    private readonly db: Database,
+    private readonly users: UserRepository,
+    private readonly cache: UserCache,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly outbox: OutboxRepository,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  /**
+   * The password must meet the policy even when the account exists, but an existing account keeps
+   * its own password: promoting never takes over someone's credentials.
+   */
+  async ensureAdmin(
+    input: { email: string; password: string; name?: string },
+    cause: Cause,
+  ): Promise<{ outcome: BootstrapOutcome; user: UserProfile }> {
+    const email = normalizeEmail(input.email);
+    const { name } = validateProfile({ name: input.name ?? "Administrator" });
+    assertStrongPassword(input.password);
+
+    // An erased account is gone: it must not come back as an admin.
+    if (email.endsWith(`@${ERASED_EMAIL_DOMAIN}`)) throw errors.invalidEmailFormat();
+
+    const existing = await this.users.findCredentialsByEmail(email);
+    if (existing) return this.promote(existing.profile, cause);
+    const passwordHash = await this.hasher.hash(input.password);
+    try {
+      const user = await this.db.$transaction(async (tx) => {
+        const created = await this.users.create(tx, {
+          email,
+          name: name!,
+          passwordHash,
+          role: "ADMIN",
+          isVerified: true,
+        });
+        await this.outbox.add(tx, cause, userEvents.created(created));
+        await this.audit.add(
+          tx,
+          auditEntry(cause, "USER_CREATED", created.id, { role: "ADMIN", isVerified: true }),
+        );
+        return created;
+      });
+      await this.cache.put(user);
+      return { outcome: "created", user };
+    } catch (error) {
+      // Another run created it in the meantime: promote that one (a no-op when it is an admin).
+      if (!(error instanceof EmailTakenError)) throw error;
+      const raced = await this.users.findCredentialsByEmail(email);
+      if (!raced) throw error;
+      return this.promote(raced.profile, cause);
+    }
+  }
+
+  private async promote(profile: UserProfile, cause: Cause) {
+    if (profile.role === "ADMIN" && profile.isActive) {
+      return { outcome: "unchanged" as const, user: profile };
+    }
+    const user = await this.db.$transaction(async (tx) => {
+      const updated = await this.users.update(tx, profile.id, { role: "ADMIN", isActive: true });
+      if (!profile.isActive) {
+        await this.outbox.add(tx, cause, userEvents.updated(updated, ["isActive"]));
+        await this.audit.add(tx, auditEntry(cause, "USER_ENABLED", profile.id, { role: profile.role }));
+      }
+      if (profile.role !== "ADMIN") {
+        await this.outbox.add(tx, cause, userEvents.roleChanged(profile.id, profile.role, "ADMIN", null));
+        await this.audit.add(
+          tx,
+          auditEntry(cause, "ROLE_CHANGED", profile.id, { oldRole: profile.role, newRole: "ADMIN" }),
+        );
+        await this.sessions.revokeAll(profile.id, "ROLE_CHANGED", cause, { tx });
+      }
+      return updated;
+    });
+    await this.cache.put(user);
+    return { outcome: "promoted" as const, user };
+  }
+}

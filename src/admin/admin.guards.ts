@@ -1,0 +1,56 @@
+import { errors } from "../errors";
+import type { Tx } from "../infra/prisma";
+import type { UserAdminRepository } from "../users/user-admin.repository";
+import type { Role, UserProfile } from "../users/user.model";
+import type { UserRepository } from "../users/user.repository";
+
+/**
+ * The rules of admin changes that the permission table cannot express, because they depend on
+ * the target or on the state of the database. Each runs inside the change's transaction.
+ */
+
+export function assertNotSelf(actorId: string, targetId: string, message: string): void {
+  if (actorId === targetId) throw errors.guardForbidden("SELF_CHANGE", message);
+}
+
+/**
+ * Refuses to demote, disable or delete the last active ADMIN. Callers hold
+ * `lockAdminChanges` first, so two such changes cannot both count the other admin.
+ */
+export async function assertNotLastAdmin(
+  repository: UserAdminRepository,
+  tx: Tx,
+  target: UserProfile,
+  change: "demoted" | "disabled" | "deleted",
+): Promise<void> {
+  if (target.role !== "ADMIN" || !target.isActive) return;
+  if ((await repository.countActiveAdmins(tx)) <= 1) {
+    throw errors.guardForbidden("LAST_ADMIN", `The last active ADMIN cannot be ${change}.`);
+  }
+}
+
+/** A MODERATOR may act only on USER accounts. */
+export function assertModeratorScope(actor: UserProfile, target: UserProfile): void {
+  if (actor.role === "MODERATOR" && target.role !== "USER") {
+    throw errors.guardForbidden(
+      "MODERATOR_SCOPE",
+      "A MODERATOR may only disable or re-enable USER accounts.",
+    );
+  }
+}
+
+/**
+ * Re-reads the actor in the transaction: permissions were checked against the profile cached
+ * when the request started, and a concurrent change may have demoted or disabled them since.
+ */
+export async function assertActorStill(
+  users: UserRepository,
+  tx: Tx,
+  actorId: string,
+  roles: readonly Role[],
+): Promise<void> {
+  const actor = await users.findById(actorId, tx);
+  if (!actor?.isActive || !roles.includes(actor.role)) {
+    throw errors.guardForbidden("ACTOR_CHANGED", "Your role or account changed; sign in again.");
+  }
+}

@@ -1,0 +1,212 @@
+import { auditEntry } from "../audit/audit.model";
+import type { AuditRepository } from "../audit/audit.repository";
+import type { PasswordHasher } from "../auth/password.hasher";
+import { assertStrongPassword } from "../auth/password.policy";
+import { errors } from "../errors";
+import type { Cause } from "../events/event.model";
+import type { OutboxRepository } from "../events/outbox.repository";
+import { userEvents } from "../events/user.events";
+import type { Database, Tx } from "../infra/prisma";
+import type { SessionService } from "../sessions/session.service";
+import type { AdminTarget, UserAdminRepository } from "../users/user-admin.repository";
+import type { UserErasureService } from "../users/user-erasure.service";
+import type { UserCache } from "../users/user.cache";
+import type { Role, UserProfile } from "../users/user.model";
+import { EmailTakenError, type UserRepository } from "../users/user.repository";
+import { normalizeEmail, validateProfile, type ProfileInput } from "../users/user.validation";
+import {
+  assertActorStill,
+  assertModeratorScope,
+  assertNotLastAdmin,
+  assertNotSelf,
+} from "./admin.guards";
+
+export interface AdminCreateUserInput extends ProfileInput {
+  email: string;
+  password: string;
+  name: string;
+  role?: Role | null;
+  isVerified?: boolean | null;
+}
+
+const ADMIN: readonly Role[] = ["ADMIN"];
+const STAFF: readonly Role[] = ["ADMIN", "MODERATOR"];
+
+/**
+ * What admins (and, for USER accounts, moderators) do to other accounts. Every change runs in one
+ * transaction with its events and its audit entry, re-reads actor and target there, and writes
+ * the new profile through the cache after commit. A change that changes nothing writes nothing.
+ */
+export class UserAdminService {
+  constructor(
+    private readonly db: Database,
+    private readonly users: UserRepository,
+    private readonly admin: UserAdminRepository,
+    private readonly cache: UserCache,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly outbox: OutboxRepository,
+    private readonly audit: AuditRepository,
+    private readonly erasure: UserErasureService,
+  ) {}
+
+  async createUser(
+    actor: UserProfile,
+    input: AdminCreateUserInput,
+    cause: Cause,
+  ): Promise<UserProfile> {
+    const email = normalizeEmail(input.email);
+    const { name, ...profile } = validateProfile({ ...input, name: input.name });
+    assertStrongPassword(input.password);
+    const role = input.role ?? "USER";
+    const isVerified = input.isVerified ?? false;
+    const passwordHash = await this.hasher.hash(input.password);
+    const user = await this.db.$transaction(async (tx) => {
+      await assertActorStill(this.users, tx, actor.id, ADMIN);
+      let created: UserProfile;
+      try {
+        created = await this.users.create(tx, {
+          email,
+          name: name!,
+          passwordHash,
+          role,
+          isVerified,
+          ...profile,
+        });
+      } catch (error) {
+        if (error instanceof EmailTakenError) throw errors.emailAlreadyExists();
+        throw error;
+      }
+      await this.outbox.add(tx, cause, userEvents.created(created));
+      await this.audit.add(tx, auditEntry(cause, "USER_CREATED", created.id, { role, isVerified }));
+      return created;
+    });
+    await this.cache.put(user);
+    return user;
+  }
+
+  /** Any role change ends the target's sessions: their tokens carried the old role. */
+  async setRole(actor: UserProfile, userId: string, role: Role, cause: Cause) {
+    assertNotSelf(actor.id, userId, "You cannot change your own role.");
+    return this.change(actor, ADMIN, userId, {
+      check: async (tx, { profile }) => {
+        if (role !== "ADMIN") await assertNotLastAdmin(this.admin, tx, profile, "demoted");
+      },
+      apply: async (tx, { profile }) => {
+        if (profile.role === role) return profile;
+        const updated = await this.users.update(tx, userId, { role });
+        await this.outbox.add(tx, cause, userEvents.roleChanged(userId, profile.role, role, actor.id));
+        await this.audit.add(
+          tx,
+          auditEntry(cause, "ROLE_CHANGED", userId, { oldRole: profile.role, newRole: role }),
+        );
+        await this.sessions.revokeAll(userId, "ROLE_CHANGED", cause, { tx });
+        return updated;
+      },
+    });
+  }
+
+  /** Disabling ends every session at once; re-enabling lets the person log in again. */
+  async setActive(actor: UserProfile, userId: string, active: boolean, cause: Cause) {
+    assertNotSelf(
+      actor.id,
+      userId,
+      active ? "You cannot re-enable your own account." : "You cannot disable your own account.",
+    );
+    return this.change(actor, STAFF, userId, {
+      check: async (tx, { profile }) => {
+        assertModeratorScope(actor, profile);
+        if (!active) await assertNotLastAdmin(this.admin, tx, profile, "disabled");
+      },
+      apply: async (tx, { profile }) => {
+        if (profile.isActive === active) return profile;
+        const updated = await this.users.update(tx, userId, { isActive: active });
+        await this.outbox.add(tx, cause, userEvents.updated(updated, ["isActive"]));
+        await this.audit.add(
+          tx,
+          auditEntry(cause, active ? "USER_ENABLED" : "USER_DISABLED", userId, {
+            role: profile.role,
+          }),
+        );
+        if (!active) await this.sessions.revokeAll(userId, "ACCOUNT_DISABLED", cause, { tx });
+        return updated;
+      },
+    });
+  }
+
+  /** Clears a login lockout and the count of failed logins. */
+  async unlock(actor: UserProfile, userId: string, cause: Cause) {
+    return this.change(actor, ADMIN, userId, {
+      apply: async (tx, { profile, lockedUntil, failedLoginAttempts }) => {
+        if (lockedUntil === null && failedLoginAttempts === 0) return profile;
+        const updated = await this.users.update(tx, userId, {
+          failedLoginAttempts: 0,
+          lockedUntil: null,
+        });
+        await this.outbox.add(
+          tx,
+          cause,
+          userEvents.updated(updated, ["lockedUntil", "failedLoginAttempts"]),
+        );
+        await this.audit.add(
+          tx,
+          auditEntry(cause, "USER_UNLOCKED", userId, {
+            lockedUntil: lockedUntil?.toISOString() ?? null,
+            failedLoginAttempts,
+          }),
+        );
+        return updated;
+      },
+    });
+  }
+
+  /** Ends every session of the user; returns how many. Audited even when there were none. */
+  async revokeSessions(actor: UserProfile, userId: string, cause: Cause): Promise<number> {
+    const revoked = await this.db.$transaction(async (tx) => {
+      if (!(await this.admin.findTarget(tx, userId))) throw errors.userNotFound();
+      await assertActorStill(this.users, tx, actor.id, ADMIN);
+      const ids = await this.sessions.revokeAll(userId, "REVOKED_BY_ADMIN", cause, { tx });
+      await this.audit.add(tx, auditEntry(cause, "SESSIONS_REVOKED", userId, { count: ids.length }));
+      return ids;
+    });
+    return revoked.length;
+  }
+
+  /** Erases the person (see UserErasureService), with the audit entry in the same transaction. */
+  async deleteUser(actor: UserProfile, userId: string, cause: Cause): Promise<boolean> {
+    assertNotSelf(actor.id, userId, "You cannot delete your own account here.");
+    await this.erasure.erase(userId, cause, {
+      inTransaction: async (tx, before) => {
+        await assertActorStill(this.users, tx, actor.id, ADMIN);
+        await this.audit.add(tx, auditEntry(cause, "USER_DELETED", userId, { role: before.role }));
+      },
+    });
+    return true;
+  }
+
+  /**
+   * Runs one change to `userId` under the admin-changes lock: reads the target afresh, runs the
+   * guards (`check`), re-reads the actor, lets `apply` write, commits, then writes the result
+   * through the profile cache.
+   */
+  private async change(
+    actor: UserProfile,
+    roles: readonly Role[],
+    userId: string,
+    steps: {
+      check?: (tx: Tx, target: AdminTarget) => Promise<void>;
+      apply: (tx: Tx, target: AdminTarget) => Promise<UserProfile>;
+    },
+  ): Promise<UserProfile> {
+    const user = await this.db.$transaction(async (tx) => {
+      await this.admin.lockAdminChanges(tx);
+      const target = await this.admin.findTarget(tx, userId);
+      if (!target) throw errors.userNotFound();
+      await steps.check?.(tx, target);
+      await assertActorStill(this.users, tx, actor.id, roles);
+      return steps.apply(tx, target);
+    });
+    await this.cache.put(user);
+    return user;
+  }
+}

@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import { assertNotLastAdmin } from "../admin/admin.guards";
+import type { PasswordHasher } from "../auth/password.hasher";
+import { errors } from "../errors";
+import type { Cause } from "../events/event.model";
+import type { OutboxRepository } from "../events/outbox.repository";
+import { userEvents } from "../events/user.events";
+import type { Database, Tx } from "../infra/prisma";
+import type { SessionService } from "../sessions/session.service";
+import type { UserAdminRepository } from "./user-admin.repository";
+import type { UserCache } from "./user.cache";
+import type { UserProfile } from "./user.model";
+import type { UserRepository } from "./user.repository";
+
+export const ERASED_NAME = "Deleted User";
+export const ERASED_EMAIL_DOMAIN = "deleted.invalid";
+
+/** The address an erased account keeps: unique, undeliverable (.invalid), and no one's. */
+export function erasedEmail(userId: string): string {
+  return `deleted_${userId}@${ERASED_EMAIL_DOMAIN}`;
+}
+
+export interface EraseOptions {
+  /**
+   * The caller's own records (an audit entry, a check of the actor), written in the erasure's
+   * transaction after the row is anonymised; throwing rolls the whole erasure back.
+   */
+  inTransaction?: (tx: Tx, before: UserProfile) => Promise<void>;
+}
+
+/**
+ * GDPR erasure, for deleteUser (an admin) and deleteMyAccount (the person): the one place that
+ * decides what erasing a person means. The row stays, so audit entries and events still name a
+ * user, but nothing in it identifies the person any more.
+ */
+export class UserErasureService {
+  constructor(
+    private readonly db: Database,
+    private readonly users: UserRepository,
+    private readonly admin: UserAdminRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly cache: UserCache,
+    private readonly sessions: SessionService,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  /**
+   * In one transaction: anonymises the row (email `deleted_<id>@deleted.invalid`, name
+   * "Deleted User", contact and business fields cleared, inactive, role USER, a password hash of
+   * a random secret nobody holds), deletes the login history (the user's rows and attempts that
+   * named their email), writes `user.deleted`, and as the last step revokes every session. The
+   * email is free for a new registration afterwards. USER_NOT_FOUND for a missing or already
+   * erased account; FORBIDDEN (LAST_ADMIN) for the last active ADMIN.
+   */
+  async erase(userId: string, cause: Cause, options: EraseOptions = {}): Promise<UserProfile> {
+    // A real bcrypt hash, so login treats the row like any other and simply never matches.
+    const unusableHash = await this.hasher.hash(randomBytes(32).toString("base64url"));
+    const erased = await this.db.$transaction(async (tx) => {
+      await this.admin.lockAdminChanges(tx);
+      const target = await this.admin.findTarget(tx, userId);
+      if (!target) throw errors.userNotFound();
+      await assertNotLastAdmin(this.admin, tx, target.profile, "deleted");
+
+      const deletedAt = new Date();
+      const anonymised = await this.users.update(tx, userId, {
+        email: erasedEmail(userId),
+        name: ERASED_NAME,
+        phone: null,
+        businessType: null,
+        businessNumber: null,
+        industry: null,
+        region: null,
+        passwordHash: unusableHash,
+        role: "USER",
+        isActive: false,
+        isVerified: false,
+        lastLoginAt: null,
+        failedLoginAttempts: 0,
+        lockedUntil: null,
+        deletedAt,
+      });
+      await this.admin.deleteLoginHistory(tx, userId, target.profile.email);
+      await this.outbox.add(tx, cause, userEvents.deleted(userId, deletedAt));
+      await options.inTransaction?.(tx, target.profile);
+      await this.sessions.revokeAll(userId, "ACCOUNT_DELETED", cause, { tx });
+      return anonymised;
+    });
+    await this.cache.put(erased);
+    return erased;
+  }
+}
