@@ -34,6 +34,10 @@ export async function createGateway(container: Container): Promise<Gateway> {
         database: () => container.db.$queryRaw`SELECT 1`,
         redis: () => container.redis.ping(),
       },
+      // Kafka down never fails a request (events wait in the outbox), so it never fails readiness.
+      optional: {
+        kafka: async () => container.relay.brokerState(),
+      },
       isShuttingDown: () => shuttingDown,
     }),
   );

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
+import { applyMigrations } from "../../src/db/migrate";
 
 /** Admin connection for creating and dropping the per-run test database. */
 export const ADMIN_DATABASE_URL =
@@ -32,4 +33,18 @@ export async function createDatabase(name: string): Promise<string> {
 
 export async function dropDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/**
+ * A migrated database of its own, for tests that need the whole outbox to themselves (a relay
+ * publishes every pending row it finds, whichever test wrote it).
+ */
+export async function createMigratedDatabase(prefix: string): Promise<{
+  url: string;
+  drop(): Promise<void>;
+}> {
+  const name = uniqueName(prefix);
+  const url = await createDatabase(name);
+  await applyMigrations(url, { log: () => undefined });
+  return { url, drop: () => dropDatabase(name) };
 }
