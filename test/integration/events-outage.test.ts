@@ -13,7 +13,11 @@ let harness: KafkaHarness;
 let server: TestServer;
 beforeAll(async () => {
   harness = await startKafkaHarness();
-  server = await harness.startServer({ KAFKA_RELAY_HOUSEKEEPING_SECONDS: "1" });
+  server = await harness.startServer({
+    KAFKA_RELAY_HOUSEKEEPING_SECONDS: "1",
+    // Notice the outage quickly; duplicates are allowed here (at least once).
+    KAFKA_REQUEST_TIMEOUT_MS: "1000",
+  });
 }, 60_000);
 afterAll(async () => {
   await harness?.close();

@@ -44,7 +44,8 @@ export async function startKafkaHarness(): Promise<KafkaHarness> {
         DATABASE_URL: database.url,
         KAFKA_BOOTSTRAP_SERVERS: kafka.brokers,
         KAFKA_IDEMPOTENT_PRODUCER: "false", // kafkajs's idempotent producer fails on the mock
-        KAFKA_REQUEST_TIMEOUT_MS: "1000",
+        // Generous: a kafkajs retry after a slow (not lost) request would publish a duplicate.
+        KAFKA_REQUEST_TIMEOUT_MS: "5000",
         KAFKA_RELAY_POLL_INTERVAL_MS: "20",
         KAFKA_RELAY_BACKOFF_MS: "50",
         KAFKA_RELAY_MAX_BACKOFF_MS: "500",
