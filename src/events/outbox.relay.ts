@@ -36,7 +36,8 @@ export function publishableRows(rows: PendingEvent[]): PendingEvent[] {
   });
 }
 
-const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const describe = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * Publishes the outbox to Kafka from inside the gateway process. Several processes may run it at
@@ -53,6 +54,8 @@ export class OutboxRelay {
   private consecutiveFailures = 0;
   /** Set when a probe failed: the broker itself was unreachable, not just one publish. */
   private unreachable = false;
+  /** Set after a failed publish: probe before the next batch (the broker, or only those rows?). */
+  private verifyBroker = false;
   private nextHousekeeping = 0;
 
   constructor(
@@ -108,7 +111,7 @@ export class OutboxRelay {
       if (Date.now() >= this.nextHousekeeping) await this.housekeeping();
       let wait = this.options.pollIntervalMs;
       try {
-        if (this.state !== "up" && !(await this.reachBroker(publisher))) {
+        if ((this.state !== "up" || this.verifyBroker) && !(await this.reachBroker(publisher))) {
           wait = this.relayBackoff();
         } else if (await this.relayBatch(publisher)) {
           wait = 0;
@@ -149,10 +152,14 @@ export class OutboxRelay {
     if (!outcome) return false;
     if (outcome.error !== undefined) {
       this.logger.warn(
-        { err: outcome.error, rows: outcome.rows.length, attempts: Math.max(...outcome.rows.map((r) => r.attempts + 1)) },
+        {
+          err: outcome.error,
+          rows: outcome.rows.length,
+          attempts: Math.max(...outcome.rows.map((r) => r.attempts + 1)),
+        },
         "kafka relay: publish failed; the rows will be retried",
       );
-      this.markDown();
+      this.verifyBroker = true;
       return false;
     }
     this.markUp();
@@ -161,6 +168,7 @@ export class OutboxRelay {
   }
 
   private async reachBroker(publisher: KafkaEventPublisher): Promise<boolean> {
+    this.verifyBroker = false;
     if (await publisher.probe()) {
       this.markUp();
       if (this.unreachable) {

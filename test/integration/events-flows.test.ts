@@ -4,7 +4,12 @@ import { randomUUID } from "node:crypto";
 import { errorOf } from "../support/graphql-client";
 import { login, PASSWORD, registerUser, uniqueEmail, type Session } from "../support/factories";
 import type { ReceivedEvent } from "../support/kafka-consumer";
-import { NOTIFICATIONS, startKafkaHarness, USER_EVENTS, type KafkaHarness } from "../support/kafka-harness";
+import {
+  NOTIFICATIONS,
+  startKafkaHarness,
+  USER_EVENTS,
+  type KafkaHarness,
+} from "../support/kafka-harness";
 import { op } from "../support/operations";
 import type { TestServer } from "../support/test-server";
 
@@ -31,7 +36,7 @@ function remember(session: Session & { password?: string }) {
 const requestId = () => `req-${randomUUID()}`;
 const withId = (id: string) => ({ headers: { "x-request-id": id } });
 
-/** Types of what one user's events on one topic, in partition order. */
+/** One user's events on one topic, in partition order, once everything has been published. */
 async function published(userId: string, topic = USER_EVENTS): Promise<ReceivedEvent[]> {
   await harness.settled(server);
   return harness.collector.of(userId, topic);
@@ -116,7 +121,11 @@ describe("events of each flow", () => {
     const session = await registerUser(server.client);
     remember(session);
     const id = requestId();
-    const response = await server.client.request(op("Logout"), {}, { token: session.accessToken, ...withId(id) });
+    const response = await server.client.request(
+      op("Logout"),
+      {},
+      { token: session.accessToken, ...withId(id) },
+    );
     expect(response.data?.logout).toBe(true);
 
     const events = await published(session.user.id);
@@ -205,9 +214,13 @@ describe("events of each flow", () => {
   it("a reused refresh token: user.logged_out with reason REFRESH_TOKEN_REUSE", async () => {
     const session = await registerUser(server.client);
     remember(session);
-    const rotated = await server.client.request(op("RefreshToken"), { refreshToken: session.refreshToken });
+    const rotated = await server.client.request(op("RefreshToken"), {
+      refreshToken: session.refreshToken,
+    });
     remember(rotated.data!.refreshToken);
-    const reuse = await server.client.request(op("RefreshToken"), { refreshToken: session.refreshToken });
+    const reuse = await server.client.request(op("RefreshToken"), {
+      refreshToken: session.refreshToken,
+    });
     expect(errorOf(reuse).code).toBe("TOKEN_INVALID");
 
     const events = await published(session.user.id);
@@ -243,7 +256,9 @@ describe("changes that do not happen", () => {
 
     const events = await published(session.user.id);
     expect(types(events)).toEqual(["user.created"]);
-    expect(harness.collector.received.filter((e) => e.value.data.email === email.toUpperCase())).toEqual([]);
+    expect(
+      harness.collector.received.filter((e) => e.value.data.email === email.toUpperCase()),
+    ).toEqual([]);
   });
 
   it("a change rolled back at commit leaves neither an outbox row nor an event", async () => {
@@ -278,7 +293,9 @@ describe("changes that do not happen", () => {
       expect(types(events)).toEqual(["user.created"]);
       expect(harness.collector.received.filter((e) => e.value.data.email === email)).toEqual([]);
       const rows = await server.container.db.outboxEvent.findMany({
-        where: { OR: [{ key: session.user.id }, { payload: { path: ["data", "email"], equals: email } }] },
+        where: {
+          OR: [{ key: session.user.id }, { payload: { path: ["data", "email"], equals: email } }],
+        },
         orderBy: { id: "asc" },
       });
       expect(rows.map((row) => row.eventType)).toEqual(["user.created", "notification.welcome"]);

@@ -6,7 +6,12 @@ import { randomUUID } from "node:crypto";
 import { op } from "../support/operations";
 import { registerUser, login, type Session } from "../support/factories";
 import { waitFor } from "../support/kafka-consumer";
-import { NOTIFICATIONS, startKafkaHarness, USER_EVENTS, type KafkaHarness } from "../support/kafka-harness";
+import {
+  NOTIFICATIONS,
+  startKafkaHarness,
+  USER_EVENTS,
+  type KafkaHarness,
+} from "../support/kafka-harness";
 import type { TestServer } from "../support/test-server";
 
 let harness: KafkaHarness;
@@ -90,26 +95,47 @@ it("retries a row that keeps failing, without skipping it, and holds back only t
       topic: "",
       key: stuck.user.id,
       eventType: "test.poison",
-      payload: { eventId: poisonId, eventType: "test.poison", version: "1.0.0", occurredAt: new Date().toISOString(), aggregateId: stuck.user.id, data: {} },
+      payload: {
+        eventId: poisonId,
+        eventType: "test.poison",
+        version: "1.0.0",
+        occurredAt: new Date().toISOString(),
+        aggregateId: stuck.user.id,
+        data: {},
+      },
       headers: { "event-type": "test.poison", version: "1.0.0", "request-id": "poison" },
     },
   });
-  const update = await server.client.request(op("UpdateProfile"), { input: { name: "Held Back" } }, { token: stuck.accessToken });
+  const update = await server.client.request(
+    op("UpdateProfile"),
+    { input: { name: "Held Back" } },
+    { token: stuck.accessToken },
+  );
   expect(update.errors).toBeUndefined();
 
   // Everyone else's events keep flowing meanwhile.
   const other = await registerUser(server.client);
-  await waitFor(() => harness.collector.of(other.user.id).length === 2, 10_000, "the other user's events");
+  await waitFor(
+    () => harness.collector.of(other.user.id).length === 2,
+    10_000,
+    "the other user's events",
+  );
   // The row is tried again and again, with its error recorded; its user's later event waits.
   await waitFor(
-    async () => ((await db.outboxEvent.findUnique({ where: { eventId: poisonId } }))?.attempts ?? 0) >= 3,
+    async () =>
+      ((await db.outboxEvent.findUnique({ where: { eventId: poisonId } }))?.attempts ?? 0) >= 3,
     10_000,
     "retries",
   );
   const poison = await db.outboxEvent.findUnique({ where: { eventId: poisonId } });
-  expect(poison).toMatchObject({ publishedAt: null, lastError: expect.stringContaining("Invalid topic") });
+  expect(poison).toMatchObject({
+    publishedAt: null,
+    lastError: expect.stringContaining("Invalid topic"),
+  });
   await harness.collector.caughtUp([USER_EVENTS, NOTIFICATIONS]);
-  expect(harness.collector.of(stuck.user.id, USER_EVENTS).map((e) => e.value.eventType)).toEqual(["user.created"]);
+  expect(harness.collector.of(stuck.user.id, USER_EVENTS).map((e) => e.value.eventType)).toEqual([
+    "user.created",
+  ]);
 
   // Once the row can be published, it goes first and the held-back event follows.
   await db.outboxEvent.update({ where: { eventId: poisonId }, data: { topic: USER_EVENTS } });

@@ -13,7 +13,10 @@ afterAll(async () => {
 
 it("serves without Kafka, says the relay is off, and keeps the events in the outbox", async () => {
   expect(server.logs).toContainEqual(
-    expect.objectContaining({ level: 40, msg: expect.stringMatching(/^kafka relay off: KAFKA_BOOTSTRAP_SERVERS is not set/) }),
+    expect.objectContaining({
+      level: 40,
+      msg: expect.stringMatching(/^kafka relay off: KAFKA_BOOTSTRAP_SERVERS is not set/),
+    }),
   );
 
   const session = await registerUser(server.client);
