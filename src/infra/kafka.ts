@@ -3,9 +3,9 @@ import type { Config } from "../config";
 import type { Logger } from "./logger";
 
 /**
- * kafkajs's own log lines go to our logger. Its ERROR lines are mostly connection trouble that the
- * relay handles and reports itself (backoff, readiness), so they are warnings here; its INFO
- * lines (connects, group joins) are debug detail.
+ * kafkajs's own log lines go to our logger. Its ERROR lines are connection and request failures
+ * that the relay reports itself, once per failed publish or outage (and in readiness), so here
+ * they are debug detail, as are its INFO lines (connects); its warnings stay warnings.
  */
 function logCreator(logger: Logger) {
   const kafkaLogger = logger.child({ component: "kafkajs" });
@@ -13,8 +13,8 @@ function logCreator(logger: Logger) {
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, ...extra } = log;
       const entry = { namespace, ...extra };
-      if (level <= logLevel.WARN) kafkaLogger.warn(entry, message);
-      else if (level === logLevel.INFO) kafkaLogger.debug(entry, message);
+      if (level === logLevel.WARN) kafkaLogger.warn(entry, message);
+      else if (level === logLevel.ERROR || level === logLevel.INFO) kafkaLogger.debug(entry, message);
       else kafkaLogger.trace(entry, message);
     };
 }

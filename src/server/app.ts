@@ -46,6 +46,9 @@ export async function createGateway(container: Container): Promise<Gateway> {
     schema: await buildGatewaySchema(container.services, logger),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT: it drains HTTP, stops the relay, then closes the clients.
+    // Apollo's own handler would stop the server behind its back and hang that sequence.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
