@@ -13,6 +13,18 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
 
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+const csv = optionalString.transform((v) =>
+  v
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: int(4000),
@@ -39,6 +51,19 @@ const schema = z.object({
   MAX_SESSIONS_PER_USER: int(5, 1),
   SESSION_TOUCH_INTERVAL_SECONDS: int(60),
   PROFILE_CACHE_TTL_SECONDS: int(300, 1),
+
+  KAFKA_BOOTSTRAP_SERVERS: csv,
+  KAFKA_CLIENT_ID: z.string().min(1).default("identity-gateway"),
+  KAFKA_TOPIC_USER_EVENTS: z.string().min(1).default("user-events"),
+  KAFKA_TOPIC_NOTIFICATIONS: z.string().min(1).default("aegis.notification.requested.v1"),
+  KAFKA_IDEMPOTENT_PRODUCER: bool(false),
+  KAFKA_REQUEST_TIMEOUT_MS: int(10000, 100),
+  KAFKA_RELAY_BATCH_SIZE: int(100, 1).pipe(z.number().max(10000)),
+  KAFKA_RELAY_POLL_INTERVAL_MS: int(1000, 10),
+  KAFKA_RELAY_BACKOFF_MS: int(1000, 10),
+  KAFKA_RELAY_MAX_BACKOFF_MS: int(60000, 10),
+  KAFKA_RELAY_HOUSEKEEPING_SECONDS: int(60, 1),
+  KAFKA_OUTBOX_RETENTION_HOURS: int(168),
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: optionalString,
@@ -86,6 +111,25 @@ function toConfig(env: z.infer<typeof schema>, secret: string) {
       touchIntervalSeconds: env.SESSION_TOUCH_INTERVAL_SECONDS,
     },
     profileCacheTtlSeconds: env.PROFILE_CACHE_TTL_SECONDS,
+    kafka: {
+      /** Unset: the relay is off and events wait in the outbox. */
+      brokers: env.KAFKA_BOOTSTRAP_SERVERS?.length ? env.KAFKA_BOOTSTRAP_SERVERS : undefined,
+      clientId: env.KAFKA_CLIENT_ID,
+      topics: {
+        userEvents: env.KAFKA_TOPIC_USER_EVENTS,
+        notifications: env.KAFKA_TOPIC_NOTIFICATIONS,
+      },
+      idempotent: env.KAFKA_IDEMPOTENT_PRODUCER,
+      requestTimeoutMs: env.KAFKA_REQUEST_TIMEOUT_MS,
+    },
+    relay: {
+      batchSize: env.KAFKA_RELAY_BATCH_SIZE,
+      pollIntervalMs: env.KAFKA_RELAY_POLL_INTERVAL_MS,
+      backoffMs: env.KAFKA_RELAY_BACKOFF_MS,
+      maxBackoffMs: Math.max(env.KAFKA_RELAY_MAX_BACKOFF_MS, env.KAFKA_RELAY_BACKOFF_MS),
+      housekeepingMs: env.KAFKA_RELAY_HOUSEKEEPING_SECONDS * 1000,
+      retentionMs: env.KAFKA_OUTBOX_RETENTION_HOURS * 3600 * 1000,
+    },
     logLevel: env.LOG_LEVEL,
     /** Set when no JWT secret was configured and a throw-away one was generated (development). */
     generatedJwtSecret: secret !== env.JWT_SECRET_KEY,

@@ -8,7 +8,11 @@ import { Authenticator } from "./auth/authenticator";
 import { PasswordHasher } from "./auth/password.hasher";
 import { hmacKeyRing, TokenService } from "./auth/token.service";
 import type { Config } from "./config";
+import { KafkaEventPublisher } from "./events/event.publisher";
+import { OutboxRelay } from "./events/outbox.relay";
 import { OutboxRepository } from "./events/outbox.repository";
+import { createKafka } from "./infra/kafka";
+import { Lifecycle } from "./infra/lifecycle";
 import type { Logger } from "./infra/logger";
 import { createDatabase } from "./infra/prisma";
 import { createRedis } from "./infra/redis";
@@ -31,10 +35,22 @@ export function createContainer(config: Config, logger: Logger) {
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
 
   const sessionEvents: SessionEventPublisher = { publish: () => undefined };
-  const outbox = new OutboxRepository({
-    userEvents: "user-events",
-    notifications: "aegis.notification.requested.v1",
-  });
+  const outbox = new OutboxRepository(db, config.kafka.topics);
+  const kafka = createKafka(config.kafka, logger);
+  // A publish may take kafkajs's request timeout twice (one retry) plus a reconnect.
+  const publishTimeoutMs = config.kafka.requestTimeoutMs * 2 + 1000;
+  const relay = new OutboxRelay(
+    outbox,
+    kafka &&
+      new KafkaEventPublisher(kafka, {
+        idempotent: config.kafka.idempotent,
+        timeoutMs: publishTimeoutMs,
+      }),
+    { ...config.relay, publishTimeoutMs },
+    logger.child({ component: "outbox-relay" }),
+  );
+  const lifecycle = new Lifecycle(logger);
+  lifecycle.add(relay);
   const users = new UserRepository(db);
   const userAdmin = new UserAdminRepository(db);
   const audit = new AuditRepository(db);
@@ -93,7 +109,12 @@ export function createContainer(config: Config, logger: Logger) {
     /** What per-request DataLoaders read from (users/user.loader.ts createLoaders). */
     repositories: { users, userAdmin },
     services,
+    outbox,
+    relay,
+    /** Background work (the outbox relay); main.ts starts it after listening, stops it first. */
+    lifecycle,
     async close() {
+      await lifecycle.stop();
       await Promise.allSettled([db.$disconnect(), redis.quit()]);
     },
   };

@@ -27,6 +27,7 @@ async function main() {
   const gateway = await createGateway(container);
   const address = await gateway.listen(config.http.port, config.http.host);
   logger.info({ port: address.port }, `identity gateway listening on http://localhost:${address.port}/graphql`);
+  await container.lifecycle.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -34,6 +35,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, "shutting down");
     await gateway.close();
+    await container.lifecycle.stop();
     await container.close();
     process.exit(0);
   };

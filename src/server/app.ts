@@ -35,6 +35,10 @@ export async function createGateway(container: Container): Promise<Gateway> {
         database: () => container.db.$queryRaw`SELECT 1`,
         redis: () => container.redis.ping(),
       },
+      // Kafka down never fails a request (events wait in the outbox), so it never fails readiness.
+      optional: {
+        kafka: async () => container.relay.brokerState(),
+      },
       isShuttingDown: () => shuttingDown,
     }),
   );
@@ -43,6 +47,9 @@ export async function createGateway(container: Container): Promise<Gateway> {
     schema: await buildGatewaySchema(container.services, logger),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT: it drains HTTP, stops the relay, then closes the clients.
+    // Apollo's own handler would stop the server behind its back and hang that sequence.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),

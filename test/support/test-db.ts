@@ -1,6 +1,6 @@
-import { applyMigrations } from "../../src/db/migrate";
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
+import { applyMigrations } from "../../src/db/migrate";
 
 /** Admin connection for creating and dropping the per-run test database. */
 export const ADMIN_DATABASE_URL =
@@ -36,12 +36,14 @@ export async function dropDatabase(name: string): Promise<void> {
 }
 
 /**
- * A database of its own, migrated, for tests whose subject is global state (the number of active
- * admins) that other test files running at the same time would change. Drop it in afterAll.
+ * A migrated database of its own, for tests whose subject is global state: the number of active
+ * admins, or the whole outbox (a relay publishes every pending row it finds, whichever test wrote
+ * it). Drop it in afterAll.
  */
-export async function createMigratedDatabase(
-  prefix = "identity_isolated",
-): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createMigratedDatabase(prefix = "identity_isolated"): Promise<{
+  url: string;
+  drop(): Promise<void>;
+}> {
   const name = uniqueName(prefix);
   const url = await createDatabase(name);
   await applyMigrations(url, { log: () => undefined });

@@ -47,6 +47,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const container = createContainer(config, logger);
   const gateway = await createGateway(container);
   const { port } = await gateway.listen(0, "127.0.0.1");
+  await container.lifecycle.start();
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
@@ -59,6 +60,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     rawLogs: () => chunks.join(""),
     async stop() {
       await gateway.close();
+      await container.lifecycle.stop();
       await container.close();
     },
   };
