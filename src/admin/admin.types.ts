@@ -1,5 +1,6 @@
 import { GraphQLDateTime } from "graphql-scalars";
 import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { RegisterInput } from "../auth/auth.types";
 import { Role } from "../generated/prisma/enums";
 import { PageInfoType } from "../server/pagination";
 import type { SortDirection, UserOrderField } from "../users/user-admin.repository";
@@ -72,34 +73,10 @@ export class UserConnection {
   description:
     "A new account made by an ADMIN. Same rules as register; the password must meet the policy.",
 })
-export class AdminCreateUserInput {
-  @Field(() => String, { description: "Login email; trimmed and lower-cased." })
-  email!: string;
-
-  @Field(() => String, { description: "The initial password; give it to the person out of band." })
-  password!: string;
-
-  @Field(() => String, { description: "2 to 100 characters." })
-  name!: string;
-
+export class AdminCreateUserInput extends RegisterInput {
   @Field(() => Role, { defaultValue: "USER", description: "The account's role." })
   role!: Role;
 
   @Field(() => Boolean, { defaultValue: false, description: "Mark the email address as verified." })
   isVerified!: boolean;
-
-  @Field(() => String, { nullable: true })
-  phone?: string | null;
-
-  @Field(() => String, { nullable: true })
-  businessType?: string | null;
-
-  @Field(() => String, { nullable: true, description: "10 digits, with or without dashes." })
-  businessNumber?: string | null;
-
-  @Field(() => String, { nullable: true })
-  industry?: string | null;
-
-  @Field(() => String, { nullable: true })
-  region?: string | null;
 }
