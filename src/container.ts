@@ -6,8 +6,9 @@ import type { Config } from "./config";
 import { OutboxRepository } from "./events/outbox.repository";
 import type { Logger } from "./infra/logger";
 import { createDatabase } from "./infra/prisma";
+import { createRedisPubSub } from "./infra/pubsub";
 import { createRedis } from "./infra/redis";
-import type { SessionEventPublisher } from "./sessions/session-event";
+import { SessionEventBus } from "./sessions/session-event.bus";
 import { SessionService } from "./sessions/session.service";
 import { SessionStore } from "./sessions/session.store";
 import { UserCache } from "./users/user.cache";
@@ -22,14 +23,26 @@ export function createContainer(config: Config, logger: Logger) {
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway");
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
+  // PubSub needs its own connections: a subscribing connection can do nothing else. Channels are
+  // not keys, so the key prefix is applied to channel names by the PubSub itself.
+  const publishRedis = createRedis(config.redis.url, "", "identity-gateway-publish");
+  const subscribeRedis = createRedis(config.redis.url, "", "identity-gateway-subscribe");
+  for (const client of [publishRedis, subscribeRedis]) {
+    client.on("error", (err) => logger.warn({ err }, "redis pubsub connection error"));
+  }
+  const pubSub = createRedisPubSub(publishRedis, subscribeRedis, config.redis.keyPrefix, (err) =>
+    logger.warn({ err }, "could not publish a session event"),
+  );
 
-  const sessionEvents: SessionEventPublisher = { publish: () => undefined };
+  const sessionEvents = new SessionEventBus(pubSub.pubSub);
   const outbox = new OutboxRepository({
     userEvents: "user-events",
     notifications: "aegis.notification.requested.v1",
   });
   const users = new UserRepository(db);
-  const cache = new UserCache(redis, config.profileCacheTtlSeconds);
+  const cache = new UserCache(redis, config.profileCacheTtlSeconds, (userId) =>
+    sessionEvents.authChanged(userId),
+  );
   const hasher = new PasswordHasher(
     config.passwords.bcryptRounds,
     config.passwords.hashConcurrency,
@@ -65,6 +78,7 @@ export function createContainer(config: Config, logger: Logger) {
     }),
     users: new UserService(db, users, cache, outbox),
     sessions,
+    sessionEvents,
   };
 
   return {
@@ -72,12 +86,19 @@ export function createContainer(config: Config, logger: Logger) {
     logger,
     db,
     redis,
+    cache,
+    pubSub,
     hasher,
     tokens,
     authenticator,
     services,
     async close() {
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      await Promise.allSettled([
+        db.$disconnect(),
+        redis.quit(),
+        publishRedis.quit(),
+        subscribeRedis.quit(),
+      ]);
     },
   };
 }

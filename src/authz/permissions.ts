@@ -5,6 +5,7 @@ import type { GraphQLContext } from "../server/context";
 import { denyByDefault, hasRole, isAuthenticated, isSelf } from "./rules";
 
 const staff = hasRole("ADMIN", "MODERATOR");
+const admin = hasRole("ADMIN");
 /** Contact and business fields: the user themselves, MODERATOR and ADMIN. */
 const selfOrStaff = or(isSelf, staff);
 
@@ -16,6 +17,7 @@ const selfOrStaff = or(isSelf, staff);
 export const permissionTable = {
   Query: {
     me: isAuthenticated,
+    mySessions: isAuthenticated,
   },
   Mutation: {
     register: allow,
@@ -24,6 +26,13 @@ export const permissionTable = {
     logout: isAuthenticated,
     updateProfile: isAuthenticated,
     changePassword: isAuthenticated,
+    revokeSession: isAuthenticated,
+    logoutAll: isAuthenticated,
+  },
+  // Checked when a subscription starts (see authz/subscriptions.ts) and on every event.
+  Subscription: {
+    sessionEvents: isAuthenticated,
+    userSessionEvents: admin,
   },
   User: {
     id: allow,
@@ -40,8 +49,11 @@ export const permissionTable = {
     businessNumber: selfOrStaff,
     industry: selfOrStaff,
     region: selfOrStaff,
+    sessions: or(isSelf, admin),
   },
   AuthPayload: { "*": allow },
+  Session: { "*": allow },
+  SessionEvent: { "*": allow },
 };
 
 export function permissions(logger: Logger) {

@@ -1,10 +1,14 @@
 import { GraphQLDateTime } from "graphql-scalars";
-import { applyMiddleware } from "graphql-middleware";
+import { applyMiddleware, type IMiddlewareTypeMap } from "graphql-middleware";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType } from "type-graphql";
 import { AuthResolver } from "../auth/auth.resolver";
 import { permissions } from "../authz/permissions";
+import { applyMiddlewareToSubscribe } from "../authz/subscriptions";
 import type { Logger } from "../infra/logger";
+import { SessionEventResolver } from "../sessions/session-event.resolver";
+import { SessionResolver } from "../sessions/session.resolver";
+import { UserSessionsResolver } from "../sessions/user-sessions.resolver";
 import { UserResolver } from "../users/user.resolver";
 import type { Services } from "../container";
 
@@ -13,10 +17,19 @@ function resolverInstances(services: Services) {
   return new Map<unknown, unknown>([
     [AuthResolver, new AuthResolver(services.auth)],
     [UserResolver, new UserResolver(services.users)],
+    [SessionResolver, new SessionResolver(services.sessions)],
+    [UserSessionsResolver, new UserSessionsResolver(services.sessions)],
+    [SessionEventResolver, new SessionEventResolver()],
   ]);
 }
 
-export const RESOLVERS = [AuthResolver, UserResolver] as const;
+export const RESOLVERS = [
+  AuthResolver,
+  UserResolver,
+  SessionResolver,
+  UserSessionsResolver,
+  SessionEventResolver,
+] as const;
 
 /** The schema without permissions: for SDL output and for the permission-table check. */
 export async function buildBareSchema(services: Services): Promise<GraphQLSchema> {
@@ -26,11 +39,17 @@ export async function buildBareSchema(services: Services): Promise<GraphQLSchema
     resolvers: [...RESOLVERS],
     container,
     validate: false,
+    pubSub: services.sessionEvents.pubSub,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
   });
 }
 
-/** The served schema: every field behind graphql-shield, closed unless a rule opens it. */
+/**
+ * The served schema: every field behind graphql-shield, closed unless a rule opens it; for
+ * subscriptions both when they start and on every event.
+ */
 export async function buildGatewaySchema(services: Services, logger: Logger) {
-  return applyMiddleware(await buildBareSchema(services), permissions(logger));
+  const bare = await buildBareSchema(services);
+  const middleware = permissions(logger).generate(bare) as IMiddlewareTypeMap;
+  return applyMiddlewareToSubscribe(applyMiddleware(bare, middleware), middleware);
 }
