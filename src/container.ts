@@ -31,7 +31,7 @@ export function createContainer(config: Config, logger: Logger) {
     client.on("error", (err) => logger.warn({ err }, "redis pubsub connection error"));
   }
   const pubSub = createRedisPubSub(publishRedis, subscribeRedis, config.redis.keyPrefix, (err) =>
-    logger.warn({ err }, "could not publish a session event"),
+    logger.warn({ err }, "redis pubsub command failed"),
   );
 
   const sessionEvents = new SessionEventBus(pubSub.pubSub);

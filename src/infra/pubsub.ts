@@ -29,17 +29,12 @@ export function createRedisPubSub(
   channelPrefix: string,
   onError: (error: unknown) => void,
 ): RedisPubSub {
-  // The event target fires PUBLISH and drops the promise: a rejection while Redis is away would
-  // be unhandled and end the process, so the publisher it gets catches it.
-  const publisher = new Proxy(publishClient, {
-    get(target, property, receiver) {
-      if (property !== "publish") return Reflect.get(target, property, receiver);
-      return (channel: string, message: string) => target.publish(channel, message).catch(onError);
-    },
-  });
+  // The event target fires PUBLISH, SUBSCRIBE and UNSUBSCRIBE and drops their promises: a
+  // rejection (Redis away, or the client already closed at shutdown) would be unhandled and end
+  // the process, so it gets clients that catch them.
   const eventTarget = createRedisEventTarget<CustomEvent>({
-    publishClient: publisher,
-    subscribeClient,
+    publishClient: catching(publishClient, ["publish"], onError),
+    subscribeClient: catching(subscribeClient, ["subscribe", "unsubscribe"], onError),
     serializer: {
       stringify: (message) => JSON.stringify(message),
       // Runs inside ioredis' reply handler, where a throw would end the process.
@@ -84,4 +79,19 @@ export function createRedisPubSub(
     pubSub,
     onResubscribed: (listener) => listeners.push(listener),
   };
+}
+
+/** `client`, with the promises of `methods` caught and reported instead of rejected. */
+function catching(client: Redis, methods: string[], onError: (error: unknown) => void): Redis {
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (!methods.includes(String(property))) return value.bind(target);
+      return (...args: unknown[]) =>
+        (value.apply(target, args) as Promise<unknown>).catch((error) => {
+          onError(error);
+        });
+    },
+  });
 }

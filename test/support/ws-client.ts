@@ -1,0 +1,224 @@
+import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
+import WebSocket from "ws";
+import { channelName } from "../../src/infra/pubsub";
+import { SessionTopic } from "../../src/sessions/session-event.bus";
+import { op } from "./operations";
+import type { TestServer } from "./test-server";
+
+/**
+ * A graphql-ws client as a frontend would use it, against the real server, with what tests need
+ * to observe: when it is connected, how it was closed, and what each subscription received.
+ */
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** Date.now() when the client saw the close. */
+  at: number;
+}
+
+type Result = FormattedExecutionResult<Record<string, any>, unknown>;
+
+/** Resolves when `check` returns a value; rejects with `describe()` after `timeoutMs`. */
+export function waitFor<T>(
+  check: () => T | undefined | false,
+  describe: () => string,
+  subscribeToChanges: (listener: () => void) => () => void,
+  timeoutMs = 10_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => undefined as void;
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out waiting: ${describe()}`));
+    }, timeoutMs);
+    const attempt = () => {
+      const value = check();
+      if (value === undefined || value === false) return false;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(value);
+      return true;
+    };
+    if (!attempt()) unsubscribe = subscribeToChanges(() => void attempt());
+  });
+}
+
+/** Polls until `check` holds, for state the test cannot be told about (Redis). */
+export async function pollUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export class TestSubscription {
+  readonly results: Result[] = [];
+  /** Set when the server completed the operation or the socket closed under it. */
+  ended?: { error?: unknown };
+  private readonly listeners = new Set<() => void>();
+  private readonly dispose: () => void;
+
+  constructor(client: Client, query: string, variables?: Record<string, unknown>) {
+    this.dispose = client.subscribe<Record<string, any>>(
+      { query, variables },
+      {
+        next: (result) => this.changed(() => this.results.push(result)),
+        error: (error) => this.changed(() => (this.ended = { error })),
+        complete: () => this.changed(() => (this.ended ??= {})),
+      },
+    );
+  }
+
+  /** The data of every result, for subscriptions that select one root field. */
+  get events(): Array<Record<string, any>> {
+    return this.results.flatMap((r) => (r.data ? Object.values(r.data) : []));
+  }
+
+  /** Waits until `count` events matching `filter` have arrived, and returns them. */
+  eventsSoFar(filter: (event: Record<string, any>) => boolean = () => true) {
+    return this.events.filter(filter);
+  }
+
+  next(count: number, filter: (event: Record<string, any>) => boolean = () => true) {
+    return waitFor(
+      () => {
+        const matching = this.events.filter(filter);
+        return matching.length >= count ? matching : undefined;
+      },
+      () => `${count} events; have ${JSON.stringify(this.results)}, ended ${JSON.stringify(this.ended)}`,
+      (listener) => this.listen(listener),
+    );
+  }
+
+  /** Waits for the operation to end (complete, error or socket close). */
+  end() {
+    return waitFor(
+      () => this.ended,
+      () => `the subscription to end; have ${JSON.stringify(this.results)}`,
+      (listener) => this.listen(listener),
+    );
+  }
+
+  unsubscribe() {
+    this.dispose();
+  }
+
+  private listen(listener: () => void) {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private changed(update: () => unknown) {
+    update();
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+export class TestWsClient {
+  readonly client: Client;
+  connected = false;
+  closeInfo?: CloseInfo;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(url: string, connectionParams?: Record<string, unknown>) {
+    this.client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams,
+      lazy: false,
+      // One connection: a test sees every close instead of a silent reconnect.
+      retryAttempts: 0,
+      onNonLazyError: () => undefined,
+      on: {
+        connected: () => this.changed(() => (this.connected = true)),
+        closed: (event) => {
+          const { code, reason } = event as { code: number; reason: string };
+          this.changed(() => (this.closeInfo ??= { code, reason, at: Date.now() }));
+        },
+      },
+    });
+  }
+
+  /** Resolves once the server acknowledged `connection_init`; rejects if it closed instead. */
+  async waitConnected(): Promise<void> {
+    await waitFor(
+      () => this.connected || this.closeInfo,
+      () => "the connection to be acknowledged or closed",
+      (listener) => this.listen(listener),
+    );
+    if (!this.connected) throw new Error(`connection closed: ${JSON.stringify(this.closeInfo)}`);
+  }
+
+  /** Resolves with how the socket closed. */
+  waitClosed(): Promise<CloseInfo> {
+    return waitFor(
+      () => this.closeInfo,
+      () => `the socket to close (connected: ${this.connected})`,
+      (listener) => this.listen(listener),
+    );
+  }
+
+  subscribe(operationName: string, variables?: Record<string, unknown>): TestSubscription {
+    return new TestSubscription(this.client, op(operationName), variables);
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+
+  private listen(listener: () => void) {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private changed(update: () => unknown) {
+    update();
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+const openClients = new Set<TestWsClient>();
+
+/** Opens a graphql-ws connection to `server` with `{ authorization: "Bearer <token>" }`. */
+export function connectWs(
+  server: TestServer,
+  token?: string,
+  connectionParams: Record<string, unknown> | undefined = token
+    ? { authorization: `Bearer ${token}` }
+    : undefined,
+): TestWsClient {
+  const client = new TestWsClient(server.graphqlUrl.replace(/^http/, "ws"), connectionParams);
+  openClients.add(client);
+  return client;
+}
+
+/** Closes every client opened by connectWs (call in afterEach). */
+export async function closeAllWs(): Promise<void> {
+  await Promise.all([...openClients].map((client) => client.close()));
+  openClients.clear();
+}
+
+/** The Redis channels of a test server's PubSub (its key prefix included). */
+export function channels(server: TestServer) {
+  const prefix = server.container.config.redis.keyPrefix;
+  return {
+    sessionEvents: (userId?: string) => channelName(prefix, SessionTopic.EVENTS, userId),
+    authChanged: (userId: string) => channelName(prefix, SessionTopic.AUTH_CHANGED, userId),
+  };
+}
+
+/** How many Redis connections (gateway processes) listen on `channel`. */
+export async function listeners(server: TestServer, channel: string): Promise<number> {
+  const [, count] = (await server.container.redis.pubsub("NUMSUB", channel)) as [string, number];
+  return Number(count);
+}
+
+/**
+ * Waits until some gateway process listens on `channel` in Redis. graphql-ws has no "subscribed"
+ * acknowledgement, so a test that acts right after subscribing would race the SUBSCRIBE.
+ */
+export function untilListening(server: TestServer, channel: string): Promise<void> {
+  return pollUntil(async () => (await listeners(server, channel)) > 0, `a listener on ${channel}`);
+}
