@@ -76,12 +76,12 @@ export class TestSubscription {
     return this.results.flatMap((r) => (r.data ? Object.values(r.data) : []));
   }
 
-  /** Waits until `count` events matching `filter` have arrived, and returns them. */
-  eventsSoFar(filter: (event: Record<string, any>) => boolean = () => true) {
-    return this.events.filter(filter);
-  }
-
-  next(count: number, filter: (event: Record<string, any>) => boolean = () => true) {
+  /** Waits until `count` events matching `filter` have arrived, and returns those. */
+  next(
+    count: number,
+    filter: (event: Record<string, any>) => boolean = () => true,
+    timeoutMs?: number,
+  ) {
     return waitFor(
       () => {
         const matching = this.events.filter(filter);
@@ -89,7 +89,23 @@ export class TestSubscription {
       },
       () => `${count} events; have ${JSON.stringify(this.results)}, ended ${JSON.stringify(this.ended)}`,
       (listener) => this.listen(listener),
+      timeoutMs,
     );
+  }
+
+  /**
+   * For subscriptions on a channel other tests may share (every user's events): repeats `probe`,
+   * which causes an event and returns its user id, until one of those events arrives.
+   */
+  async untilReceiving(probe: () => Promise<string>): Promise<void> {
+    for (;;) {
+      const userId = await probe();
+      const arrived = await this.next(1, (event) => event.userId === userId, 500).then(
+        () => true,
+        () => false,
+      );
+      if (arrived) return;
+    }
   }
 
   /** Waits for the operation to end (complete, error or socket close). */
