@@ -53,6 +53,8 @@ describe("connection_init", () => {
     const ws = connectWs(server, session.accessToken);
     await ws.waitConnected();
     expect(ws.closeInfo).toBeUndefined();
+    expect(server.logs.some((line) => line.msg === "websocket connection accepted")).toBe(true);
+    expect(server.rawLogs()).not.toContain(session.accessToken);
   });
 });
 
@@ -87,5 +89,16 @@ describe("operations over the socket", () => {
     const ws = connectWs(server, session.accessToken);
     ws.subscribe("SessionEvents");
     await untilListening(server, channels(server).sessionEvents(session.user.id));
+  });
+});
+
+describe("shutdown", () => {
+  it("closes open sockets with 1001 (going away), so clients reconnect to another process", async () => {
+    const leaving = await startTestServer();
+    const session = await registerUser(leaving.client);
+    const ws = connectWs(leaving, session.accessToken);
+    await ws.waitConnected();
+    await leaving.stop();
+    expect(await ws.waitClosed()).toMatchObject({ code: 1001 });
   });
 });
