@@ -53,6 +53,9 @@ export async function createGateway(container: Container): Promise<Gateway> {
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGINT/SIGTERM: with Apollo's own handlers as well, the two stops raced and
+    // the process never exited.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
