@@ -19,29 +19,37 @@ export interface CloseInfo {
 
 type Result = FormattedExecutionResult<Record<string, any>, unknown>;
 
-/** Resolves when `check` returns a value; rejects with `describe()` after `timeoutMs`. */
-export function waitFor<T>(
-  check: () => T | undefined | false,
-  describe: () => string,
-  subscribeToChanges: (listener: () => void) => () => void,
-  timeoutMs = 10_000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let unsubscribe = () => undefined as void;
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out waiting: ${describe()}`));
-    }, timeoutMs);
-    const attempt = () => {
-      const value = check();
-      if (value === undefined || value === false) return false;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(value);
-      return true;
-    };
-    if (!attempt()) unsubscribe = subscribeToChanges(() => void attempt());
-  });
+/** State that changes as messages arrive, and can be waited on. */
+abstract class Observed {
+  private readonly listeners = new Set<() => void>();
+
+  /** Resolves when `check` returns a value; rejects with `describe()` after `timeoutMs`. */
+  protected until<T>(
+    check: () => T | undefined | false,
+    describe: () => string,
+    timeoutMs = 10_000,
+  ): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const attempt = () => {
+        const value = check();
+        if (value === undefined || value === false) return;
+        clearTimeout(timer);
+        this.listeners.delete(attempt);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(attempt);
+        reject(new Error(`timed out waiting for ${describe()}`));
+      }, timeoutMs);
+      this.listeners.add(attempt);
+      attempt();
+    });
+  }
+
+  protected changed(update: () => unknown): void {
+    update();
+    for (const listener of [...this.listeners]) listener();
+  }
 }
 
 /** Polls until `check` holds, for state the test cannot be told about (Redis). */
@@ -53,14 +61,14 @@ export async function pollUntil(check: () => Promise<boolean>, what: string, tim
   }
 }
 
-export class TestSubscription {
+export class TestSubscription extends Observed {
   readonly results: Result[] = [];
   /** Set when the server completed the operation or the socket closed under it. */
   ended?: { error?: unknown };
-  private readonly listeners = new Set<() => void>();
   private readonly dispose: () => void;
 
   constructor(client: Client, query: string, variables?: Record<string, unknown>) {
+    super();
     this.dispose = client.subscribe<Record<string, any>>(
       { query, variables },
       {
@@ -82,13 +90,12 @@ export class TestSubscription {
     filter: (event: Record<string, any>) => boolean = () => true,
     timeoutMs?: number,
   ) {
-    return waitFor(
+    return this.until(
       () => {
         const matching = this.events.filter(filter);
         return matching.length >= count ? matching : undefined;
       },
       () => `${count} events; have ${JSON.stringify(this.results)}, ended ${JSON.stringify(this.ended)}`,
-      (listener) => this.listen(listener),
       timeoutMs,
     );
   }
@@ -110,35 +117,24 @@ export class TestSubscription {
 
   /** Waits for the operation to end (complete, error or socket close). */
   end() {
-    return waitFor(
+    return this.until(
       () => this.ended,
       () => `the subscription to end; have ${JSON.stringify(this.results)}`,
-      (listener) => this.listen(listener),
     );
   }
 
   unsubscribe() {
     this.dispose();
   }
-
-  private listen(listener: () => void) {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
-  }
-
-  private changed(update: () => unknown) {
-    update();
-    for (const listener of [...this.listeners]) listener();
-  }
 }
 
-export class TestWsClient {
+export class TestWsClient extends Observed {
   readonly client: Client;
   connected = false;
   closeInfo?: CloseInfo;
-  private readonly listeners = new Set<() => void>();
 
   constructor(url: string, connectionParams?: Record<string, unknown>) {
+    super();
     this.client = createClient({
       url,
       webSocketImpl: WebSocket,
@@ -159,20 +155,18 @@ export class TestWsClient {
 
   /** Resolves once the server acknowledged `connection_init`; rejects if it closed instead. */
   async waitConnected(): Promise<void> {
-    await waitFor(
+    await this.until(
       () => this.connected || this.closeInfo,
       () => "the connection to be acknowledged or closed",
-      (listener) => this.listen(listener),
     );
     if (!this.connected) throw new Error(`connection closed: ${JSON.stringify(this.closeInfo)}`);
   }
 
   /** Resolves with how the socket closed. */
   waitClosed(): Promise<CloseInfo> {
-    return waitFor(
+    return this.until(
       () => this.closeInfo,
       () => `the socket to close (connected: ${this.connected})`,
-      (listener) => this.listen(listener),
     );
   }
 
@@ -182,16 +176,6 @@ export class TestWsClient {
 
   async close(): Promise<void> {
     await this.client.dispose();
-  }
-
-  private listen(listener: () => void) {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
-  }
-
-  private changed(update: () => unknown) {
-    update();
-    for (const listener of [...this.listeners]) listener();
   }
 }
 
