@@ -15,8 +15,9 @@ import { createKafka } from "./infra/kafka";
 import { Lifecycle } from "./infra/lifecycle";
 import type { Logger } from "./infra/logger";
 import { createDatabase } from "./infra/prisma";
+import { createRedisPubSub } from "./infra/pubsub";
 import { createRedis } from "./infra/redis";
-import type { SessionEventPublisher } from "./sessions/session-event";
+import { SessionEventBus } from "./sessions/session-event.bus";
 import { SessionService } from "./sessions/session.service";
 import { SessionStore } from "./sessions/session.store";
 import { UserAdminRepository } from "./users/user-admin.repository";
@@ -33,8 +34,18 @@ export function createContainer(config: Config, logger: Logger) {
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway");
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
+  // PubSub needs its own connections: a subscribing connection can do nothing else. Channels are
+  // not keys, so the key prefix is applied to channel names by the PubSub itself.
+  const publishRedis = createRedis(config.redis.url, "", "identity-gateway-publish");
+  const subscribeRedis = createRedis(config.redis.url, "", "identity-gateway-subscribe");
+  for (const client of [publishRedis, subscribeRedis]) {
+    client.on("error", (err) => logger.warn({ err }, "redis pubsub connection error"));
+  }
+  const pubSub = createRedisPubSub(publishRedis, subscribeRedis, config.redis.keyPrefix, (err) =>
+    logger.warn({ err }, "redis pubsub command failed"),
+  );
 
-  const sessionEvents: SessionEventPublisher = { publish: () => undefined };
+  const sessionEvents = new SessionEventBus(pubSub.pubSub);
   const outbox = new OutboxRepository(db, config.kafka.topics);
   const kafka = createKafka(config.kafka, logger);
   // A publish may take kafkajs's request timeout twice (one retry) plus a reconnect.
@@ -54,7 +65,9 @@ export function createContainer(config: Config, logger: Logger) {
   const users = new UserRepository(db);
   const userAdmin = new UserAdminRepository(db);
   const audit = new AuditRepository(db);
-  const cache = new UserCache(redis, config.profileCacheTtlSeconds);
+  const cache = new UserCache(redis, config.profileCacheTtlSeconds, (userId) =>
+    sessionEvents.authChanged(userId),
+  );
   const hasher = new PasswordHasher(
     config.passwords.bcryptRounds,
     config.passwords.hashConcurrency,
@@ -96,6 +109,7 @@ export function createContainer(config: Config, logger: Logger) {
     admin: new UserAdminService(db, users, userAdmin, cache, hasher, sessions, outbox, audit, erasure),
     adminBootstrap: new AdminBootstrapService(db, users, cache, hasher, sessions, outbox, audit),
     auditLog: new AuditLogService(audit),
+    sessionEvents,
   };
 
   return {
@@ -103,6 +117,8 @@ export function createContainer(config: Config, logger: Logger) {
     logger,
     db,
     redis,
+    cache,
+    pubSub,
     hasher,
     tokens,
     authenticator,
@@ -115,7 +131,12 @@ export function createContainer(config: Config, logger: Logger) {
     lifecycle,
     async close() {
       await lifecycle.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      await Promise.allSettled([
+        db.$disconnect(),
+        redis.quit(),
+        publishRedis.quit(),
+        subscribeRedis.quit(),
+      ]);
     },
   };
 }

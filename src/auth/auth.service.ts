@@ -179,7 +179,7 @@ export class AuthService {
             userEvents.loggedOut(session.userId, [session.id], "REFRESH_TOKEN_REUSE"),
           ),
         );
-        this.sessions.announce(session.userId, [session.id], "REFRESH_TOKEN_REUSE");
+        this.sessions.announce(session.userId, [session.id], "REFRESH_TOKEN_REUSE", cause);
         throw errors.refreshTokenInvalid();
       case "grace":
         return this.payload(user, session.id, outcome);
@@ -295,7 +295,7 @@ export class AuthService {
     });
     if (evicted.length > 0) {
       await this.outbox.add(tx, cause, userEvents.loggedOut(user.id, evicted, "SESSION_LIMIT"));
-      this.sessions.announce(user.id, evicted, "SESSION_LIMIT");
+      this.sessions.announce(user.id, evicted, "SESSION_LIMIT", cause);
     }
   }
 

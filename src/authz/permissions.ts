@@ -20,6 +20,7 @@ export const permissionTable = {
     user: staff,
     users: staff,
     auditLog: isAdmin,
+    mySessions: isAuthenticated,
   },
   Mutation: {
     register: allow,
@@ -36,6 +37,13 @@ export const permissionTable = {
     unlockUser: isAdmin,
     revokeUserSessions: isAdmin,
     deleteUser: isAdmin,
+    revokeSession: isAuthenticated,
+    logoutAll: isAuthenticated,
+  },
+  // Checked when a subscription starts (see authz/subscriptions.ts) and on every event.
+  Subscription: {
+    sessionEvents: isAuthenticated,
+    userSessionEvents: isAdmin,
   },
   User: {
     id: allow,
@@ -53,7 +61,10 @@ export const permissionTable = {
     industry: selfOrStaff,
     region: selfOrStaff,
     lockedUntil: staff,
+    sessions: or(isSelf, isAdmin),
   },
+  Session: { "*": allow },
+  SessionEvent: { "*": allow },
   AuthPayload: { "*": allow },
   // Reached only through root fields closed to everyone but staff; their User nodes keep the
   // User rules above.

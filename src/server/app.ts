@@ -12,6 +12,7 @@ import { errorLoggingPlugin, formatError } from "./errors.plugin";
 import { healthRouter } from "./health";
 import { requestId } from "./request-id";
 import { buildGatewaySchema } from "./schema";
+import { createSubscriptionServer } from "./subscriptions";
 
 export interface Gateway {
   httpServer: Server;
@@ -19,7 +20,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** The HTTP server: Express 5 with Apollo Server at /graphql and the health endpoints. */
+/**
+ * The HTTP server: Express 5 with Apollo Server at /graphql, graphql-ws subscriptions on the same
+ * path, and the health endpoints.
+ */
 export async function createGateway(container: Container): Promise<Gateway> {
   const { config, logger, authenticator } = container;
   const app = express();
@@ -43,8 +47,15 @@ export async function createGateway(container: Container): Promise<Gateway> {
     }),
   );
 
+  const schema = await buildGatewaySchema(container.services, logger);
+  const subscriptions = createSubscriptionServer(
+    httpServer,
+    schema,
+    container,
+    app.get("trust proxy fn"),
+  );
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildGatewaySchema(container.services, logger),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT: it drains HTTP, stops the relay, then closes the clients.
@@ -52,6 +63,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin(logger),
     ],

@@ -1,9 +1,12 @@
+import type { IncomingMessage } from "node:http";
 import type { Request } from "express";
+import proxyAddr from "proxy-addr";
 import type { AuthState, Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { Logger } from "../infra/logger";
 import type { Loaders } from "../users/user.loader";
+import { requestIdFrom } from "./request-id";
 
 /** What every resolver and permission rule knows about the caller. */
 export interface GraphQLContext {
@@ -35,6 +38,32 @@ export function requestInfo(req: Request, logger: Logger): RequestInfo {
     requestId,
     ipAddress: req.ip,
     userAgent: req.get("user-agent") ?? undefined,
+    logger: logger.child({ requestId }),
+  };
+}
+
+/** Express's compiled `trust proxy` setting (`app.get("trust proxy fn")`). */
+export type TrustProxy = (address: string, hop: number) => boolean;
+
+/**
+ * The same for the HTTP upgrade request of a WebSocket connection, which never passes through
+ * Express: the client address is resolved with Express's own trust-proxy function, so HTTP and
+ * WebSocket agree on who is calling. `requestId` identifies the connection.
+ */
+export function connectionInfo(
+  request: IncomingMessage,
+  trustProxy: TrustProxy,
+  logger: Logger,
+): RequestInfo {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const requestId = requestIdFrom(header("x-request-id"));
+  return {
+    requestId,
+    ipAddress: proxyAddr(request, trustProxy),
+    userAgent: header("user-agent"),
     logger: logger.child({ requestId }),
   };
 }

@@ -16,7 +16,7 @@ const REQUEST_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
-function isClientSafe(error: unknown): boolean {
+export function isClientSafe(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof AppError) return true;
   return (

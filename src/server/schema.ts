@@ -1,5 +1,5 @@
 import { GraphQLDateTime } from "graphql-scalars";
-import { applyMiddleware } from "graphql-middleware";
+import { applyMiddleware, type IMiddlewareTypeMap } from "graphql-middleware";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type ContainerType } from "type-graphql";
 import { AdminResolver } from "../admin/admin.resolver";
@@ -7,7 +7,11 @@ import { UserAccountResolver } from "../admin/user-account.resolver";
 import { AuditResolver } from "../audit/audit.resolver";
 import { AuthResolver } from "../auth/auth.resolver";
 import { permissions } from "../authz/permissions";
+import { applyMiddlewareToSubscribe } from "../authz/subscriptions";
 import type { Logger } from "../infra/logger";
+import { SessionEventResolver } from "../sessions/session-event.resolver";
+import { SessionResolver } from "../sessions/session.resolver";
+import { UserSessionsResolver } from "../sessions/user-sessions.resolver";
 import { UserResolver } from "../users/user.resolver";
 import type { Services } from "../container";
 
@@ -19,6 +23,9 @@ function resolverInstances(services: Services) {
     [AdminResolver, new AdminResolver(services.directory, services.admin)],
     [UserAccountResolver, new UserAccountResolver()],
     [AuditResolver, new AuditResolver(services.auditLog)],
+    [SessionResolver, new SessionResolver(services.sessions)],
+    [UserSessionsResolver, new UserSessionsResolver(services.sessions)],
+    [SessionEventResolver, new SessionEventResolver()],
   ]);
 }
 
@@ -28,6 +35,9 @@ export const RESOLVERS = [
   AdminResolver,
   UserAccountResolver,
   AuditResolver,
+  SessionResolver,
+  UserSessionsResolver,
+  SessionEventResolver,
 ] as const;
 
 /** The schema without permissions: for SDL output and for the permission-table check. */
@@ -38,11 +48,17 @@ export async function buildBareSchema(services: Services): Promise<GraphQLSchema
     resolvers: [...RESOLVERS],
     container,
     validate: false,
+    pubSub: services.sessionEvents.pubSub,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
   });
 }
 
-/** The served schema: every field behind graphql-shield, closed unless a rule opens it. */
+/**
+ * The served schema: every field behind graphql-shield, closed unless a rule opens it; for
+ * subscriptions both when they start and on every event.
+ */
 export async function buildGatewaySchema(services: Services, logger: Logger) {
-  return applyMiddleware(await buildBareSchema(services), permissions(logger));
+  const bare = await buildBareSchema(services);
+  const middleware = permissions(logger).generate(bare) as IMiddlewareTypeMap;
+  return applyMiddlewareToSubscribe(applyMiddleware(bare, middleware), middleware);
 }

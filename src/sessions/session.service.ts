@@ -1,3 +1,5 @@
+import type { Viewer } from "../auth/viewer";
+import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
 import { userEvents } from "../events/user.events";
@@ -26,6 +28,22 @@ export class SessionService {
     return this.store.listForUser(userId);
   }
 
+  /**
+   * Ends one of the caller's own sessions. Someone else's id answers SESSION_NOT_FOUND exactly
+   * like an unknown one, so the answer never confirms that a session exists.
+   */
+  async revokeOwn(viewer: Viewer, sessionId: string, cause: Cause): Promise<true> {
+    if (!(await this.revoke(viewer.user.id, sessionId, "REVOKED_BY_USER", cause))) {
+      throw errors.sessionNotFound();
+    }
+    return true;
+  }
+
+  /** Ends every session of the caller, the current one included; returns how many. */
+  async logoutAll(viewer: Viewer, cause: Cause): Promise<number> {
+    return (await this.revokeAll(viewer.user.id, "LOGOUT_ALL", cause)).length;
+  }
+
   /** Ends one session of `userId`; false when it does not exist (or is not theirs). */
   async revoke(
     userId: string,
@@ -41,7 +59,7 @@ export class SessionService {
       await this.outbox.add(t, cause, userEvents.loggedOut(userId, [sessionId], reason));
       return [sessionId];
     });
-    this.announce(userId, revoked, reason);
+    this.announce(userId, revoked, reason, cause);
     return revoked.length === 1;
   }
 
@@ -57,14 +75,21 @@ export class SessionService {
       if (ids.length > 0) await this.outbox.add(t, cause, userEvents.loggedOut(userId, ids, reason));
       return ids;
     });
-    this.announce(userId, revoked, reason);
+    this.announce(userId, revoked, reason, cause);
     return revoked;
   }
 
   /** Tells subscribers; a Redis change that happened is worth announcing even if a commit fails. */
-  announce(userId: string, sessionIds: string[], reason: RevocationReason): void {
+  announce(userId: string, sessionIds: string[], reason: RevocationReason, cause?: Cause): void {
     for (const sessionId of sessionIds) {
-      this.events.publish(sessionEvent("SESSION_REVOKED", userId, { sessionId, reason }));
+      this.events.publish(
+        sessionEvent("SESSION_REVOKED", userId, {
+          sessionId,
+          reason,
+          ipAddress: cause?.ipAddress,
+          userAgent: cause?.userAgent,
+        }),
+      );
     }
   }
 

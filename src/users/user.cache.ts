@@ -33,11 +33,14 @@ declare module "ioredis" {
 /**
  * The profile cache (Redis, `PROFILE_CACHE_TTL_SECONDS`). Every change to a user writes the new
  * profile through (`put`), so a role or an `isActive` flag is never read stale after a change.
+ * `put` and `evict` then call `onChange`, which tells open WebSocket connections of the user to
+ * re-check their authorization (see server/connection.guard.ts).
  */
 export class UserCache {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
+    private readonly onChange: (userId: string) => void = () => undefined,
   ) {
     redis.defineCommand("setProfileIfNewer", { numberOfKeys: 1, lua: SET_IF_NEWER });
   }
@@ -78,11 +81,22 @@ export class UserCache {
     fetch: (id: string) => Promise<UserProfile | null>,
   ): Promise<UserProfile | null> {
     const profile = await fetch(userId);
-    if (profile) await this.put(profile);
+    if (profile) await this.write(profile);
     return profile;
   }
 
+  /** Writes a changed profile through; call after every change to a user. */
   async put(profile: UserProfile): Promise<void> {
+    await this.write(profile);
+    this.onChange(profile.id);
+  }
+
+  async evict(userId: string): Promise<void> {
+    await this.redis.del(UserCache.key(userId));
+    this.onChange(userId);
+  }
+
+  private async write(profile: UserProfile): Promise<void> {
     const cached: CachedProfile = {
       ...profile,
       createdAt: profile.createdAt.getTime(),
@@ -95,9 +109,5 @@ export class UserCache {
       cached.updatedAt,
       this.ttlSeconds,
     );
-  }
-
-  async evict(userId: string): Promise<void> {
-    await this.redis.del(UserCache.key(userId));
   }
 }

@@ -30,6 +30,7 @@ import {
   type SignedInCaller,
 } from "../support/permission-matrix";
 import { startTestServer, type TestServer } from "../support/test-server";
+import { closeAllWs, connectWs, TestSubscription } from "../support/ws-client";
 
 let server: TestServer;
 let schema: GraphQLSchema;
@@ -135,9 +136,13 @@ describe.each(httpRootFields)("%s", (_field, spec) => {
   it.each(CALLERS)("as %s", async (caller) => {
     let token: string | undefined;
     if (caller !== "anonymous") {
-      token = spec.endsSession
-        ? (await login(server.client, sessions[caller].user.email)).accessToken
-        : sessions[caller].accessToken;
+      if (spec.endsSession === "all") {
+        token = (await createUserWithRole(server, caller, sessions.ADMIN)).accessToken;
+      } else if (spec.endsSession) {
+        token = (await login(server.client, sessions[caller].user.email)).accessToken;
+      } else {
+        token = sessions[caller].accessToken;
+      }
     }
     const response = await send(spec.call(ids(caller)), token);
     if (spec.expect[caller]) expectAllowed(response, spec.allowedAnswer);
@@ -154,6 +159,38 @@ describe.each(httpRootFields)("%s", (_field, spec) => {
       if (spec.expect[caller]) expect(response.errors![0]!.extensions).toMatchObject({ reason: "SELF_CHANGE" });
     });
   }
+});
+
+const wsRootFields = Object.entries(ROOT_FIELDS).filter(([, spec]) => spec.transport === "ws");
+
+describe.each(wsRootFields)("%s over graphql-ws", (_field, spec) => {
+  afterEach(closeAllWs);
+
+  it("as anonymous: the connection itself is refused (4403)", async () => {
+    const ws = connectWs(server);
+    expect((await ws.waitClosed()).code).toBe(4403);
+  });
+
+  it.each(SIGNED_IN_CALLERS)("as %s", async (caller) => {
+    // A user of its own: the probe logs it in again and again, which must not evict the shared
+    // sessions the other rows use.
+    const subscriber = await createUserWithRole(server, caller, sessions.ADMIN);
+    const ws = connectWs(server, subscriber.accessToken);
+    await ws.waitConnected();
+    const subscription = new TestSubscription(ws.client, spec.call(ids(caller)).query);
+    if (spec.expect[caller]) {
+      // Allowed: it really streams (the subscriber's own login is in every allowed stream).
+      await subscription.untilReceiving(async () => {
+        await login(server.client, subscriber.user.email);
+        return subscriber.user.id;
+      });
+    } else {
+      await subscription.end();
+      expect(subscription.results).toEqual([
+        { errors: [expect.objectContaining({ extensions: { code: "FORBIDDEN" } })] },
+      ]);
+    }
+  });
 });
 
 describe.each(Object.entries(USER_FIELDS))("User.%s", (field, spec) => {

@@ -37,8 +37,11 @@ export interface RootFieldCase {
    * resolver: USER_NOT_FOUND for a missing id...); undefined: no error at all.
    */
   allowedAnswer?: string;
-  /** The call ends the caller's session (logout): it gets a session of its own. */
-  endsSession?: boolean;
+  /**
+   * The call ends the caller's session ("session": logout; it gets a session of its own) or all
+   * of the caller's sessions ("all": logoutAll; it is made as a fresh user of the caller's role).
+   */
+  endsSession?: boolean | "all";
   /**
    * The field used on the caller's own account, where an admin guard decides that: `allowed`
    * false means even a caller the row allows gets FORBIDDEN (reason SELF_CHANGE).
@@ -205,6 +208,34 @@ export const ROOT_FIELDS: Record<string, RootFieldCase> = {
     },
     note: "erasure; never the last active ADMIN",
   },
+
+  "Query.mySessions": { expect: SIGNED_IN, call: () => ({ query: "{ mySessions { id } }" }) },
+  "Mutation.revokeSession": {
+    expect: SIGNED_IN,
+    call: ({ missing }) => ({
+      query: "mutation($id: ID!) { revokeSession(id: $id) }",
+      variables: { id: missing },
+    }),
+    allowedAnswer: "SESSION_NOT_FOUND",
+    note: "own sessions; another user's id is SESSION_NOT_FOUND",
+  },
+  "Mutation.logoutAll": {
+    expect: SIGNED_IN,
+    call: () => ({ query: "mutation { logoutAll }" }),
+    endsSession: "all",
+    note: "own sessions",
+  },
+  "Subscription.sessionEvents": {
+    expect: SIGNED_IN,
+    call: () => ({ query: "subscription { sessionEvents { type userId } }" }),
+    transport: "ws",
+    note: "own events",
+  },
+  "Subscription.userSessionEvents": {
+    expect: ADMIN_ONLY,
+    call: () => ({ query: "subscription { userSessionEvents { type userId } }" }),
+    transport: "ws",
+  },
 };
 
 /**
@@ -228,6 +259,7 @@ export const USER_FIELDS: Record<string, UserFieldCase> = {
   industry: { rule: "self or staff" },
   region: { rule: "self or staff" },
   lockedUntil: { rule: "staff" },
+  sessions: { rule: "self or ADMIN", select: "{ id }" },
 };
 
 const mark = (allowed: boolean | undefined) => (allowed === undefined ? "" : allowed ? "✓" : "✗");

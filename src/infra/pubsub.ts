@@ -1,0 +1,97 @@
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub, Repeater, SlidingBuffer } from "@graphql-yoga/subscription";
+import type { Redis } from "ioredis";
+import type { PubSub } from "type-graphql";
+
+/**
+ * PubSub over Redis (Type-GraphQL's recommended `createPubSub` with a Redis event target), so a
+ * subscriber on one gateway process sees what is published on any other. Payloads are plain JSON.
+ */
+
+/** Events a subscriber may lag behind before the oldest are dropped (see `subscribe` below). */
+const SUBSCRIBER_BUFFER = 500;
+
+/** The Redis channel of a topic: PUBLISH/SUBSCRIBE ignore ioredis' `keyPrefix`, so we add it. */
+export function channelName(prefix: string, topic: string, id?: string | number): string {
+  return id === undefined ? `${prefix}${topic}` : `${prefix}${topic}:${id}`;
+}
+
+export interface RedisPubSub {
+  /** Type-GraphQL's PubSub: topics are namespaced by the Redis key prefix. */
+  pubSub: PubSub;
+  /** Calls `listener` whenever the subscriber connection comes back after a loss. */
+  onResubscribed(listener: () => void): void;
+}
+
+export function createRedisPubSub(
+  publishClient: Redis,
+  subscribeClient: Redis,
+  channelPrefix: string,
+  onError: (error: unknown) => void,
+): RedisPubSub {
+  // The event target fires PUBLISH, SUBSCRIBE and UNSUBSCRIBE and drops their promises: a
+  // rejection (Redis away, or the client already closed at shutdown) would be unhandled and end
+  // the process, so it gets clients that catch them.
+  const eventTarget = createRedisEventTarget<CustomEvent>({
+    publishClient: catching(publishClient, ["publish"], onError),
+    subscribeClient: catching(subscribeClient, ["subscribe", "unsubscribe"], onError),
+    serializer: {
+      stringify: (message) => JSON.stringify(message),
+      // Runs inside ioredis' reply handler, where a throw would end the process.
+      parse: (message) => {
+        try {
+          return JSON.parse(message);
+        } catch (error) {
+          onError(error);
+          return null;
+        }
+      },
+    },
+  });
+  const inner = createPubSub<Record<string, [unknown] | [string, unknown]>>({ eventTarget });
+
+  const pubSub: PubSub = {
+    publish(topic, ...args) {
+      inner.publish(`${channelPrefix}${topic}`, ...(args as [unknown]));
+    },
+    subscribe(topic, id) {
+      const source = inner.subscribe(`${channelPrefix}${topic}`, id as string);
+      // The source queues pushes without bound and throws (inside ioredis) past 1024 pending
+      // ones; a subscriber that stalls loses its oldest events instead of ending the process.
+      return new Repeater<unknown>(async (push, stop) => {
+        void stop.then(() => source.return());
+        for await (const value of source) {
+          if (value !== null) await push(value);
+        }
+        stop();
+      }, new SlidingBuffer(SUBSCRIBER_BUFFER));
+    },
+  };
+
+  let connectedBefore = false;
+  const listeners: Array<() => void> = [];
+  subscribeClient.on("ready", () => {
+    if (connectedBefore) for (const listener of listeners) listener();
+    connectedBefore = true;
+  });
+
+  return {
+    pubSub,
+    onResubscribed: (listener) => listeners.push(listener),
+  };
+}
+
+/** `client`, with the promises of `methods` caught and reported instead of rejected. */
+function catching(client: Redis, methods: string[], onError: (error: unknown) => void): Redis {
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (!methods.includes(String(property))) return value.bind(target);
+      return (...args: unknown[]) =>
+        (value.apply(target, args) as Promise<unknown>).catch((error) => {
+          onError(error);
+        });
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import type { PubSub } from "type-graphql";
+import type { SessionEvent, SessionEventPublisher } from "./session-event";
+
+/** PubSub topics. Each is published per user (`<topic>:<userId>`); session events also to all. */
+export const SessionTopic = {
+  /** SessionEvent payloads: `session-events:<userId>` for one user, `session-events` for all. */
+  EVENTS: "session-events",
+  /**
+   * `auth-changed:<userId>`: something that may end that user's right to a subscription changed
+   * (a session ended, or the profile, role or active flag was written). Payload `{ userId }`.
+   */
+  AUTH_CHANGED: "auth-changed",
+} as const;
+
+/**
+ * Session events and authorization-change signals over PubSub (Redis), so every gateway process
+ * sees them. Publishing is fire-and-forget: subscribers are live listeners, not a log (the outbox
+ * and Kafka are the durable record).
+ */
+export class SessionEventBus implements SessionEventPublisher {
+  constructor(readonly pubSub: PubSub) {}
+
+  publish(event: SessionEvent): void {
+    this.pubSub.publish(SessionTopic.EVENTS, event.userId, event);
+    this.pubSub.publish(SessionTopic.EVENTS, event);
+    if (event.type === "SESSION_REVOKED") this.authChanged(event.userId);
+  }
+
+  /** Tells every process to re-check the WebSocket connections of `userId`. */
+  authChanged(userId: string): void {
+    this.pubSub.publish(SessionTopic.AUTH_CHANGED, userId, { userId });
+  }
+
+  /** The signals for one user, until the iterator is returned. */
+  authChanges(userId: string): AsyncIterable<unknown> {
+    return this.pubSub.subscribe(SessionTopic.AUTH_CHANGED, userId);
+  }
+}

@@ -1,0 +1,40 @@
+import { Arg, ID, Resolver, Root, Subscription } from "type-graphql";
+import { viewerOf, type GraphQLContext } from "../server/context";
+import type { SessionEvent } from "./session-event";
+import { SessionTopic } from "./session-event.bus";
+import { SessionEventObject } from "./session-event.type";
+
+/** Session events are plain JSON on the wire between processes; the API shows typed values. */
+function toObject(event: SessionEvent): SessionEventObject {
+  return { ...event, occurredAt: new Date(event.occurredAt) };
+}
+
+/**
+ * Live session events over WebSocket (graphql-ws). Permissions are checked when the subscription
+ * starts (graphql-shield, see authz/subscriptions.ts); the socket is closed when its right to
+ * exist ends (server/connection.guard.ts).
+ */
+@Resolver(() => SessionEventObject)
+export class SessionEventResolver {
+  @Subscription(() => SessionEventObject, {
+    description: "The signed-in user's own session events, in order, as they happen.",
+    topics: SessionTopic.EVENTS,
+    topicId: ({ context }) => viewerOf(context as GraphQLContext).user.id,
+  })
+  sessionEvents(@Root() event: SessionEvent): SessionEventObject {
+    return toObject(event);
+  }
+
+  @Subscription(() => SessionEventObject, {
+    description: "ADMIN: the session events of one user, or of every user when userId is null.",
+    topics: SessionTopic.EVENTS,
+    topicId: ({ args }) => (args as { userId?: string | null }).userId ?? undefined,
+  })
+  userSessionEvents(
+    @Root() event: SessionEvent,
+    @Arg("userId", () => ID, { nullable: true, description: "Omit or null for every user." })
+    _userId?: string | null,
+  ): SessionEventObject {
+    return toObject(event);
+  }
+}

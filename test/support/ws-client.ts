@@ -1,0 +1,224 @@
+import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
+import WebSocket from "ws";
+import { channelName } from "../../src/infra/pubsub";
+import { SessionTopic } from "../../src/sessions/session-event.bus";
+import { op } from "./operations";
+import type { TestServer } from "./test-server";
+
+/**
+ * A graphql-ws client as a frontend would use it, against the real server, with what tests need
+ * to observe: when it is connected, how it was closed, and what each subscription received.
+ */
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** Date.now() when the client saw the close. */
+  at: number;
+}
+
+type Result = FormattedExecutionResult<Record<string, any>, unknown>;
+
+/** State that changes as messages arrive, and can be waited on. */
+abstract class Observed {
+  private readonly listeners = new Set<() => void>();
+
+  /** Resolves when `check` returns a value; rejects with `describe()` after `timeoutMs`. */
+  protected until<T>(
+    check: () => T | undefined | false,
+    describe: () => string,
+    timeoutMs = 10_000,
+  ): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const attempt = () => {
+        const value = check();
+        if (value === undefined || value === false) return;
+        clearTimeout(timer);
+        this.listeners.delete(attempt);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(attempt);
+        reject(new Error(`timed out waiting for ${describe()}`));
+      }, timeoutMs);
+      this.listeners.add(attempt);
+      attempt();
+    });
+  }
+
+  protected changed(update: () => unknown): void {
+    update();
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** Polls until `check` holds, for state the test cannot be told about (Redis). */
+export async function pollUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export class TestSubscription extends Observed {
+  readonly results: Result[] = [];
+  /** Set when the server completed the operation or the socket closed under it. */
+  ended?: { error?: unknown };
+  private readonly dispose: () => void;
+
+  constructor(client: Client, query: string, variables?: Record<string, unknown>) {
+    super();
+    this.dispose = client.subscribe<Record<string, any>>(
+      { query, variables },
+      {
+        next: (result) => this.changed(() => this.results.push(result)),
+        error: (error) => this.changed(() => (this.ended = { error })),
+        complete: () => this.changed(() => (this.ended ??= {})),
+      },
+    );
+  }
+
+  /** The data of every result, for subscriptions that select one root field. */
+  get events(): Array<Record<string, any>> {
+    return this.results.flatMap((r) => (r.data ? Object.values(r.data) : []));
+  }
+
+  /** Waits until `count` events matching `filter` have arrived, and returns those. */
+  next(
+    count: number,
+    filter: (event: Record<string, any>) => boolean = () => true,
+    timeoutMs?: number,
+  ) {
+    return this.until(
+      () => {
+        const matching = this.events.filter(filter);
+        return matching.length >= count ? matching : undefined;
+      },
+      () => `${count} events; have ${JSON.stringify(this.results)}, ended ${JSON.stringify(this.ended)}`,
+      timeoutMs,
+    );
+  }
+
+  /**
+   * For subscriptions on a channel other tests may share (every user's events): repeats `probe`,
+   * which causes an event and returns its user id, until one of those events arrives.
+   */
+  async untilReceiving(probe: () => Promise<string>): Promise<void> {
+    for (;;) {
+      const userId = await probe();
+      const arrived = await this.next(1, (event) => event.userId === userId, 500).then(
+        () => true,
+        () => false,
+      );
+      if (arrived) return;
+    }
+  }
+
+  /** Waits for the operation to end (complete, error or socket close). */
+  end() {
+    return this.until(
+      () => this.ended,
+      () => `the subscription to end; have ${JSON.stringify(this.results)}`,
+    );
+  }
+
+  unsubscribe() {
+    this.dispose();
+  }
+}
+
+export class TestWsClient extends Observed {
+  readonly client: Client;
+  connected = false;
+  closeInfo?: CloseInfo;
+
+  constructor(url: string, connectionParams?: Record<string, unknown>) {
+    super();
+    this.client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams,
+      lazy: false,
+      // One connection: a test sees every close instead of a silent reconnect.
+      retryAttempts: 0,
+      onNonLazyError: () => undefined,
+      on: {
+        connected: () => this.changed(() => (this.connected = true)),
+        closed: (event) => {
+          const { code, reason } = event as { code: number; reason: string };
+          this.changed(() => (this.closeInfo ??= { code, reason, at: Date.now() }));
+        },
+      },
+    });
+  }
+
+  /** Resolves once the server acknowledged `connection_init`; rejects if it closed instead. */
+  async waitConnected(): Promise<void> {
+    await this.until(
+      () => this.connected || this.closeInfo,
+      () => "the connection to be acknowledged or closed",
+    );
+    if (!this.connected) throw new Error(`connection closed: ${JSON.stringify(this.closeInfo)}`);
+  }
+
+  /** Resolves with how the socket closed. */
+  waitClosed(): Promise<CloseInfo> {
+    return this.until(
+      () => this.closeInfo,
+      () => `the socket to close (connected: ${this.connected})`,
+    );
+  }
+
+  subscribe(operationName: string, variables?: Record<string, unknown>): TestSubscription {
+    return new TestSubscription(this.client, op(operationName), variables);
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+const openClients = new Set<TestWsClient>();
+
+/** Opens a graphql-ws connection to `server` with `{ authorization: "Bearer <token>" }`. */
+export function connectWs(
+  server: TestServer,
+  token?: string,
+  connectionParams: Record<string, unknown> | undefined = token
+    ? { authorization: `Bearer ${token}` }
+    : undefined,
+): TestWsClient {
+  const client = new TestWsClient(server.graphqlUrl.replace(/^http/, "ws"), connectionParams);
+  openClients.add(client);
+  return client;
+}
+
+/** Closes every client opened by connectWs (call in afterEach). */
+export async function closeAllWs(): Promise<void> {
+  await Promise.all([...openClients].map((client) => client.close()));
+  openClients.clear();
+}
+
+/** The Redis channels of a test server's PubSub (its key prefix included). */
+export function channels(server: TestServer) {
+  const prefix = server.container.config.redis.keyPrefix;
+  return {
+    sessionEvents: (userId?: string) => channelName(prefix, SessionTopic.EVENTS, userId),
+    authChanged: (userId: string) => channelName(prefix, SessionTopic.AUTH_CHANGED, userId),
+  };
+}
+
+/** How many Redis connections (gateway processes) listen on `channel`. */
+export async function listeners(server: TestServer, channel: string): Promise<number> {
+  const [, count] = (await server.container.redis.pubsub("NUMSUB", channel)) as [string, number];
+  return Number(count);
+}
+
+/**
+ * Waits until some gateway process listens on `channel` in Redis. graphql-ws has no "subscribed"
+ * acknowledgement, so a test that acts right after subscribing would race the SUBSCRIBE.
+ */
+export function untilListening(server: TestServer, channel: string): Promise<void> {
+  return pollUntil(async () => (await listeners(server, channel)) > 0, `a listener on ${channel}`);
+}
