@@ -20,6 +20,7 @@ export const permissionTable = {
     user: staff,
     users: staff,
     auditLog: isAdmin,
+    exportMyData: isAuthenticated,
   },
   Mutation: {
     register: allow,
@@ -36,6 +37,12 @@ export const permissionTable = {
     unlockUser: isAdmin,
     revokeUserSessions: isAdmin,
     deleteUser: isAdmin,
+    // Account recovery: anyone holding a link (verifyEmail, resetPassword) or an address.
+    requestEmailVerification: isAuthenticated,
+    verifyEmail: allow,
+    requestPasswordReset: allow,
+    resetPassword: allow,
+    deleteMyAccount: isAuthenticated,
   },
   User: {
     id: allow,
@@ -52,6 +59,8 @@ export const permissionTable = {
     businessNumber: selfOrStaff,
     industry: selfOrStaff,
     region: selfOrStaff,
+    businessNumberStatus: selfOrStaff,
+    businessVerifiedAt: selfOrStaff,
     lockedUntil: staff,
   },
   AuthPayload: { "*": allow },
@@ -62,6 +71,13 @@ export const permissionTable = {
   PageInfo: { "*": allow },
   AuditEntryConnection: { "*": allow },
   AuditEntryEdge: { "*": allow },
+  // Reached only through exportMyData, which returns the caller's own data; the profile inside
+  // keeps the User rules above.
+  UserDataExport: { "*": allow },
+  ExportedLoginAttempt: { "*": allow },
+  ExportedSession: { "*": allow },
+  ExportedAuditEntry: { "*": allow },
+  ExportedAccountToken: { "*": allow },
   // Who did what from which IP: ADMIN only, wherever an entry turns up.
   AuditEntry: { "*": isAdmin },
 };

@@ -7,7 +7,9 @@ import { UserAccountResolver } from "../admin/user-account.resolver";
 import { AuditResolver } from "../audit/audit.resolver";
 import { AuthResolver } from "../auth/auth.resolver";
 import { permissions } from "../authz/permissions";
+import { GdprResolver } from "../gdpr/gdpr.resolver";
 import type { Logger } from "../infra/logger";
+import { RecoveryResolver } from "../recovery/recovery.resolver";
 import { UserResolver } from "../users/user.resolver";
 import type { Services } from "../container";
 
@@ -19,6 +21,8 @@ function resolverInstances(services: Services) {
     [AdminResolver, new AdminResolver(services.directory, services.admin)],
     [UserAccountResolver, new UserAccountResolver()],
     [AuditResolver, new AuditResolver(services.auditLog)],
+    [RecoveryResolver, new RecoveryResolver(services.verification, services.passwordReset)],
+    [GdprResolver, new GdprResolver(services.dataExport, services.accountDeletion)],
   ]);
 }
 
@@ -28,6 +32,8 @@ export const RESOLVERS = [
   AdminResolver,
   UserAccountResolver,
   AuditResolver,
+  RecoveryResolver,
+  GdprResolver,
 ] as const;
 
 /** The schema without permissions: for SDL output and for the permission-table check. */
