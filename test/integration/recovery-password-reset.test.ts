@@ -171,7 +171,7 @@ describe("resetPassword", () => {
 
   it("gives one answer for used, expired, replaced, unknown and malformed tokens", async () => {
     const session = await registerUser(server.client);
-    const answers = [];
+    const answers: Array<Record<string, unknown>> = [];
     const refused = async (token: string) => answers.push(errorOf(await reset(token, "An0ther!Passw0rd")));
 
     const used = await resetToken(server, session.user);

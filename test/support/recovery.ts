@@ -30,7 +30,7 @@ export async function linkNotifications(
     where: { key: userId, eventType },
     orderBy: { id: "asc" },
   });
-  return rows.map((row) => (row.payload as { data: LinkNotification }).data);
+  return rows.map((row) => (row.payload as unknown as { data: LinkNotification }).data);
 }
 
 /** Asks for a verification link as `session` and returns the token the e-mail would carry. */
