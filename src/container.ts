@@ -206,7 +206,9 @@ export function createContainer(config: Config, logger: Logger) {
     async close() {
       await lifecycle.stop();
       registry?.shutdown();
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      // QUIT needs a connection; without one, stop the reconnect loop instead of waiting on it.
+      const closeRedis = redis.status === "ready" ? redis.quit() : Promise.resolve(redis.disconnect());
+      await Promise.allSettled([db.$disconnect(), closeRedis]);
     },
   };
 }

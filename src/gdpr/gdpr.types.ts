@@ -63,7 +63,7 @@ export class ExportedSession {
     "An audit entry that names the caller, as actor or as target. The IP address is given only for what the caller did themselves (another person's IP is theirs, not the caller's).",
 })
 export class ExportedAuditEntry {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The entry's id." })
   id!: string;
 
   @Field(() => AuditAction, { description: "What was done." })
@@ -92,13 +92,13 @@ export class ExportedAuditEntry {
   description: "A one-time link issued to the caller (the token itself is never stored).",
 })
 export class ExportedAccountToken {
-  @Field(() => AccountTokenPurpose)
+  @Field(() => AccountTokenPurpose, { description: "What the link was for." })
   purpose!: AccountTokenPurpose;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: "When it was issued." })
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: "When it stops (or stopped) working." })
   expiresAt!: Date;
 
   @Field(() => GraphQLDateTime, { nullable: true, description: "When it was used; null if never." })

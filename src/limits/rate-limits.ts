@@ -36,17 +36,23 @@ export interface RateLimitConfig {
  * IP address is written to Redis in clear.
  *
  * Fails closed: when Redis cannot be reached, `consume` refuses (RATE_LIMIT_UNAVAILABLE) instead
- * of letting every attempt through. `rejectIfRedisNotReady` makes that immediate while the client
- * is reconnecting, rather than after ioredis's retries.
+ * of letting every attempt through. Once the client has been connected, a lost connection refuses
+ * at once (no waiting out ioredis's retries); before the first connection (start-up), commands
+ * wait in ioredis's offline queue and fail after its retries if Redis never answers.
  */
 export class RateLimits {
   private readonly limiters = new Map<LimitName, RateLimiterRedis>();
+  private connectedOnce: boolean;
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly config: RateLimitConfig,
     private readonly logger: Logger,
   ) {
+    this.connectedOnce = redis.status === "ready";
+    redis.on("ready", () => {
+      this.connectedOnce = true;
+    });
     if (!config.enabled) return;
     for (const [name, rate] of Object.entries(config.limits) as [LimitName, Rate][]) {
       this.limiters.set(
@@ -56,7 +62,6 @@ export class RateLimits {
           keyPrefix: `rate-limit:${name}`,
           points: rate.points,
           duration: rate.durationSeconds,
-          rejectIfRedisNotReady: true,
         }),
       );
     }
@@ -74,6 +79,9 @@ export class RateLimits {
     const limiter = this.limiters.get(name);
     if (!limiter) return;
     try {
+      if (this.connectedOnce && this.redis.status !== "ready") {
+        throw new Error(`Redis connection is ${this.redis.status}`);
+      }
       await limiter.consume(hashKey(key));
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) {

@@ -76,10 +76,12 @@ export class BusinessRegistryClient {
     try {
       return await this.breaker.fire(digits);
     } catch (err) {
-      if (this.breaker.opened) {
+      if (this.breaker.opened && CircuitBreaker.isOurError(err as Error)) {
         this.logger.debug("business registry circuit open: number saved unverified");
       } else {
-        this.logger.warn({ err }, "business registry call failed: number saved unverified");
+        // The message only: a request error could carry the URL, and with it the service key.
+        const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        this.logger.warn({ reason }, "business registry call failed: number saved unverified");
       }
       return "UNVERIFIED";
     }

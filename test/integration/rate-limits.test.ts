@@ -352,4 +352,24 @@ describe("Redis unreachable", () => {
     const again = await cutOff.client.request(op("Login"), { input: { email: user.user.email, password: PASSWORD } }, ip);
     expect(again.errors).toBeUndefined();
   });
+
+  it("fails closed too when Redis has not answered since start-up", async () => {
+    const nowhere = await startTcpProxy({ host: "127.0.0.1", port: 9 });
+    await nowhere.cut(); // a port where nothing listens
+    const neverConnected = await startTestServer(rateLimitEnv({ REDIS_URL: nowhere.url("redis") }));
+    try {
+      const email = uniqueEmail("never");
+      const ip = fromIp(randomIp());
+      const answers = [
+        await neverConnected.client.request(op("Login"), { input: { email, password: PASSWORD } }, ip),
+        await neverConnected.client.request(op("Register"), { input: { email, password: PASSWORD, name: "Never" } }, ip),
+        await neverConnected.client.request(op("RequestPasswordReset"), { email }, ip),
+      ];
+      for (const answer of answers) expect(errorOf(answer).code).toBe("RATE_LIMIT_UNAVAILABLE");
+      expect(await neverConnected.container.db.loginHistory.count({ where: { email } })).toBe(0);
+      expect(await neverConnected.container.db.user.count({ where: { email } })).toBe(0);
+    } finally {
+      await neverConnected.stop();
+    }
+  });
 });

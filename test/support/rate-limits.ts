@@ -25,8 +25,8 @@ export function fromIp(ip: string): { headers: Record<string, string> } {
 }
 
 /**
- * Limits refuse while the server's Redis client is not connected (they fail closed, at once), so
- * a test waits for the connection before its first limited call.
+ * Waits for the server's first Redis connection: after it, a lost connection makes the limits
+ * refuse at once (before it, commands wait in ioredis's offline queue).
  */
 export function redisReady(server: TestServer): Promise<void> {
   return waitFor(() => server.container.redis.status === "ready", 10_000, "Redis to connect");
