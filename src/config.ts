@@ -7,7 +7,10 @@ import { z } from "zod";
  * reads `process.env`; everything else receives a `Config`.
  */
 
-const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+/** An empty value (`VAR=` in an env file) means "not set": the default applies. */
+const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const int = (fallback: number, min = 0) =>
+  z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).default(fallback));
 const optionalString = z
   .string()
   .optional()
@@ -24,6 +27,24 @@ const csv = optionalString.transform((v) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+
+const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** A rate limit written `points/duration`, e.g. `5/1m`, `3/1h`, `100/30s`. */
+const rate = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*([smhd])\s*$/.exec(value);
+      const points = Number(match?.[1]);
+      const durationSeconds = Number(match?.[2]) * DURATION_UNITS[(match?.[3] ?? "s") as "s"];
+      if (!match || points < 1 || durationSeconds < 1) {
+        ctx.addIssue({ code: "custom", message: "expected points/duration, e.g. 5/1m or 3/1h" });
+        return z.NEVER;
+      }
+      return { points, durationSeconds };
+    });
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -65,9 +86,35 @@ const schema = z.object({
   KAFKA_RELAY_HOUSEKEEPING_SECONDS: int(60, 1),
   KAFKA_OUTBOX_RETENTION_HOURS: int(168),
 
+  FRONTEND_URL: z.string().url().default("http://localhost:3000"),
+  EMAIL_VERIFICATION_TOKEN_TTL_HOURS: int(24, 1),
+  PASSWORD_RESET_TOKEN_TTL_MINUTES: int(60, 1),
+  REQUIRE_EMAIL_VERIFICATION: bool(false),
+
+  RATE_LIMIT_ENABLED: bool(true),
+  RATE_LIMIT_LOGIN_PER_IP: rate("5/1m"),
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: rate("10/1h"),
+  RATE_LIMIT_REGISTER_PER_IP: rate("3/1h"),
+  RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: rate("3/1h"),
+  RATE_LIMIT_PASSWORD_RESET_PER_IP: rate("10/1h"),
+  RATE_LIMIT_VERIFICATION_PER_EMAIL: rate("3/1h"),
+  RATE_LIMIT_VERIFICATION_PER_IP: rate("10/1h"),
+  RATE_LIMIT_TOKEN_PER_IP: rate("20/1h"),
+  RATE_LIMIT_REFRESH_PER_SESSION: rate("60/1h"),
+
+  BUSINESS_REGISTRY_URL: optionalString.pipe(z.string().url().optional()),
+  BUSINESS_REGISTRY_API_KEY: optionalString,
+  BUSINESS_REGISTRY_TIMEOUT_MS: int(3000, 50),
+  BUSINESS_REGISTRY_BREAKER_VOLUME: int(5, 1),
+  BUSINESS_REGISTRY_BREAKER_ERROR_PERCENT: int(50, 1).pipe(z.number().max(100)),
+  BUSINESS_REGISTRY_BREAKER_RESET_SECONDS: int(30, 1),
+
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: optionalString,
 });
+
+/** Every variable the gateway reads (`.env.example` must list each; a test checks it). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -130,6 +177,40 @@ function toConfig(env: z.infer<typeof schema>, secret: string) {
       housekeepingMs: env.KAFKA_RELAY_HOUSEKEEPING_SECONDS * 1000,
       retentionMs: env.KAFKA_OUTBOX_RETENTION_HOURS * 3600 * 1000,
     },
+    recovery: {
+      frontendUrl: env.FRONTEND_URL,
+      verificationTtlSeconds: env.EMAIL_VERIFICATION_TOKEN_TTL_HOURS * 3600,
+      resetTtlSeconds: env.PASSWORD_RESET_TOKEN_TTL_MINUTES * 60,
+      requireVerifiedEmail: env.REQUIRE_EMAIL_VERIFICATION,
+      /** Links go to the debug log in development only, never in production. */
+      logLinks: env.NODE_ENV === "development",
+    },
+    rateLimits: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      limits: {
+        loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+        loginFailuresPerAccount: env.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT,
+        registerPerIp: env.RATE_LIMIT_REGISTER_PER_IP,
+        passwordResetPerEmail: env.RATE_LIMIT_PASSWORD_RESET_PER_EMAIL,
+        passwordResetPerIp: env.RATE_LIMIT_PASSWORD_RESET_PER_IP,
+        verificationPerEmail: env.RATE_LIMIT_VERIFICATION_PER_EMAIL,
+        verificationPerIp: env.RATE_LIMIT_VERIFICATION_PER_IP,
+        tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
+        refreshPerSession: env.RATE_LIMIT_REFRESH_PER_SESSION,
+      },
+    },
+    businessRegistry: env.BUSINESS_REGISTRY_URL
+      ? {
+          url: env.BUSINESS_REGISTRY_URL,
+          apiKey: env.BUSINESS_REGISTRY_API_KEY,
+          timeoutMs: env.BUSINESS_REGISTRY_TIMEOUT_MS,
+          breaker: {
+            volumeThreshold: env.BUSINESS_REGISTRY_BREAKER_VOLUME,
+            errorThresholdPercentage: env.BUSINESS_REGISTRY_BREAKER_ERROR_PERCENT,
+            resetTimeoutMs: env.BUSINESS_REGISTRY_BREAKER_RESET_SECONDS * 1000,
+          },
+        }
+      : undefined,
     logLevel: env.LOG_LEVEL,
     /** Set when no JWT secret was configured and a throw-away one was generated (development). */
     generatedJwtSecret: secret !== env.JWT_SECRET_KEY,

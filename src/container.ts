@@ -11,6 +11,9 @@ import type { Config } from "./config";
 import { KafkaEventPublisher } from "./events/event.publisher";
 import { OutboxRelay } from "./events/outbox.relay";
 import { OutboxRepository } from "./events/outbox.repository";
+import { AccountDeletionService } from "./gdpr/account-deletion.service";
+import { DataExportService } from "./gdpr/data-export.service";
+import { BackgroundWork } from "./infra/background-work";
 import { createKafka } from "./infra/kafka";
 import { Lifecycle } from "./infra/lifecycle";
 import type { Logger } from "./infra/logger";
@@ -18,8 +21,15 @@ import { createDatabase } from "./infra/prisma";
 import { createRedisPubSub } from "./infra/pubsub";
 import { createRedis } from "./infra/redis";
 import { SessionEventBus } from "./sessions/session-event.bus";
+import { RateLimits } from "./limits/rate-limits";
+import { AccountTokenRepository } from "./recovery/account-token.repository";
+import { EmailVerificationService } from "./recovery/email-verification.service";
+import { OneTimeLinks } from "./recovery/one-time-links";
+import { PasswordResetService } from "./recovery/password-reset.service";
 import { SessionService } from "./sessions/session.service";
 import { SessionStore } from "./sessions/session.store";
+import { BusinessRegistryClient } from "./users/business-registry.client";
+import { BusinessVerifier } from "./users/business-verification";
 import { UserAdminRepository } from "./users/user-admin.repository";
 import { UserErasureService } from "./users/user-erasure.service";
 import { UserCache } from "./users/user.cache";
@@ -62,9 +72,26 @@ export function createContainer(config: Config, logger: Logger) {
   );
   const lifecycle = new Lifecycle(logger);
   lifecycle.add(relay);
+  // Stopped before the relay (reverse order): work in hand still writes its outbox rows.
+  const background = lifecycle.add(new BackgroundWork(logger.child({ component: "background" })));
+  const limits = new RateLimits(redis, config.rateLimits, logger.child({ component: "rate-limits" }));
+  const registry =
+    config.businessRegistry &&
+    new BusinessRegistryClient(
+      config.businessRegistry,
+      logger.child({ component: "business-registry" }),
+    );
+  const business = new BusinessVerifier(registry);
   const users = new UserRepository(db);
   const userAdmin = new UserAdminRepository(db);
   const audit = new AuditRepository(db);
+  const accountTokens = new AccountTokenRepository(db);
+  const links = new OneTimeLinks(
+    accountTokens,
+    outbox,
+    logger.child({ component: "recovery" }),
+    config.recovery,
+  );
   const cache = new UserCache(redis, config.profileCacheTtlSeconds, (userId) =>
     sessionEvents.authChanged(userId),
   );
@@ -95,18 +122,76 @@ export function createContainer(config: Config, logger: Logger) {
     (err) => logger.warn({ err }, "could not record session use"),
   );
 
-  const erasure = new UserErasureService(db, users, userAdmin, hasher, cache, sessions, outbox);
+  const erasure = new UserErasureService(
+    db,
+    users,
+    userAdmin,
+    hasher,
+    cache,
+    sessions,
+    outbox,
+    accountTokens,
+  );
+  const verification = new EmailVerificationService(
+    db,
+    users,
+    accountTokens,
+    links,
+    outbox,
+    cache,
+    limits,
+  );
   const services = {
-    auth: new AuthService(db, users, cache, hasher, tokens, store, sessions, outbox, sessionEvents, {
-      maxFailedLogins: config.lockout.maxAttempts,
-      lockoutSeconds: config.lockout.durationSeconds,
-      requireVerifiedEmail: false,
-    }),
-    users: new UserService(db, users, cache, outbox),
+    auth: new AuthService(
+      db,
+      users,
+      cache,
+      hasher,
+      tokens,
+      store,
+      sessions,
+      outbox,
+      sessionEvents,
+      {
+        maxFailedLogins: config.lockout.maxAttempts,
+        lockoutSeconds: config.lockout.durationSeconds,
+        requireVerifiedEmail: config.recovery.requireVerifiedEmail,
+      },
+      limits,
+      business,
+      verification,
+    ),
+    users: new UserService(db, users, cache, outbox, business),
     sessions,
     erasure,
+    verification,
+    passwordReset: new PasswordResetService(
+      db,
+      users,
+      accountTokens,
+      links,
+      outbox,
+      cache,
+      hasher,
+      sessions,
+      limits,
+      background,
+    ),
+    dataExport: new DataExportService(users, audit, sessions, accountTokens),
+    accountDeletion: new AccountDeletionService(users, hasher, erasure, audit, limits),
     directory: new UserDirectoryService(userAdmin),
-    admin: new UserAdminService(db, users, userAdmin, cache, hasher, sessions, outbox, audit, erasure),
+    admin: new UserAdminService(
+      db,
+      users,
+      userAdmin,
+      cache,
+      hasher,
+      sessions,
+      outbox,
+      audit,
+      erasure,
+      business,
+    ),
     adminBootstrap: new AdminBootstrapService(db, users, cache, hasher, sessions, outbox, audit),
     auditLog: new AuditLogService(audit),
     sessionEvents,
@@ -127,15 +212,24 @@ export function createContainer(config: Config, logger: Logger) {
     services,
     outbox,
     relay,
+    limits,
+    /** Work requests hand off (password reset links); tests wait for it with `idle()`. */
+    background,
+    /** The business registry's client, when BUSINESS_REGISTRY_URL is set. */
+    registry,
     /** Background work (the outbox relay); main.ts starts it after listening, stops it first. */
     lifecycle,
     async close() {
       await lifecycle.stop();
+      registry?.shutdown();
+      // QUIT needs a connection; without one, stop the reconnect loop instead of waiting on it.
+      const closeRedis = (client: typeof redis) =>
+        client.status === "ready" ? client.quit() : Promise.resolve(client.disconnect());
       await Promise.allSettled([
         db.$disconnect(),
-        redis.quit(),
-        publishRedis.quit(),
-        subscribeRedis.quit(),
+        closeRedis(redis),
+        closeRedis(publishRedis),
+        closeRedis(subscribeRedis),
       ]);
     },
   };

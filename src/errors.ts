@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   EMAIL_NOT_VERIFIED: "USER_1004",
   TOKEN_EXPIRED: "USER_1005",
   TOKEN_INVALID: "USER_1006",
+  VERIFICATION_TOKEN_INVALID: "USER_1007",
+  RESET_TOKEN_INVALID: "USER_1008",
   USER_NOT_FOUND: "USER_1101",
   EMAIL_ALREADY_EXISTS: "USER_1102",
   WEAK_PASSWORD: "USER_1103",
@@ -19,6 +21,8 @@ export const ERROR_CODES = {
   SESSION_NOT_FOUND: "USER_1201",
   SESSION_EXPIRED: "USER_1202",
   TOO_MANY_SESSIONS: "USER_1203",
+  RATE_LIMITED: "USER_1301",
+  RATE_LIMIT_UNAVAILABLE: "USER_1302",
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;
@@ -62,7 +66,35 @@ export const errors = {
       lockedUntil: lockedUntil.toISOString(),
       retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - Date.now()) / 1000)),
     }),
-  emailNotVerified: () => registryError("EMAIL_NOT_VERIFIED", "Verify your email address first."),
+  /** `verificationSent`: a new verification link is on its way (login with the right password). */
+  emailNotVerified: (verificationSent = false) =>
+    registryError("EMAIL_NOT_VERIFIED", "Verify your email address first.", { verificationSent }),
+  /** A verification token that is unknown, malformed, expired or already used: one answer for all. */
+  verificationTokenInvalid: () =>
+    registryError(
+      "VERIFICATION_TOKEN_INVALID",
+      "This verification link is invalid or has expired; request a new one.",
+      { field: "token" },
+    ),
+  /** A reset token that is unknown, malformed, expired or already used: one answer for all. */
+  resetTokenInvalid: () =>
+    registryError(
+      "RESET_TOKEN_INVALID",
+      "This password reset link is invalid or has expired; request a new one.",
+      { field: "token" },
+    ),
+  /** Over a rate limit: `retryAfterSeconds` says when the next attempt can succeed. */
+  rateLimited: (limit: string, retryAfterSeconds: number) =>
+    registryError("RATE_LIMITED", "Too many attempts; try again later.", {
+      limit,
+      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)),
+    }),
+  /** The limits' store (Redis) cannot be reached: refused rather than let through unlimited. */
+  rateLimitUnavailable: () =>
+    registryError(
+      "RATE_LIMIT_UNAVAILABLE",
+      "This operation is unavailable for a moment (rate limiting cannot be checked); try again shortly.",
+    ),
   userNotFound: () => registryError("USER_NOT_FOUND", "User not found."),
   emailAlreadyExists: () =>
     registryError("EMAIL_ALREADY_EXISTS", "An account with this email already exists.", {

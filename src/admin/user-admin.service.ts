@@ -9,6 +9,7 @@ import { userEvents } from "../events/user.events";
 import type { Database, Tx } from "../infra/prisma";
 import type { SessionService } from "../sessions/session.service";
 import type { AdminTarget, UserAdminRepository } from "../users/user-admin.repository";
+import type { BusinessVerifier } from "../users/business-verification";
 import type { UserErasureService } from "../users/user-erasure.service";
 import type { UserCache } from "../users/user.cache";
 import type { Role, UserProfile } from "../users/user.model";
@@ -48,6 +49,7 @@ export class UserAdminService {
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
     private readonly erasure: UserErasureService,
+    private readonly business: BusinessVerifier,
   ) {}
 
   async createUser(
@@ -60,6 +62,7 @@ export class UserAdminService {
     assertStrongPassword(input.password);
     const role = input.role ?? "USER";
     const isVerified = input.isVerified ?? false;
+    const business = await this.business.forNewAccount(profile.businessNumber);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.db.$transaction(async (tx) => {
       await assertActorStill(this.users, tx, actor.id, ADMIN);
@@ -72,6 +75,7 @@ export class UserAdminService {
           role,
           isVerified,
           ...profile,
+          ...business,
         });
       } catch (error) {
         if (error instanceof EmailTakenError) throw errors.emailAlreadyExists();

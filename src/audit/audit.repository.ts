@@ -46,6 +46,19 @@ export class AuditRepository {
     }));
   }
 
+  /** Every entry that names the user as actor or target, oldest first (the GDPR export). */
+  async concerning(userId: string): Promise<AuditRecord[]> {
+    const rows = await this.db.auditEntry.findMany({
+      where: { OR: [{ actorId: userId }, { targetId: userId }] },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+    return rows.map((row) => ({
+      ...row,
+      action: row.action as AuditAction,
+      details: row.details as AuditDetails,
+    }));
+  }
+
   private where(filter: AuditFilter): Prisma.AuditEntryWhereInput {
     const createdAt: Prisma.DateTimeFilter = {};
     if (filter.createdAfter) createdAt.gte = filter.createdAfter;

@@ -13,7 +13,9 @@ registerEnumType(AuditAction, {
     USER_ENABLED: { description: "setUserActive(active: true), or admin:create re-enabling." },
     USER_UNLOCKED: { description: "unlockUser; details the lock and failure count it cleared." },
     SESSIONS_REVOKED: { description: "revokeUserSessions; details count." },
-    USER_DELETED: { description: "deleteUser (erasure)." },
+    USER_DELETED: {
+      description: "deleteUser (erasure), or deleteMyAccount (the person, actor = target; details selfService).",
+    },
   },
 });
 

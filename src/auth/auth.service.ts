@@ -4,9 +4,12 @@ import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
 import { notificationEvents, userEvents } from "../events/user.events";
 import type { Database, Tx } from "../infra/prisma";
+import type { RateLimits } from "../limits/rate-limits";
+import type { EmailVerificationService } from "../recovery/email-verification.service";
 import { sessionEvent, type SessionEventPublisher } from "../sessions/session-event";
 import type { SessionService } from "../sessions/session.service";
 import type { SessionStore } from "../sessions/session.store";
+import type { BusinessVerifier } from "../users/business-verification";
 import type { UserCache } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import { EmailTakenError, type UserRepository } from "../users/user.repository";
@@ -62,12 +65,17 @@ export class AuthService {
     private readonly outbox: OutboxRepository,
     private readonly sessionEvents: SessionEventPublisher,
     private readonly policy: AuthPolicy,
+    private readonly limits: RateLimits,
+    private readonly business: BusinessVerifier,
+    private readonly verification: EmailVerificationService,
   ) {}
 
   async register(input: RegisterInput, cause: Cause): Promise<AuthPayload> {
+    await this.limits.consume("registerPerIp", cause.ipAddress);
     const email = normalizeEmail(input.email);
     const { name, ...profile } = validateProfile({ ...input, name: input.name });
     assertStrongPassword(input.password);
+    const business = await this.business.forNewAccount(profile.businessNumber);
     const passwordHash = await this.hasher.hash(input.password);
     const ids = newPairIds();
     const sessionId = randomUUID();
@@ -75,7 +83,13 @@ export class AuthService {
     const user = await this.withSession(sessionId, async (tx) => {
       let created: UserProfile;
       try {
-        created = await this.users.create(tx, { email, name: name!, passwordHash, ...profile });
+        created = await this.users.create(tx, {
+          email,
+          name: name!,
+          passwordHash,
+          ...profile,
+          ...business,
+        });
       } catch (error) {
         if (error instanceof EmailTakenError) throw errors.emailAlreadyExists();
         throw error;
@@ -89,7 +103,12 @@ export class AuthService {
   }
 
   async login(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
+    await this.limits.consume("loginPerIp", cause.ipAddress);
     const email = normalizeEmail(input.email);
+    // Failed logins per account, across IPs: every attempt uses a point before it runs (so
+    // concurrent guesses cannot overrun the limit) and a success gives them back. Unknown emails
+    // are counted alike, so the limit tells nothing about who has an account.
+    await this.limits.consume("loginFailuresPerAccount", email);
     const account = await this.users.findCredentialsByEmail(email);
     const passwordMatches = await this.hasher.verify(input.password, account?.passwordHash);
     const attempt = { email, ipAddress: cause.ipAddress, userAgent: cause.userAgent };
@@ -132,7 +151,8 @@ export class AuthService {
     }
     if (this.policy.requireVerifiedEmail && !profile.isVerified) {
       await fail("EMAIL_NOT_VERIFIED");
-      throw errors.emailNotVerified();
+      // The right password: send a fresh link, so an expired one is no dead end.
+      throw errors.emailNotVerified(await this.verification.resend(profile, cause));
     }
 
     const ids = newPairIds();
@@ -144,6 +164,7 @@ export class AuthService {
       await this.openSession(tx, updated, sessionId, ids, cause);
       return updated;
     });
+    await this.limits.reset("loginFailuresPerAccount", email);
     return this.finishSignIn(user, sessionId, ids, cause);
   }
 
@@ -157,6 +178,7 @@ export class AuthService {
       }
       throw errors.refreshTokenInvalid();
     }
+    await this.limits.consume("refreshPerSession", claims.sid);
     const session = { id: claims.sid, userId: claims.sub };
     const user = await this.cache.load(claims.sub, (id) => this.users.findById(id));
     if (!user?.isActive) {

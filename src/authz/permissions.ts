@@ -21,6 +21,7 @@ export const permissionTable = {
     users: staff,
     auditLog: isAdmin,
     mySessions: isAuthenticated,
+    exportMyData: isAuthenticated,
   },
   Mutation: {
     register: allow,
@@ -37,6 +38,12 @@ export const permissionTable = {
     unlockUser: isAdmin,
     revokeUserSessions: isAdmin,
     deleteUser: isAdmin,
+    // Account recovery: anyone holding a link (verifyEmail, resetPassword) or an address.
+    requestEmailVerification: isAuthenticated,
+    verifyEmail: allow,
+    requestPasswordReset: allow,
+    resetPassword: allow,
+    deleteMyAccount: isAuthenticated,
     revokeSession: isAuthenticated,
     logoutAll: isAuthenticated,
   },
@@ -60,6 +67,8 @@ export const permissionTable = {
     businessNumber: selfOrStaff,
     industry: selfOrStaff,
     region: selfOrStaff,
+    businessNumberStatus: selfOrStaff,
+    businessVerifiedAt: selfOrStaff,
     lockedUntil: staff,
     sessions: or(isSelf, isAdmin),
   },
@@ -73,6 +82,13 @@ export const permissionTable = {
   PageInfo: { "*": allow },
   AuditEntryConnection: { "*": allow },
   AuditEntryEdge: { "*": allow },
+  // Reached only through exportMyData, which returns the caller's own data; the profile inside
+  // keeps the User rules above.
+  UserDataExport: { "*": allow },
+  ExportedLoginAttempt: { "*": allow },
+  ExportedSession: { "*": allow },
+  ExportedAuditEntry: { "*": allow },
+  ExportedAccountToken: { "*": allow },
   // Who did what from which IP: ADMIN only, wherever an entry turns up.
   AuditEntry: { "*": isAdmin },
 };

@@ -39,6 +39,17 @@ export const userEvents = {
     envelope("user.role_changed", userId, { id: userId, oldRole, newRole, actorId }),
 };
 
+/** What a one-time-link notification carries besides the user: the token and where it leads. */
+export interface OneTimeLink {
+  token: string;
+  expiresAt: Date;
+  link: string;
+}
+
+/**
+ * Requests to the notification service. The verification and reset requests carry their one-time
+ * token (the e-mail needs it) and nothing else secret.
+ */
 export const notificationEvents = {
   welcome: (user: UserProfile) =>
     envelope("notification.welcome", user.id, {
@@ -46,5 +57,25 @@ export const notificationEvents = {
       email: user.email,
       name: user.name,
       template: "welcome",
+    }),
+  emailVerification: (user: UserProfile, { token, expiresAt, link }: OneTimeLink) =>
+    envelope("notification.email_verification", user.id, {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      template: "email_verification",
+      token,
+      expiresAt: expiresAt.toISOString(),
+      link,
+    }),
+  passwordReset: (user: UserProfile, { token, expiresAt, link }: OneTimeLink) =>
+    envelope("notification.password_reset", user.id, {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      template: "password_reset",
+      token,
+      expiresAt: expiresAt.toISOString(),
+      link,
     }),
 };

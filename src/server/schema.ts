@@ -12,6 +12,8 @@ import type { Logger } from "../infra/logger";
 import { SessionEventResolver } from "../sessions/session-event.resolver";
 import { SessionResolver } from "../sessions/session.resolver";
 import { UserSessionsResolver } from "../sessions/user-sessions.resolver";
+import { GdprResolver } from "../gdpr/gdpr.resolver";
+import { RecoveryResolver } from "../recovery/recovery.resolver";
 import { UserResolver } from "../users/user.resolver";
 import type { Services } from "../container";
 
@@ -26,6 +28,8 @@ function resolverInstances(services: Services) {
     [SessionResolver, new SessionResolver(services.sessions)],
     [UserSessionsResolver, new UserSessionsResolver(services.sessions)],
     [SessionEventResolver, new SessionEventResolver()],
+    [RecoveryResolver, new RecoveryResolver(services.verification, services.passwordReset)],
+    [GdprResolver, new GdprResolver(services.dataExport, services.accountDeletion)],
   ]);
 }
 
@@ -38,6 +42,8 @@ export const RESOLVERS = [
   SessionResolver,
   UserSessionsResolver,
   SessionEventResolver,
+  RecoveryResolver,
+  GdprResolver,
 ] as const;
 
 /** The schema without permissions: for SDL output and for the permission-table check. */

@@ -6,6 +6,7 @@ import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
 import { userEvents } from "../events/user.events";
 import type { Database, Tx } from "../infra/prisma";
+import type { AccountTokenRepository } from "../recovery/account-token.repository";
 import type { SessionService } from "../sessions/session.service";
 import type { UserAdminRepository } from "./user-admin.repository";
 import type { UserCache } from "./user.cache";
@@ -42,13 +43,14 @@ export class UserErasureService {
     private readonly cache: UserCache,
     private readonly sessions: SessionService,
     private readonly outbox: OutboxRepository,
+    private readonly tokens: AccountTokenRepository,
   ) {}
 
   /**
    * In one transaction: anonymises the row (email `deleted_<id>@deleted.invalid`, name
    * "Deleted User", contact and business fields cleared, inactive, role USER, a password hash of
    * a random secret nobody holds), deletes the login history (the user's rows and attempts that
-   * named their email), writes `user.deleted`, and as the last step revokes every session. The
+   * named their email) and any verification or reset token, writes `user.deleted`, and as the last step revokes every session. The
    * email is free for a new registration afterwards. USER_NOT_FOUND for a missing or already
    * erased account; FORBIDDEN (LAST_ADMIN) for the last active ADMIN.
    */
@@ -68,6 +70,8 @@ export class UserErasureService {
         phone: null,
         businessType: null,
         businessNumber: null,
+        businessNumberStatus: null,
+        businessVerifiedAt: null,
         industry: null,
         region: null,
         passwordHash: unusableHash,
@@ -80,6 +84,7 @@ export class UserErasureService {
         deletedAt,
       });
       await this.admin.deleteLoginHistory(tx, userId, target.profile.email);
+      await this.tokens.deleteForUser(tx, userId);
       await this.outbox.add(tx, cause, userEvents.deleted(userId, deletedAt));
       await options.inTransaction?.(tx, target.profile);
       await this.sessions.revokeAll(userId, "ACCOUNT_DELETED", cause, { tx });

@@ -13,11 +13,16 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1
 `;
 
-interface CachedProfile extends Omit<UserProfile, "createdAt" | "updatedAt" | "lastLoginAt"> {
+interface CachedProfile
+  extends Omit<UserProfile, "createdAt" | "updatedAt" | "lastLoginAt" | "businessVerifiedAt"> {
   createdAt: number;
   updatedAt: number;
   lastLoginAt: number | null;
+  businessVerifiedAt?: number | null;
 }
+
+const toDate = (value: number | null | undefined) =>
+  value === null || value === undefined ? null : new Date(value);
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -57,7 +62,10 @@ export class UserCache {
       ...cached,
       createdAt: new Date(cached.createdAt),
       updatedAt: new Date(cached.updatedAt),
-      lastLoginAt: cached.lastLoginAt === null ? null : new Date(cached.lastLoginAt),
+      lastLoginAt: toDate(cached.lastLoginAt),
+      // Profiles cached before the field existed lack it (and the status): null until refreshed.
+      businessNumberStatus: cached.businessNumberStatus ?? null,
+      businessVerifiedAt: toDate(cached.businessVerifiedAt),
     };
   }
 
@@ -102,6 +110,7 @@ export class UserCache {
       createdAt: profile.createdAt.getTime(),
       updatedAt: profile.updatedAt.getTime(),
       lastLoginAt: profile.lastLoginAt?.getTime() ?? null,
+      businessVerifiedAt: profile.businessVerifiedAt?.getTime() ?? null,
     };
     await this.redis.setProfileIfNewer(
       UserCache.key(profile.id),

@@ -1,6 +1,6 @@
-import type { Role, User } from "../generated/prisma/client";
+import type { BusinessNumberStatus, Role, User } from "../generated/prisma/client";
 
-export type { Role };
+export type { BusinessNumberStatus, Role };
 
 /** A user as the rest of the gateway sees it: everything but secrets and lockout bookkeeping. */
 export interface UserProfile {
@@ -12,6 +12,9 @@ export interface UserProfile {
   businessNumber: string | null;
   industry: string | null;
   region: string | null;
+  /** What the business registry said about businessNumber; null without a number. */
+  businessNumberStatus: BusinessNumberStatus | null;
+  businessVerifiedAt: Date | null;
   role: Role;
   isActive: boolean;
   isVerified: boolean;
@@ -30,6 +33,8 @@ export const PROFILE_SELECT = {
   businessNumber: true,
   industry: true,
   region: true,
+  businessNumberStatus: true,
+  businessVerifiedAt: true,
   role: true,
   isActive: true,
   isVerified: true,

@@ -1,9 +1,10 @@
 import { Prisma } from "../generated/prisma/client";
 import type { Database, Tx } from "../infra/prisma";
 import { PROFILE_SELECT, toProfile, type Role, type UserProfile } from "./user.model";
+import type { BusinessCheck } from "./business-verification";
 import type { ProfileChanges } from "./user.validation";
 
-export interface NewUser extends ProfileChanges {
+export interface NewUser extends ProfileChanges, Partial<BusinessCheck> {
   email: string;
   name: string;
   passwordHash: string;
@@ -32,6 +33,10 @@ export class UserRepository {
 
   async findManyByIds(ids: readonly string[]): Promise<UserProfile[]> {
     return this.db.user.findMany({ where: { id: { in: [...ids] } }, select: PROFILE_SELECT });
+  }
+
+  async findByEmail(email: string): Promise<UserProfile | null> {
+    return this.db.user.findUnique({ where: { email }, select: PROFILE_SELECT });
   }
 
   async findCredentialsByEmail(email: string): Promise<UserCredentials | null> {
@@ -81,6 +86,22 @@ export class UserRepository {
       where: { id },
       data: { lastLoginAt: at, failedLoginAttempts: 0, lockedUntil: null },
       select: PROFILE_SELECT,
+    });
+  }
+
+  /** A person's login history: their rows, and attempts that named their email with no account. */
+  loginHistoryOf(userId: string, email: string) {
+    return this.db.loginHistory.findMany({
+      where: { OR: [{ userId }, { userId: null, email }] },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: {
+        email: true,
+        ipAddress: true,
+        userAgent: true,
+        success: true,
+        failureReason: true,
+        createdAt: true,
+      },
     });
   }
 

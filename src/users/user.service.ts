@@ -3,10 +3,14 @@ import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
 import { userEvents } from "../events/user.events";
 import type { Database } from "../infra/prisma";
+import type { BusinessVerifier } from "./business-verification";
 import type { UserCache } from "./user.cache";
 import type { UserProfile } from "./user.model";
 import type { UserRepository } from "./user.repository";
-import { validateProfile, type ProfileInput } from "./user.validation";
+import { validateProfile, type ProfileChanges, type ProfileInput } from "./user.validation";
+
+const same = (a: unknown, b: unknown) =>
+  a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
 
 /** A user's own profile. */
 export class UserService {
@@ -15,14 +19,26 @@ export class UserService {
     private readonly users: UserRepository,
     private readonly cache: UserCache,
     private readonly outbox: OutboxRepository,
+    private readonly business: BusinessVerifier,
   ) {}
 
-  /** Changes only the fields given; an update that changes nothing writes nothing. */
+  /**
+   * Changes only the fields given; an update that changes nothing writes nothing. A business
+   * number is checked with the registry when it changes, or when it is given again while
+   * UNVERIFIED (the registry was down last time).
+   */
   async updateProfile(viewer: Viewer, input: ProfileInput, cause: Cause): Promise<UserProfile> {
-    const changes = validateProfile(input);
     const current = viewer.user;
+    const changes: ProfileChanges & Partial<UserProfile> = validateProfile(input);
+    const number = changes.businessNumber;
+    if (
+      number !== undefined &&
+      (number !== current.businessNumber || current.businessNumberStatus === "UNVERIFIED")
+    ) {
+      Object.assign(changes, await this.business.check(number));
+    }
     const changed = (Object.keys(changes) as (keyof typeof changes)[]).filter(
-      (field) => changes[field] !== current[field],
+      (field) => !same(changes[field], current[field]),
     );
     if (changed.length === 0) return current;
     const user = await this.db.$transaction(async (tx) => {

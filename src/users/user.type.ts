@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from "graphql-scalars";
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { Role } from "../generated/prisma/enums";
+import { BusinessNumberStatus, Role } from "../generated/prisma/enums";
 
 registerEnumType(Role, {
   name: "Role",
@@ -9,6 +9,19 @@ registerEnumType(Role, {
     USER: { description: "A regular user: manages their own account." },
     MODERATOR: { description: "Reads users and disables or re-enables USER accounts." },
     ADMIN: { description: "Manages every account, role and session." },
+  },
+});
+
+registerEnumType(BusinessNumberStatus, {
+  name: "BusinessNumberStatus",
+  description:
+    "What the national business registry said about a businessNumber (checked when the number is saved, if a registry is configured).",
+  valuesConfig: {
+    UNVERIFIED: { description: "Not checked: no registry is configured, or it did not answer in time." },
+    ACTIVE: { description: "Registered and in business." },
+    SUSPENDED: { description: "Registered; business suspended." },
+    CLOSED: { description: "Registered; business closed." },
+    NOT_REGISTERED: { description: "The registry does not know the number." },
   },
 });
 
@@ -43,6 +56,19 @@ export class UserType {
     description: "Korean business registration number, normalised to 123-45-67890.",
   })
   businessNumber!: string | null;
+
+  @Field(() => BusinessNumberStatus, {
+    nullable: true,
+    description:
+      "What the business registry said about businessNumber; null without a number. UNVERIFIED numbers are checked again when the user saves the number again.",
+  })
+  businessNumberStatus!: BusinessNumberStatus | null;
+
+  @Field(() => GraphQLDateTime, {
+    nullable: true,
+    description: "When the registry answered for the current businessNumber; null while UNVERIFIED.",
+  })
+  businessVerifiedAt!: Date | null;
 
   @Field(() => String, { nullable: true })
   industry!: string | null;

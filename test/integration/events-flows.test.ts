@@ -2,7 +2,14 @@
 // protocol peer (librdkafka's mock cluster): envelope, key, headers, and nothing secret.
 import { randomUUID } from "node:crypto";
 import { errorOf } from "../support/graphql-client";
-import { login, PASSWORD, registerUser, uniqueEmail, type Session } from "../support/factories";
+import {
+  createAdmin,
+  login,
+  PASSWORD,
+  registerUser,
+  uniqueEmail,
+  type Session,
+} from "../support/factories";
 import type { ReceivedEvent } from "../support/kafka-consumer";
 import {
   NOTIFICATIONS,
@@ -11,6 +18,7 @@ import {
   type KafkaHarness,
 } from "../support/kafka-harness";
 import { op } from "../support/operations";
+import { RESET_EVENT, VERIFICATION_EVENT } from "../support/recovery";
 import type { TestServer } from "../support/test-server";
 
 let harness: KafkaHarness;
@@ -33,6 +41,8 @@ function remember(session: Session & { password?: string }) {
     if (secret) secrets.add(secret);
   }
 }
+/** One-time tokens of verification and reset links: each may appear in its own notification only. */
+const oneTimeTokens = new Map<string, string>(); // token -> eventId of the notification carrying it
 const requestId = () => `req-${randomUUID()}`;
 const withId = (id: string) => ({ headers: { "x-request-id": id } });
 
@@ -229,6 +239,177 @@ describe("events of each flow", () => {
   });
 });
 
+describe("events of account recovery and erasure", () => {
+  /** Checks a one-time-link notification and remembers its token; returns the token. */
+  function expectLinkNotification(event: ReceivedEvent, session: Session, eventType: string, path: string) {
+    expectEnvelope(event, session.user.id, eventType);
+    const { token } = event.value.data;
+    expect(event.value.data).toEqual({
+      userId: session.user.id,
+      email: session.user.email,
+      name: "Test User",
+      template: eventType.replace("notification.", ""),
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expiresAt: expect.any(String),
+      link: `http://localhost:3000/${path}?token=${token}`,
+    });
+    oneTimeTokens.set(token, event.value.eventId);
+    return token as string;
+  }
+
+  it("requestEmailVerification: a verification request on the notifications topic; verifyEmail: user.updated", async () => {
+    const session = await registerUser(server.client);
+    remember(session);
+    const id = requestId();
+    await server.client.request(op("RequestEmailVerification"), {}, { token: session.accessToken, ...withId(id) });
+
+    const notifications = (await published(session.user.id, NOTIFICATIONS)).filter(
+      (e) => e.value.eventType === VERIFICATION_EVENT,
+    );
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]!.headers["request-id"]).toBe(id);
+    const token = expectLinkNotification(notifications[0]!, session, VERIFICATION_EVENT, "verify-email");
+
+    expect((await server.client.request(op("VerifyEmail"), { token })).errors).toBeUndefined();
+    const events = await published(session.user.id);
+    expect(types(events)).toEqual(["user.created", "user.updated"]);
+    expect(events[1]!.value.data).toEqual({
+      id: session.user.id,
+      email: session.user.email,
+      name: "Test User",
+      updatedFields: ["isVerified"],
+    });
+  });
+
+  it("requestPasswordReset: a reset request; resetPassword: user.password_changed via reset, then user.logged_out", async () => {
+    const session = await registerUser(server.client);
+    remember(session);
+    await server.client.request(op("RequestPasswordReset"), { email: session.user.email });
+    await server.container.background.idle();
+    const notifications = (await published(session.user.id, NOTIFICATIONS)).filter(
+      (e) => e.value.eventType === RESET_EVENT,
+    );
+    expect(notifications).toHaveLength(1);
+    const token = expectLinkNotification(notifications[0]!, session, RESET_EVENT, "reset-password");
+
+    const newPassword = "N3w!Password-reset";
+    secrets.add(newPassword);
+    const id = requestId();
+    const reset = await server.client.request(op("ResetPassword"), { token, newPassword }, withId(id));
+    expect(reset.data).toEqual({ resetPassword: true });
+
+    const events = await published(session.user.id);
+    expect(types(events)).toEqual(["user.created", "user.password_changed", "user.logged_out"]);
+    expectEnvelope(events[1]!, session.user.id, "user.password_changed", id);
+    expect(events[1]!.value.data).toEqual({ id: session.user.id, via: "reset" });
+    expect(events[2]!.value.data).toEqual({
+      id: session.user.id,
+      sessionIds: [expect.any(String)],
+      reason: "PASSWORD_RESET",
+    });
+    expect(events[2]!.headers["request-id"]).toBe(id);
+  });
+
+  it("deleteMyAccount: user.deleted, then user.logged_out with reason ACCOUNT_DELETED", async () => {
+    const session = await registerUser(server.client);
+    remember(session);
+    const id = requestId();
+    const response = await server.client.request(
+      op("DeleteMyAccount"),
+      { password: PASSWORD },
+      { token: session.accessToken, ...withId(id) },
+    );
+    expect(response.data).toEqual({ deleteMyAccount: true });
+
+    const events = await published(session.user.id);
+    expect(types(events)).toEqual(["user.created", "user.deleted", "user.logged_out"]);
+    expectEnvelope(events[1]!, session.user.id, "user.deleted", id);
+    expect(events[1]!.value.data).toEqual({ id: session.user.id, deletedAt: expect.any(String) });
+    expect(events[2]!.value.data).toMatchObject({ reason: "ACCOUNT_DELETED" });
+  });
+});
+
+describe("events of admin operations", () => {
+  let admin: Session & { password: string };
+  beforeAll(async () => {
+    admin = await createAdmin(server);
+    remember(admin);
+  });
+  const asAdmin = (name: string, variables: Record<string, unknown>, id = requestId()) =>
+    server.client.request(op(name), variables, { token: admin.accessToken, ...withId(id) });
+
+  it("adminCreateUser: user.created", async () => {
+    const email = uniqueEmail("made");
+    const id = requestId();
+    const response = await asAdmin(
+      "AdminCreateUser",
+      { input: { email, password: PASSWORD, name: "Made By Admin", role: "MODERATOR" } },
+      id,
+    );
+    const userId = response.data!.adminCreateUser.id;
+    const events = await published(userId);
+    expect(types(events)).toEqual(["user.created"]);
+    expectEnvelope(events[0]!, userId, "user.created", id);
+    expect(events[0]!.value.data).toEqual({
+      id: userId,
+      email,
+      name: "Made By Admin",
+      role: "MODERATOR",
+      createdAt: expect.any(String),
+    });
+  });
+
+  it("setUserRole: user.role_changed with the acting admin, then user.logged_out with reason ROLE_CHANGED", async () => {
+    const session = await registerUser(server.client);
+    remember(session);
+    const id = requestId();
+    await asAdmin("SetUserRole", { userId: session.user.id, role: "MODERATOR" }, id);
+
+    const events = await published(session.user.id);
+    expect(types(events)).toEqual(["user.created", "user.role_changed", "user.logged_out"]);
+    expectEnvelope(events[1]!, session.user.id, "user.role_changed", id);
+    expect(events[1]!.value.data).toEqual({
+      id: session.user.id,
+      oldRole: "USER",
+      newRole: "MODERATOR",
+      actorId: admin.user.id,
+    });
+    expect(events[2]!.value.data).toMatchObject({ reason: "ROLE_CHANGED" });
+  });
+
+  it("setUserActive: user.updated naming isActive (and user.logged_out when disabling)", async () => {
+    const session = await registerUser(server.client);
+    remember(session);
+    await asAdmin("SetUserActive", { userId: session.user.id, active: false });
+    await asAdmin("SetUserActive", { userId: session.user.id, active: true });
+
+    const events = await published(session.user.id);
+    expect(types(events)).toEqual(["user.created", "user.updated", "user.logged_out", "user.updated"]);
+    for (const event of [events[1]!, events[3]!]) {
+      expect(event.value.data).toEqual({
+        id: session.user.id,
+        email: session.user.email,
+        name: "Test User",
+        updatedFields: ["isActive"],
+      });
+    }
+    expect(events[2]!.value.data).toMatchObject({ reason: "ACCOUNT_DISABLED" });
+  });
+
+  it("deleteUser: user.deleted, then user.logged_out with reason ACCOUNT_DELETED", async () => {
+    const session = await registerUser(server.client);
+    remember(session);
+    const id = requestId();
+    expect((await asAdmin("DeleteUser", { userId: session.user.id }, id)).data).toEqual({ deleteUser: true });
+
+    const events = await published(session.user.id);
+    expect(types(events)).toEqual(["user.created", "user.deleted", "user.logged_out"]);
+    expectEnvelope(events[1]!, session.user.id, "user.deleted", id);
+    expect(events[1]!.value.data).toEqual({ id: session.user.id, deletedAt: expect.any(String) });
+    expect(events[2]!.value.data).toMatchObject({ reason: "ACCOUNT_DELETED" });
+  });
+});
+
 describe("changes that do not happen", () => {
   it("refused requests emit nothing", async () => {
     const session = await registerUser(server.client);
@@ -307,14 +488,23 @@ describe("changes that do not happen", () => {
 });
 
 describe("nothing secret", () => {
-  it("no published event carries a password, a hash or a token", async () => {
+  it("no published event carries a password, a hash or a token (but the one-time token its link needs)", async () => {
     await harness.settled(server);
     const hashes = await server.container.db.user.findMany({ select: { passwordHash: true } });
     for (const { passwordHash } of hashes) secrets.add(passwordHash);
     expect(harness.collector.received.length).toBeGreaterThan(10);
     expect(secrets.size).toBeGreaterThan(10);
+    expect(oneTimeTokens.size).toBe(2);
     for (const event of harness.collector.received) {
-      const text = event.raw + JSON.stringify(event.headers);
+      let text = event.raw + JSON.stringify(event.headers);
+      const carried = event.value.data.token as string | undefined;
+      if (carried !== undefined) {
+        // Only verification and reset requests carry a token: their own, in `token` and `link`.
+        expect([VERIFICATION_EVENT, RESET_EVENT]).toContain(event.value.eventType);
+        expect(oneTimeTokens.get(carried)).toBe(event.value.eventId);
+        text = text.split(carried).join("<one-time token>").replace('"token":', '"oneTimeLink":');
+      }
+      for (const token of oneTimeTokens.keys()) expect(text).not.toContain(token);
       for (const secret of secrets) expect(text).not.toContain(secret);
       expect(text).not.toMatch(/\$2[aby]\$/); // any bcrypt hash
       expect(text).not.toMatch(/"[^"]*(password|token|hash|secret)[^"]*"\s*:/i); // no such field

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { ConfigError, loadConfig } from "../../src/config";
+import { readFileSync } from "node:fs";
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../../src/config";
 import { testEnv } from "../support/test-server";
 
 const root = path.join(__dirname, "..", "..");
@@ -55,5 +56,22 @@ describe("configuration", () => {
       profileCacheTtlSeconds: 300,
       generatedJwtSecret: true,
     });
+  });
+});
+
+describe(".env.example", () => {
+  const lines = readFileSync(path.join(root, ".env.example"), "utf8")
+    .split("\n")
+    .filter((line) => /^[A-Z_]+=/.test(line));
+  const example = Object.fromEntries(
+    lines.map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+
+  it("lists every variable the gateway reads, and nothing else", () => {
+    expect(Object.keys(example).sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it("is a valid configuration as it stands", () => {
+    expect(() => loadConfig(example)).not.toThrow();
   });
 });

@@ -95,6 +95,11 @@ export const ROOT_FIELDS: Record<string, RootFieldCase> = {
     expect: ADMIN_ONLY,
     call: () => ({ query: "{ auditLog(first: 1) { pageInfo { hasNextPage } } }" }),
   },
+  "Query.exportMyData": {
+    expect: SIGNED_IN,
+    call: () => ({ query: "{ exportMyData { exportedAt profile { id } } }" }),
+    note: "own data",
+  },
 
   "Mutation.register": {
     expect: ANYONE,
@@ -236,6 +241,35 @@ export const ROOT_FIELDS: Record<string, RootFieldCase> = {
     call: () => ({ query: "subscription { userSessionEvents { type userId } }" }),
     transport: "ws",
   },
+  "Mutation.requestEmailVerification": {
+    expect: SIGNED_IN,
+    call: () => ({ query: "mutation { requestEmailVerification }" }),
+    note: "own address",
+  },
+  "Mutation.verifyEmail": {
+    expect: ANYONE,
+    call: () => ({ query: 'mutation { verifyEmail(token: "not-a-token") { id } }' }),
+    allowedAnswer: "VERIFICATION_TOKEN_INVALID",
+    note: "holder of the link",
+  },
+  "Mutation.requestPasswordReset": {
+    expect: ANYONE,
+    call: () => ({ query: 'mutation { requestPasswordReset(email: "nobody@example.com") }' }),
+  },
+  "Mutation.resetPassword": {
+    expect: ANYONE,
+    call: () => ({
+      query: 'mutation { resetPassword(token: "not-a-token", newPassword: "N3w!Passw0rd") }',
+    }),
+    allowedAnswer: "RESET_TOKEN_INVALID",
+    note: "holder of the link",
+  },
+  "Mutation.deleteMyAccount": {
+    expect: SIGNED_IN,
+    call: () => ({ query: 'mutation { deleteMyAccount(password: "Wr0ng!password") }' }),
+    allowedAnswer: "INVALID_CREDENTIALS",
+    note: "own account; needs the password",
+  },
 };
 
 /**
@@ -258,6 +292,8 @@ export const USER_FIELDS: Record<string, UserFieldCase> = {
   businessNumber: { rule: "self or staff" },
   industry: { rule: "self or staff" },
   region: { rule: "self or staff" },
+  businessNumberStatus: { rule: "self or staff" },
+  businessVerifiedAt: { rule: "self or staff" },
   lockedUntil: { rule: "staff" },
   sessions: { rule: "self or ADMIN", select: "{ id }" },
 };

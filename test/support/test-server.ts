@@ -17,6 +17,9 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     JWT_SECRET_KEY: TEST_JWT_SECRET,
     BCRYPT_ROUNDS: "4",
     LOG_LEVEL: "debug",
+    // Every test logs in and registers from 127.0.0.1 many times; the rate-limit tests switch
+    // the limits on (rateLimitEnv in test/support/rate-limits.ts) with small budgets of their own.
+    RATE_LIMIT_ENABLED: "false",
     ...overrides,
   };
 }

@@ -1,0 +1,46 @@
+import { auditEntry } from "../audit/audit.model";
+import type { AuditRepository } from "../audit/audit.repository";
+import type { PasswordHasher } from "../auth/password.hasher";
+import type { Viewer } from "../auth/viewer";
+import { errors } from "../errors";
+import type { Cause } from "../events/event.model";
+import type { RateLimits } from "../limits/rate-limits";
+import type { UserErasureService } from "../users/user-erasure.service";
+import type { UserRepository } from "../users/user.repository";
+
+/** deleteMyAccount: the person erases their own account (GDPR right to erasure). */
+export class AccountDeletionService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly erasure: UserErasureService,
+    private readonly audit: AuditRepository,
+    private readonly limits: RateLimits,
+  ) {}
+
+  /**
+   * A sensitive operation: the password is checked against the database (never a cache), and a
+   * wrong one counts against the account's failed-login limit like a failed login. Then the
+   * erasure admins use (UserErasureService): anonymised row, login history and tokens deleted,
+   * every session ended, user.deleted, and an audit entry with the person as actor and target.
+   */
+  async deleteMyAccount(viewer: Viewer, password: string, cause: Cause): Promise<boolean> {
+    const { id, email } = viewer.user;
+    await this.limits.consume("loginFailuresPerAccount", email);
+    const account = await this.users.findCredentialsById(id);
+    if (!account) throw errors.userNotFound();
+    if (!(await this.hasher.verify(password, account.passwordHash))) {
+      throw errors.invalidCredentials();
+    }
+    await this.erasure.erase(id, cause, {
+      inTransaction: (tx, before) =>
+        this.audit.add(
+          tx,
+          auditEntry(cause, "USER_DELETED", id, { role: before.role, selfService: true }),
+        ),
+    });
+    // The address is free again: a new account with it starts with a clean count.
+    await this.limits.reset("loginFailuresPerAccount", account.profile.email);
+    return true;
+  }
+}

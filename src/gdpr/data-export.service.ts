@@ -1,0 +1,58 @@
+import type { AuditRepository } from "../audit/audit.repository";
+import type { Viewer } from "../auth/viewer";
+import { errors } from "../errors";
+import type { AccountTokenRepository } from "../recovery/account-token.repository";
+import type { SessionService } from "../sessions/session.service";
+import type { UserRepository } from "../users/user.repository";
+import type { UserDataExport } from "./gdpr.types";
+
+/** exportMyData: everything the gateway keeps about the caller, read fresh from the sources. */
+export class DataExportService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly audit: AuditRepository,
+    private readonly sessions: SessionService,
+    private readonly tokens: AccountTokenRepository,
+  ) {}
+
+  async export(viewer: Viewer): Promise<UserDataExport> {
+    const userId = viewer.user.id;
+    const account = await this.users.findCredentialsById(userId);
+    if (!account) throw errors.userNotFound();
+    const [loginHistory, sessions, audit, accountTokens] = await Promise.all([
+      this.users.loginHistoryOf(userId, account.profile.email),
+      this.sessions.list(userId),
+      this.audit.concerning(userId),
+      this.tokens.listForUser(userId),
+    ]);
+    return {
+      exportedAt: new Date(),
+      profile: account.profile,
+      failedLoginAttempts: account.failedLoginAttempts,
+      lockedUntil:
+        account.lockedUntil && account.lockedUntil.getTime() > Date.now() ? account.lockedUntil : null,
+      loginHistory,
+      sessions: sessions.map((session) => ({
+        id: session.id,
+        createdAt: session.createdAt,
+        lastUsedAt: session.lastUsedAt,
+        expiresAt: session.expiresAt,
+        ipAddress: session.ipAddress ?? null,
+        userAgent: session.userAgent ?? null,
+        current: session.id === viewer.sessionId,
+      })),
+      auditEntries: audit.map((entry) => ({
+        id: entry.id,
+        action: entry.action,
+        actorId: entry.actorId,
+        targetId: entry.targetId,
+        details: entry.details,
+        // Another person's IP (the admin who acted on this user) is not this user's data.
+        ipAddress: entry.actorId === userId ? entry.ipAddress : null,
+        requestId: entry.requestId,
+        createdAt: entry.createdAt,
+      })),
+      accountTokens,
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import type { Viewer } from "../auth/viewer";
+import { errors } from "../errors";
+import type { Cause } from "../events/event.model";
+import type { OutboxRepository } from "../events/outbox.repository";
+import { userEvents } from "../events/user.events";
+import type { Database } from "../infra/prisma";
+import type { RateLimits } from "../limits/rate-limits";
+import type { UserCache } from "../users/user.cache";
+import type { UserProfile } from "../users/user.model";
+import type { UserRepository } from "../users/user.repository";
+import { hashAccountToken, isWellFormedToken } from "./account-token";
+import type { AccountTokenRepository } from "./account-token.repository";
+import type { OneTimeLinks } from "./one-time-links";
+
+/** E-mail verification: a one-time link sent through the notification service, then verifyEmail. */
+export class EmailVerificationService {
+  constructor(
+    private readonly db: Database,
+    private readonly users: UserRepository,
+    private readonly tokens: AccountTokenRepository,
+    private readonly links: OneTimeLinks,
+    private readonly outbox: OutboxRepository,
+    private readonly cache: UserCache,
+    private readonly limits: RateLimits,
+  ) {}
+
+  /**
+   * requestEmailVerification: a new link for the caller (earlier links stop working); false, and
+   * nothing sent, when the address is already verified.
+   */
+  async request(viewer: Viewer, cause: Cause): Promise<boolean> {
+    await this.limits.consume("verificationPerIp", cause.ipAddress);
+    await this.limits.consume("verificationPerEmail", viewer.user.email);
+    // The database, not the cached profile: a link must never go out for a verified address.
+    const user = await this.users.findById(viewer.user.id);
+    if (!user) throw errors.userNotFound();
+    if (user.isVerified) return false;
+    await this.send(user, cause);
+    return true;
+  }
+
+  /**
+   * A new link for a user whose login was refused as unverified (after the right password), so
+   * an expired link is no dead end. False when the per-email limit says not now.
+   */
+  async resend(user: UserProfile, cause: Cause): Promise<boolean> {
+    if (!(await this.limits.tryConsume("verificationPerEmail", user.email))) return false;
+    await this.send(user, cause);
+    return true;
+  }
+
+  /** verifyEmail: marks the address verified; the token works once. */
+  async verify(token: string, cause: Cause): Promise<UserProfile> {
+    await this.limits.consume("tokenPerIp", cause.ipAddress);
+    if (!isWellFormedToken(token)) throw errors.verificationTokenInvalid();
+    const user = await this.db.$transaction(async (tx) => {
+      const userId = await this.tokens.consume(tx, "EMAIL_VERIFICATION", hashAccountToken(token));
+      const current = userId && (await this.users.findById(userId, tx));
+      if (!current) throw errors.verificationTokenInvalid();
+      if (current.isVerified) return current;
+      const updated = await this.users.update(tx, current.id, { isVerified: true });
+      await this.outbox.add(tx, cause, userEvents.updated(updated, ["isVerified"]));
+      return updated;
+    });
+    await this.cache.put(user);
+    return user;
+  }
+
+  private async send(user: UserProfile, cause: Cause): Promise<void> {
+    const issued = await this.db.$transaction((tx) =>
+      this.links.issue(tx, user, "EMAIL_VERIFICATION", cause),
+    );
+    this.links.logLink("EMAIL_VERIFICATION", user.id, issued);
+  }
+}
