@@ -1,7 +1,8 @@
 import { AuthService } from "./auth/auth.service";
 import { Authenticator } from "./auth/authenticator";
 import { PasswordHasher } from "./auth/password.hasher";
-import { hmacKeyRing, TokenService } from "./auth/token.service";
+import { keyRingFromConfig } from "./auth/key.ring";
+import { TokenService } from "./auth/token.service";
 import type { Config } from "./config";
 import { OutboxRepository } from "./events/outbox.repository";
 import type { Logger } from "./infra/logger";
@@ -34,7 +35,7 @@ export function createContainer(config: Config, logger: Logger) {
     config.passwords.bcryptRounds,
     config.passwords.hashConcurrency,
   );
-  const tokens = new TokenService(hmacKeyRing(config.jwt.secret), {
+  const tokens = new TokenService(keyRingFromConfig(config.jwt), {
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     accessTtlSeconds: config.jwt.accessTtlSeconds,
@@ -75,6 +76,7 @@ export function createContainer(config: Config, logger: Logger) {
     hasher,
     tokens,
     authenticator,
+    repositories: { users },
     services,
     async close() {
       await Promise.allSettled([db.$disconnect(), redis.quit()]);

@@ -16,6 +16,11 @@ const selfOrStaff = or(isSelf, staff);
 export const permissionTable = {
   Query: {
     me: isAuthenticated,
+    // Federation. The router calls `_entities` with the caller's Authorization header to resolve
+    // users other subgraphs refer to; what it may read of each is decided by the User rules below,
+    // exactly as for a user reached directly. `_service` is the SDL, read by routers and Rover.
+    _entities: isAuthenticated,
+    _service: allow,
   },
   Mutation: {
     register: allow,
@@ -42,6 +47,7 @@ export const permissionTable = {
     region: selfOrStaff,
   },
   AuthPayload: { "*": allow },
+  _Service: { "*": allow },
 };
 
 export function permissions(logger: Logger) {

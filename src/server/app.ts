@@ -2,10 +2,15 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
+import { jwksRouter } from "../auth/jwks.router";
 import type { Container } from "../container";
+import { createLoaders } from "../users/user.loader";
 import { requestInfo, type GraphQLContext } from "./context";
 import { errorLoggingPlugin, formatError } from "./errors.plugin";
 import { healthRouter } from "./health";
@@ -28,6 +33,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
   app.disable("x-powered-by");
   if (config.http.trustProxy !== undefined) app.set("trust proxy", config.http.trustProxy);
   app.use(requestId);
+  app.use(jwksRouter(container.tokens));
   app.use(
     healthRouter({
       required: {
@@ -42,9 +48,15 @@ export async function createGateway(container: Container): Promise<Gateway> {
     schema: await buildGatewaySchema(container.services, logger),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts handles SIGINT/SIGTERM (gateway, then clients, then exit); Apollo's own handlers
+    // (on outside NODE_ENV=test) would stop the server a second time and re-raise the signal.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // A subgraph would otherwise attach federated traces (ftv1) for any client that asks;
+      // we report to no Apollo GraphOS, so none are made.
+      ApolloServerPluginInlineTraceDisabled(),
       errorLoggingPlugin(logger),
     ],
   });
@@ -57,6 +69,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
       context: async ({ req }) => ({
         ...requestInfo(req, logger),
         auth: await authenticator.authenticate(req.get("authorization")),
+        loaders: createLoaders(container.repositories),
       }),
     }),
   );

@@ -3,6 +3,7 @@ import type { AuthState, Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { Logger } from "../infra/logger";
+import type { Loaders } from "../users/user.loader";
 
 /** What every resolver and permission rule knows about the caller. */
 export interface GraphQLContext {
@@ -11,6 +12,8 @@ export interface GraphQLContext {
   userAgent?: string;
   auth: AuthState;
   logger: Logger;
+  /** Per-request DataLoaders (batching by id within one request only). */
+  loaders: Loaders;
   /**
    * Set by register, login and refreshToken: the user this request has just signed in, who may
    * read their own fields in the returned payload although the request came without a token.
