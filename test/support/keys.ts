@@ -6,12 +6,18 @@ export interface PemKeyPair {
   publicKey: string;
 }
 
-const pem = { publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } } as const;
-
 export function rsaKeyPair(bits = 2048): PemKeyPair {
-  return generateKeyPairSync("rsa", { modulusLength: bits, ...pem });
+  return generateKeyPairSync("rsa", {
+    modulusLength: bits,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
 }
 
 export function ecKeyPair(curve = "P-256"): PemKeyPair {
-  return generateKeyPairSync("ec", { namedCurve: curve, ...pem });
+  return generateKeyPairSync("ec", {
+    namedCurve: curve,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
 }
