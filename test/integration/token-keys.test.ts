@@ -8,7 +8,7 @@ import { registerUser, type Session } from "../support/factories";
 import { errorOf } from "../support/graphql-client";
 import { ecKeyPair, rsaKeyPair } from "../support/keys";
 import { op } from "../support/operations";
-import { startTestServer, type TestServer } from "../support/test-server";
+import { startTestServer, TEST_JWT_SECRET, type TestServer } from "../support/test-server";
 
 const JWKS_PATH = "/.well-known/jwks.json";
 const key1 = rsaKeyPair();
@@ -155,6 +155,39 @@ describe("key rotation", () => {
     const user = await registerUser(first.client);
     expect((await me(rotated, user.accessToken)).data?.me.id).toBe(user.user.id);
     expectInvalid(await me(forgotten, user.accessToken));
+  });
+});
+
+describe("moving between HS256 and RS256 without logging anyone out", () => {
+  it("keeps verifying HS256 tokens with JWT_SECRET_KEY after the switch to RS256, never publishing it", async () => {
+    const [hs256, switched] = await Promise.all([
+      startTestServer(),
+      startTestServer({ JWT_ALGORITHM: "RS256", JWT_PRIVATE_KEY: key1.privateKey, JWT_SECRET_KEY: TEST_JWT_SECRET }),
+    ]);
+    try {
+      const user = await registerUser(hs256.client);
+      expect(headerOf(user.accessToken).alg).toBe("HS256");
+      expect((await me(switched, user.accessToken)).data?.me.id).toBe(user.user.id);
+      const renewed = await switched.client.request(op("RefreshToken"), { refreshToken: user.refreshToken });
+      expect(headerOf(renewed.data!.refreshToken.accessToken).alg).toBe("RS256");
+      const { body } = await jwksOf(switched);
+      expect(body.keys.map((k) => k.kty)).toEqual(["RSA"]);
+      expect(JSON.stringify(body)).not.toContain(TEST_JWT_SECRET);
+    } finally {
+      await Promise.all([hs256.stop(), switched.stop()]);
+    }
+  });
+
+  it("keeps verifying RS256 tokens with JWT_PREVIOUS_PUBLIC_KEYS after a switch back to HS256", async () => {
+    const back = await startTestServer({ JWT_PREVIOUS_PUBLIC_KEYS: key1.publicKey });
+    try {
+      const user = await registerUser(first.client);
+      expect((await me(back, user.accessToken)).data?.me.id).toBe(user.user.id);
+      const { body } = await jwksOf(back);
+      expect(body.keys.map((k) => k.kid)).toEqual([await thumbprintOf(key1.publicKey)]);
+    } finally {
+      await back.stop();
+    }
   });
 });
 
