@@ -1,6 +1,5 @@
 import { createHash, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
-
 import type { SigningAlgorithm } from "./key.reader";
 
 export type { SigningAlgorithm };
