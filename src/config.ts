@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { z } from "zod";
+import { readSigningKeys, type SigningKeys } from "./auth/key.reader";
 
 /**
  * The gateway's whole configuration, validated once at start-up. This is the only module that
@@ -58,6 +59,10 @@ const schema = z.object({
     (v) => v === undefined || Buffer.byteLength(v) >= 32,
     "must be at least 32 bytes",
   ),
+  JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).default("HS256"),
+  JWT_PRIVATE_KEY: optionalString,
+  JWT_PRIVATE_KEY_FILE: optionalString,
+  JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
   JWT_ISSUER: z.string().min(1).default("aegis-identity-gateway"),
   JWT_AUDIENCE: z.string().min(1).default("aegis"),
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int(30, 1),
@@ -133,7 +138,7 @@ function parseTrustProxy(value: string | undefined): boolean | number | string |
   return value;
 }
 
-function toConfig(env: z.infer<typeof schema>, secret: string) {
+function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys: SigningKeys) {
   return {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === "production",
@@ -141,7 +146,13 @@ function toConfig(env: z.infer<typeof schema>, secret: string) {
     databaseUrl: env.DATABASE_URL,
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     jwt: {
+      algorithm: env.JWT_ALGORITHM,
+      /** HS256: the signing secret. RS256/ES256: an old HS256 secret that only verifies, if set. */
       secret,
+      /** RS256/ES256: the key that signs new tokens. */
+      privateKey: keys.privateKey,
+      /** Keys that signed before the last rotation: they verify and stay in the JWKS. */
+      previousPublicKeys: keys.previousPublicKeys,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
@@ -212,8 +223,11 @@ function toConfig(env: z.infer<typeof schema>, secret: string) {
         }
       : undefined,
     logLevel: env.LOG_LEVEL,
-    /** Set when no JWT secret was configured and a throw-away one was generated (development). */
-    generatedJwtSecret: secret !== env.JWT_SECRET_KEY,
+    /**
+     * Set when no signing secret or key was configured and a throw-away one was generated
+     * (development and test only).
+     */
+    generatedJwtSecret: keys.generated || secret !== env.JWT_SECRET_KEY,
   };
 }
 
@@ -228,8 +242,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const env = parsed.data;
-  if (env.JWT_SECRET_KEY === undefined && env.NODE_ENV === "production") {
+  const production = env.NODE_ENV === "production";
+  const symmetric = env.JWT_ALGORITHM === "HS256";
+  if (symmetric && env.JWT_SECRET_KEY === undefined && production) {
     throw new ConfigError(["JWT_SECRET_KEY: required in production"]);
   }
-  return toConfig(env, env.JWT_SECRET_KEY ?? randomBytes(48).toString("base64url"));
+  const keys = readSigningKeys(env.JWT_ALGORITHM, {
+    privateKey: env.JWT_PRIVATE_KEY,
+    privateKeyFile: env.JWT_PRIVATE_KEY_FILE,
+    previousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS,
+    generateIfMissing: !production,
+  });
+  if (keys.problems.length > 0) throw new ConfigError(keys.problems);
+  const secret = symmetric
+    ? (env.JWT_SECRET_KEY ?? randomBytes(48).toString("base64url"))
+    : env.JWT_SECRET_KEY;
+  return toConfig(env, secret, keys);
 }

@@ -6,7 +6,8 @@ import { AuditLogService } from "./audit/audit.service";
 import { AuthService } from "./auth/auth.service";
 import { Authenticator } from "./auth/authenticator";
 import { PasswordHasher } from "./auth/password.hasher";
-import { hmacKeyRing, TokenService } from "./auth/token.service";
+import { keyRingFromConfig } from "./auth/key.ring";
+import { TokenService } from "./auth/token.service";
 import type { Config } from "./config";
 import { KafkaEventPublisher } from "./events/event.publisher";
 import { OutboxRelay } from "./events/outbox.relay";
@@ -99,7 +100,7 @@ export function createContainer(config: Config, logger: Logger) {
     config.passwords.bcryptRounds,
     config.passwords.hashConcurrency,
   );
-  const tokens = new TokenService(hmacKeyRing(config.jwt.secret), {
+  const tokens = new TokenService(keyRingFromConfig(config.jwt), {
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     accessTtlSeconds: config.jwt.accessTtlSeconds,

@@ -20,7 +20,11 @@ async function main() {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   if (config.generatedJwtSecret) {
-    logger.warn("JWT_SECRET_KEY is not set: using a random secret; tokens end with this process");
+    logger.warn(
+      config.jwt.algorithm === "HS256"
+        ? "JWT_SECRET_KEY is not set: using a random secret; tokens end with this process"
+        : `JWT_PRIVATE_KEY is not set: using a generated ${config.jwt.algorithm} key; tokens and the JWKS change with every start`,
+    );
   }
   const container = createContainer(config, logger);
   await container.hasher.warmUp();

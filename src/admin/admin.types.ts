@@ -10,10 +10,22 @@ export const UserOrderFieldEnum = { CREATED_AT: "CREATED_AT", EMAIL: "EMAIL", NA
 registerEnumType(UserOrderFieldEnum, {
   name: "UserOrderField",
   description: "What the user list is sorted by (ties broken by id).",
+  valuesConfig: {
+    CREATED_AT: { description: "Registration time." },
+    EMAIL: { description: "Email address, alphabetically." },
+    NAME: { description: "Name, alphabetically." },
+  },
 });
 
 export const OrderDirectionEnum = { ASC: "ASC", DESC: "DESC" } as const;
-registerEnumType(OrderDirectionEnum, { name: "OrderDirection", description: "Ascending or descending." });
+registerEnumType(OrderDirectionEnum, {
+  name: "OrderDirection",
+  description: "Ascending or descending.",
+  valuesConfig: {
+    ASC: { description: "Smallest (oldest, A) first." },
+    DESC: { description: "Largest (newest, Z) first." },
+  },
+});
 
 @InputType({ description: "Sort order of `users`. Default: newest first." })
 export class UserOrder {

@@ -21,7 +21,7 @@ registerEnumType(AuditAction, {
 
 @ObjectType("AuditEntry", { description: "One thing an admin or moderator did. ADMIN only." })
 export class AuditEntryType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Identifier of the entry." })
   id!: string;
 
   @Field(() => AuditAction, { description: "What was done." })

@@ -14,7 +14,7 @@ export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
 
   @Mutation(() => AuthPayloadType, { description: "Creates an account (role USER) and signs it in." })
-  register(@Arg("input", () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+  register(@Arg("input", () => RegisterInput, { description: "The new account." }) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
     return this.auth.register(input, causeOf(ctx)).then((p) => signedIn(ctx, p));
   }
 
@@ -22,7 +22,7 @@ export class AuthResolver {
     description:
       "Signs in with email and password and opens a session. Wrong email or password: INVALID_CREDENTIALS; after too many failures the account is locked (ACCOUNT_LOCKED).",
   })
-  login(@Arg("input", () => LoginInput) input: LoginInput, @Ctx() ctx: GraphQLContext) {
+  login(@Arg("input", () => LoginInput, { description: "Email and password." }) input: LoginInput, @Ctx() ctx: GraphQLContext) {
     return this.auth.login(input, causeOf(ctx)).then((p) => signedIn(ctx, p));
   }
 
@@ -31,7 +31,8 @@ export class AuthResolver {
       "Exchanges a refresh token for a new pair. Each refresh token works once; presenting a used one ends the session (TOKEN_INVALID).",
   })
   refreshToken(
-    @Arg("refreshToken", () => String) refreshToken: string,
+    @Arg("refreshToken", () => String, { description: "The refresh token of the current pair." })
+    refreshToken: string,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.auth.refresh(refreshToken, causeOf(ctx)).then((p) => signedIn(ctx, p));
@@ -46,7 +47,8 @@ export class AuthResolver {
     description: "Changes the password (the current one is required) and ends every other session.",
   })
   changePassword(
-    @Arg("input", () => ChangePasswordInput) input: ChangePasswordInput,
+    @Arg("input", () => ChangePasswordInput, { description: "Current and new password." })
+    input: ChangePasswordInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.auth.changePassword(viewerOf(ctx), input, causeOf(ctx));

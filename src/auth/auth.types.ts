@@ -15,49 +15,52 @@ export class AuthPayloadType {
   @Field(() => Int, { description: "Lifetime of the access token in seconds." })
   expiresIn!: number;
 
-  @Field(() => UserType)
+  @Field(() => UserType, { description: "The signed-in user." })
   user!: UserType;
 }
 
 @InputType({ description: "A new account. Password: 8+ characters with upper and lower case, a digit and one of !@#$%^&*()_+-=, at most 72 bytes." })
 export class RegisterInput {
-  @Field(() => String)
+  @Field(() => String, { description: "Login email; trimmed and lower-cased, unique without regard to case." })
   email!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Must meet the password policy (see the type's description)." })
   password!: string;
 
   @Field(() => String, { description: "2 to 100 characters." })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Digits with optional +, spaces, dashes and brackets." })
   phone?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Kind of business the user runs." })
   businessType?: string | null;
 
-  @Field(() => String, { nullable: true, description: "10 digits, with or without dashes." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Korean business registration number: 10 digits, with or without dashes.",
+  })
   businessNumber?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Industry." })
   industry?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Region." })
   region?: string | null;
 }
 
-@InputType()
+@InputType({ description: "Email and password of an existing account." })
 export class LoginInput {
-  @Field(() => String)
+  @Field(() => String, { description: "Login email, in any case." })
   email!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The account's password." })
   password!: string;
 }
 
-@InputType()
+@InputType({ description: "A new password, confirmed with the current one." })
 export class ChangePasswordInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The password in use now." })
   currentPassword!: string;
 
   @Field(() => String, { description: "Must meet the password policy and differ from the current one." })

@@ -1,8 +1,9 @@
 import { createHash, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
+import type { SigningAlgorithm } from "./key.reader";
 
+export type { SigningAlgorithm };
 export type TokenType = "access" | "refresh";
-export type SigningAlgorithm = "HS256" | "RS256" | "ES256";
 
 /** The claims of every token we issue. `typ` keeps access and refresh tokens apart. */
 export interface TokenClaims {
@@ -31,17 +32,43 @@ export interface VerificationKey {
   key: string | Buffer | KeyObject;
 }
 
+/** A public key as published in the JWKS (RFC 7517), with its `kid`, `alg` and `use`. */
+export interface PublicJwk {
+  kty: string;
+  kid: string;
+  alg: SigningAlgorithm;
+  use: "sig";
+  [member: string]: string;
+}
+
 export interface KeyRing {
   signing: VerificationKey & { signingKey: string | Buffer | KeyObject };
   verification: ReadonlyMap<string, VerificationKey>;
+  /** What `/.well-known/jwks.json` publishes: public keys only, never a shared secret. */
+  publicKeys: readonly PublicJwk[];
+}
+
+/** The kid of an HS256 secret: derived from it, so it changes when the secret does. */
+export function hmacKeyId(secret: string): string {
+  return `hs-${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
 }
 
 /** A key ring for HS256 with one shared secret; its kid is derived from the secret. */
 export function hmacKeyRing(secret: string): KeyRing {
-  const kid = `hs-${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
+  const kid = hmacKeyId(secret);
   const key: VerificationKey = { kid, algorithm: "HS256", key: secret };
-  return { signing: { ...key, signingKey: secret }, verification: new Map([[kid, key]]) };
+  return {
+    signing: { ...key, signingKey: secret },
+    verification: new Map([[kid, key]]),
+    publicKeys: [],
+  };
 }
+
+/**
+ * Header parameters that point at or carry a key (RFC 7515 §4.1), and `crit`, which would oblige
+ * us to understand extensions we do not have.
+ */
+const FOREIGN_HEADER_PARAMETERS = ["jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256", "crit"];
 
 export class TokenError extends Error {
   constructor(readonly reason: "expired" | "invalid") {
@@ -95,12 +122,26 @@ export class TokenService {
     });
   }
 
-  /** Returns the claims of a valid token of `type`, or throws a `TokenError`. */
+  /** The public keys others verify our tokens with (empty for HS256). */
+  get publicKeys(): readonly PublicJwk[] {
+    return this.keys.publicKeys;
+  }
+
+  /**
+   * Returns the claims of a valid token of `type`, or throws a `TokenError`. The key is looked up
+   * by `kid` in our own key ring and nowhere else, and the token's `alg` must be that key's.
+   */
   verify(token: string, type: TokenType): TokenClaims {
     const decoded = jwt.decode(token, { complete: true });
-    const kid = decoded?.header.kid;
-    const key = kid === undefined ? undefined : this.keys.verification.get(kid);
-    if (!decoded || !key || decoded.header.alg !== key.algorithm) {
+    const header = decoded?.header as (jwt.JwtHeader & Record<string, unknown>) | undefined;
+    const kid = header?.kid;
+    const key = typeof kid === "string" ? this.keys.verification.get(kid) : undefined;
+    if (!decoded || !header || !key || header.alg !== key.algorithm) {
+      throw new TokenError("invalid");
+    }
+    // We never put these in a token, so one that carries them was made elsewhere. They are not
+    // followed in any case: a key named by URL or embedded in the token proves nothing.
+    if (FOREIGN_HEADER_PARAMETERS.some((name) => name in header)) {
       throw new TokenError("invalid");
     }
     let claims: jwt.JwtPayload;

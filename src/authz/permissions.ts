@@ -22,6 +22,11 @@ export const permissionTable = {
     auditLog: isAdmin,
     mySessions: isAuthenticated,
     exportMyData: isAuthenticated,
+    // Federation. The router calls `_entities` with the caller's Authorization header to resolve
+    // users other subgraphs refer to; what it may read of each is decided by the User rules below,
+    // exactly as for a user reached directly. `_service` is the SDL, read by routers and Rover.
+    _entities: isAuthenticated,
+    _service: allow,
   },
   Mutation: {
     register: allow,
@@ -91,6 +96,7 @@ export const permissionTable = {
   ExportedAccountToken: { "*": allow },
   // Who did what from which IP: ADMIN only, wherever an entry turns up.
   AuditEntry: { "*": isAdmin },
+  _Service: { "*": allow },
 };
 
 export function permissions(logger: Logger) {

@@ -2,9 +2,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
+import { jwksRouter } from "../auth/jwks.router";
 import type { Container } from "../container";
 import { createLoaders } from "../users/user.loader";
 import { requestInfo, type GraphQLContext } from "./context";
@@ -33,6 +37,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
   app.disable("x-powered-by");
   if (config.http.trustProxy !== undefined) app.set("trust proxy", config.http.trustProxy);
   app.use(requestId);
+  app.use(jwksRouter(container.tokens));
   app.use(
     healthRouter({
       required: {
@@ -65,6 +70,9 @@ export async function createGateway(container: Container): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       ApolloServerPluginLandingPageDisabled(),
+      // A subgraph would otherwise attach federated traces (ftv1) for any client that asks;
+      // we report to no Apollo GraphOS, so none are made.
+      ApolloServerPluginInlineTraceDisabled(),
       errorLoggingPlugin(logger),
     ],
   });

@@ -1,6 +1,7 @@
 import { GraphQLDateTime } from "graphql-scalars";
 import { applyMiddleware, type IMiddlewareTypeMap } from "graphql-middleware";
 import type { GraphQLSchema } from "graphql";
+import { createPubSub } from "@graphql-yoga/subscription";
 import { buildSchema, type ContainerType } from "type-graphql";
 import { AdminResolver } from "../admin/admin.resolver";
 import { UserAccountResolver } from "../admin/user-account.resolver";
@@ -14,8 +15,10 @@ import { SessionResolver } from "../sessions/session.resolver";
 import { UserSessionsResolver } from "../sessions/user-sessions.resolver";
 import { GdprResolver } from "../gdpr/gdpr.resolver";
 import { RecoveryResolver } from "../recovery/recovery.resolver";
+import { resolveUserReference } from "../users/user.reference";
 import { UserResolver } from "../users/user.resolver";
 import type { Services } from "../container";
+import { toSubgraphSchema } from "./subgraph";
 
 /** Resolver classes, each built once with its service (no container library needed). */
 function resolverInstances(services: Services) {
@@ -46,17 +49,33 @@ export const RESOLVERS = [
   GdprResolver,
 ] as const;
 
-/** The schema without permissions: for SDL output and for the permission-table check. */
-export async function buildBareSchema(services: Services): Promise<GraphQLSchema> {
+/** Type-GraphQL asks for a resolver instance only when a field resolves, never while building. */
+function resolverContainer(services: Services | undefined): ContainerType {
+  if (!services) {
+    return {
+      get: () => {
+        throw new Error("this schema was built without services: it can be printed, not executed");
+      },
+    };
+  }
   const instances = resolverInstances(services);
-  const container: ContainerType = { get: (resolverClass) => instances.get(resolverClass) };
-  return buildSchema({
+  return { get: (resolverClass) => instances.get(resolverClass) };
+}
+
+/**
+ * The Federation 2 subgraph without permissions: for the SDL (`npm run codegen`, which needs no
+ * services and opens no connection) and for the permission-table check.
+ */
+export async function buildBareSchema(services?: Services): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...RESOLVERS],
-    container,
+    container: resolverContainer(services),
     validate: false,
-    pubSub: services.sessionEvents.pubSub,
+    // Printing needs a PubSub to build the Subscription type; it never carries an event.
+    pubSub: services?.sessionEvents.pubSub ?? createPubSub(),
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
   });
+  return toSubgraphSchema(schema, { User: { __resolveReference: resolveUserReference } });
 }
 
 /**

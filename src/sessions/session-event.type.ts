@@ -34,16 +34,16 @@ registerEnumType(SessionEventKind, {
 
 @ObjectType("SessionEvent", { description: "Something that happened to a user's sessions, as it happens." })
 export class SessionEventObject {
-  @Field(() => SessionEventKind)
+  @Field(() => SessionEventKind, { description: "What happened." })
   type!: SessionEventType;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The user whose session or account it concerns." })
   userId!: string;
 
   @Field(() => ID, { nullable: true, description: "The session concerned, when there is one." })
   sessionId!: string | null;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: "When it happened." })
   occurredAt!: Date;
 
   @Field(() => String, { nullable: true, description: "IP address of the request that caused it." })

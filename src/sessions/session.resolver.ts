@@ -20,7 +20,10 @@ export class SessionResolver {
     description:
       "Ends one of the signed-in user's sessions (the current one too). An id that is not one of theirs is SESSION_NOT_FOUND.",
   })
-  revokeSession(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext) {
+  revokeSession(
+    @Arg("id", () => ID, { description: "One of the caller's session ids (mySessions)." }) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return this.sessions.revokeOwn(viewerOf(ctx), id, causeOf(ctx));
   }
 

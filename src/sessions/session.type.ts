@@ -7,7 +7,7 @@ import type { SessionRecord } from "./session.store";
     "A signed-in session: one login and the refresh tokens that rotate from it. Ending it stops its access and refresh tokens at once.",
 })
 export class SessionType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Session id: the `sid` claim of the session's tokens." })
   id!: string;
 
   @Field(() => GraphQLDateTime, { description: "When the login happened." })

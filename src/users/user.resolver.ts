@@ -15,7 +15,8 @@ export class UserResolver {
 
   @Mutation(() => UserType, { description: "Changes the signed-in user's own profile." })
   updateProfile(
-    @Arg("input", () => UpdateProfileInput) input: UpdateProfileInput,
+    @Arg("input", () => UpdateProfileInput, { description: "The fields to change." })
+    input: UpdateProfileInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.users.updateProfile(viewerOf(ctx), input, causeOf(ctx));

@@ -1,5 +1,5 @@
 import { GraphQLDateTime } from "graphql-scalars";
-import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { BusinessNumberStatus, Role } from "../generated/prisma/enums";
 
 registerEnumType(Role, {
@@ -25,21 +25,29 @@ registerEnumType(BusinessNumberStatus, {
   },
 });
 
-@ObjectType("User", { description: "A person with an account. Owned by this subgraph." })
+/**
+ * The federated entity this subgraph owns: other subgraphs refer to a user by `id` and add their
+ * own fields to it (see src/users/user.reference.ts).
+ */
+@Directive('@key(fields: "id")')
+@ObjectType("User", {
+  description:
+    "A person with an account. Owned by this subgraph (entity key `id`); other subgraphs may extend it.",
+})
 export class UserType {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Stable identifier (UUID); the entity key in the federated graph." })
   id!: string;
 
   @Field(() => String, { description: "Login email, lower-cased. Visible to the user, MODERATOR and ADMIN." })
   email!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Display name, 2 to 100 characters." })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: "Visible to the user, MODERATOR and ADMIN." })
+  @Field(() => String, { nullable: true, description: "Phone number. Visible to the user, MODERATOR and ADMIN." })
   phone!: string | null;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: "What the user may do." })
   role!: Role;
 
   @Field(() => Boolean, { description: "False when the account is disabled: it cannot log in." })
@@ -48,12 +56,16 @@ export class UserType {
   @Field(() => Boolean, { description: "True once the email address has been verified." })
   isVerified!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "Kind of business the user runs. Visible to the user, MODERATOR and ADMIN.",
+  })
   businessType!: string | null;
 
   @Field(() => String, {
     nullable: true,
-    description: "Korean business registration number, normalised to 123-45-67890.",
+    description:
+      "Korean business registration number, normalised to 123-45-67890. Visible to the user, MODERATOR and ADMIN.",
   })
   businessNumber!: string | null;
 
@@ -70,16 +82,16 @@ export class UserType {
   })
   businessVerifiedAt!: Date | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Industry. Visible to the user, MODERATOR and ADMIN." })
   industry!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Region. Visible to the user, MODERATOR and ADMIN." })
   region!: string | null;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: "When the account was created." })
   createdAt!: Date;
 
-  @Field(() => GraphQLDateTime)
+  @Field(() => GraphQLDateTime, { description: "When the account last changed." })
   updatedAt!: Date;
 
   @Field(() => GraphQLDateTime, { nullable: true, description: "Time of the last successful login." })

@@ -214,6 +214,19 @@ export const ROOT_FIELDS: Record<string, RootFieldCase> = {
     note: "erasure; never the last active ADMIN",
   },
 
+  "Query._entities": {
+    expect: SIGNED_IN,
+    call: ({ missing }) => ({
+      query: "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }",
+      variables: { r: [{ __typename: "User", id: missing }] },
+    }),
+    note: "federation: the router resolves users with the caller's token; User field rules apply",
+  },
+  "Query._service": {
+    expect: ANYONE,
+    call: () => ({ query: "{ _service { sdl } }" }),
+    note: "federation: the subgraph SDL",
+  },
   "Query.mySessions": { expect: SIGNED_IN, call: () => ({ query: "{ mySessions { id } }" }) },
   "Mutation.revokeSession": {
     expect: SIGNED_IN,
