@@ -1,8 +1,10 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { createContainer } from "./container";
+import { startEmbeddedBackends } from "./infra/embedded";
 import { createLogger } from "./infra/logger";
 import { createGateway } from "./server/app";
+import { startupBanner, startupFacts } from "./server/startup.banner";
 
 function readConfig(): Config {
   try {
@@ -22,11 +24,14 @@ async function main() {
   if (config.generatedJwtSecret) {
     logger.warn("JWT_SECRET_KEY is not set: using a random secret; tokens end with this process");
   }
+  // Embedded PostgreSQL when DATABASE_URL is unset (development only); a no-op otherwise.
+  const embedded = await startEmbeddedBackends(config, logger);
   const container = createContainer(config, logger);
   await container.hasher.warmUp();
   const gateway = await createGateway(container);
   const address = await gateway.listen(config.http.port, config.http.host);
-  logger.info({ port: address.port }, `identity gateway listening on http://localhost:${address.port}/graphql`);
+  logger.info({ port: address.port, ...startupFacts(config, address.port) }, "identity gateway ready");
+  if (!config.isProduction) process.stdout.write(startupBanner(config, address.port));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -35,6 +40,7 @@ async function main() {
     logger.info({ signal }, "shutting down");
     await gateway.close();
     await container.close();
+    await embedded.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -6,6 +6,8 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { Container } from "../container";
+import { loadPlaygroundAssets } from "../playground/playground.assets";
+import { playgroundRouter } from "../playground/playground.router";
 import { requestInfo, type GraphQLContext } from "./context";
 import { errorLoggingPlugin, formatError } from "./errors.plugin";
 import { healthRouter } from "./health";
@@ -38,8 +40,17 @@ export async function createGateway(container: Container): Promise<Gateway> {
     }),
   );
 
+  const schema = await buildGatewaySchema(container.services, logger);
+  // GraphiQL for browsers on GET /graphql (src/playground); everything else goes on to Apollo.
+  if (config.playground.enabled) {
+    app.use(playgroundRouter({ endpoint: "/graphql", schema, assets: loadPlaygroundAssets(), logger }));
+  }
+
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildGatewaySchema(container.services, logger),
+    schema,
+    introspection: config.hardening.introspection,
+    // main.ts handles SIGTERM/SIGINT; Apollo's own handlers racing it left stop() hanging.
+    stopOnTerminationSignals: false,
     formatError,
     includeStacktraceInErrorResponses: false,
     plugins: [
