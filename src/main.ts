@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { createContainer } from "./container";
-import { startEmbeddedBackends } from "./infra/embedded";
+import { EmbeddedDatabaseBusyError, startEmbeddedBackends } from "./infra/embedded";
 import { createLogger } from "./infra/logger";
 import { createGateway } from "./server/app";
 import { startupBanner, startupFacts } from "./server/startup.banner";
@@ -48,6 +48,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(error instanceof EmbeddedDatabaseBusyError ? `embedded database: ${error.message}` : error);
   process.exit(1);
 });

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate run in the browser: they see the DOM.
 import type { Browser, Page } from "playwright-core";
 import { permissionTable } from "../../src/authz/permissions";
 import { chromiumInstalled, clearArtifacts, launchBrowser } from "../support/browser";

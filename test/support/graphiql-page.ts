@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate run in the browser: they see the DOM.
 import type { Page } from "playwright-core";
 import { screenshot } from "./browser";
 
