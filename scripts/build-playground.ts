@@ -1,7 +1,7 @@
 // `npm run playground:build`: copies GraphiQL's browser build (graphiql 3 ships one, bundled with
 // its graphql-ws client) with the React 18 UMD files it runs on, and our own page script and
-// styles, into dist/playground with a manifest of their Subresource Integrity hashes. No bundler:
-// the gateway serves these files as they are (src/playground/playground.router.ts).
+// styles, into dist/public/playground with a manifest of their Subresource Integrity hashes. No
+// bundler: the gateway serves these files as they are (src/playground/playground.router.ts).
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -24,7 +24,7 @@ function sources(root: string): Record<string, string> {
   };
 }
 
-/** Writes the assets and their manifest into `out` (by default dist/playground). */
+/** Writes the assets and their manifest into `out` (by default dist/public/playground). */
 export function buildPlaygroundAssets(out = defaultAssetsDir()): PlaygroundManifest {
   const root = projectRoot();
   fs.rmSync(out, { recursive: true, force: true });

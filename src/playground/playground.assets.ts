@@ -4,7 +4,7 @@ import { projectRoot } from "../db/migrate";
 
 /**
  * The playground's static files, copied from the graphiql, react and react-dom packages (and
- * src/playground/browser) into dist/playground by `npm run playground:build`, which `build`,
+ * src/playground/browser) into dist/public/playground by `npm run playground:build`, which `build`,
  * `dev` and `test` run first. Served from the gateway itself: no CDN, so it works offline and
  * under a strict Content-Security-Policy.
  */
@@ -25,7 +25,7 @@ export interface PlaygroundManifest {
 }
 
 export function defaultAssetsDir(): string {
-  return path.join(projectRoot(), "dist", "playground");
+  return path.join(projectRoot(), "dist", "public", "playground");
 }
 
 /** The built assets, or undefined when they have not been built (or are incomplete). */

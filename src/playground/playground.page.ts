@@ -1,7 +1,7 @@
 import { PLAYGROUND_ASSETS, type PlaygroundAssets } from "./playground.assets";
 import type { PlaygroundExample } from "./playground.examples";
 
-/** Where the page loads its files from (the router serves dist/playground there). */
+/** Where the page loads its files from (the router serves dist/public/playground there). */
 export const ASSETS_PATH = "/playground";
 
 /**

@@ -7,7 +7,7 @@ import { createDatabase, uniqueName } from "./test-db";
  * variables set here are inherited by the test workers.
  */
 export default async function globalSetup(): Promise<void> {
-  // The gateway serves the playground from dist/playground: build it from the current sources.
+  // The gateway serves the playground from dist/public/playground: build it from the current sources.
   buildPlaygroundAssets();
   const name = uniqueName("identity_test");
   const url = await createDatabase(name);
