@@ -16,7 +16,7 @@ describe("the gateway on the in-process Redis", () => {
   beforeAll(async () => {
     server = await startTestServer({
       REDIS_URL: "",
-      MAX_SESSIONS_PER_USER: "2",
+      MAX_SESSIONS_PER_USER: "3",
       REFRESH_TOKEN_REUSE_GRACE_SECONDS: "0",
     });
   });
@@ -33,10 +33,11 @@ describe("the gateway on the in-process Redis", () => {
     const login = () => server.client.request(op("Login"), { input: { email: first.user.email, password: PASSWORD } });
     const second = (await login()).data!.login;
     const third = (await login()).data!.login;
+    const fourth = (await login()).data!.login;
 
     const evicted = await server.client.request(op("Me"), {}, { token: first.accessToken });
     expect(errorOf(evicted)).toMatchObject({ code: "UNAUTHENTICATED", reason: "SESSION_NOT_FOUND" });
-    for (const live of [second, third]) {
+    for (const live of [second, third, fourth]) {
       const me = await server.client.request(op("Me"), {}, { token: live.accessToken });
       expect(me.data!.me.email).toBe(first.user.email);
     }
@@ -74,6 +75,7 @@ describe("the gateway on the in-process Redis", () => {
   it("ends the other sessions on a password change (revoke script)", async () => {
     const user = await registerUser(server.client);
     const other = await server.client.request(op("Login"), { input: { email: user.user.email, password: PASSWORD } });
+    await server.client.request(op("Login"), { input: { email: user.user.email, password: PASSWORD } });
     const changed = await server.client.request(
       op("ChangePassword"),
       { input: { currentPassword: PASSWORD, newPassword: "N3w!Passw0rd" } },
@@ -84,6 +86,12 @@ describe("the gateway on the in-process Redis", () => {
     expect(errorOf(ended).reason).toBe("SESSION_NOT_FOUND");
     const kept = await server.client.request(op("Me"), {}, { token: user.accessToken });
     expect(kept.errors).toBeUndefined();
+    // The script's list of ended sessions reached the service: it wrote the event for them.
+    const events = await server.container.db.outboxEvent.findMany({
+      where: { key: user.user.id, eventType: "user.logged_out" },
+    });
+    expect(events).toHaveLength(1);
+    expect((events[0]!.payload as { data: { sessionIds: string[] } }).data.sessionIds).toHaveLength(2);
   });
 });
 
@@ -113,6 +121,20 @@ describe("in-process Redis clients", () => {
     await subscriber.subscribe("session-events");
     expect(await client("pubsub").publish("session-events", '{"type":"SESSION_CREATED"}')).toBe(1);
     expect(await received).toEqual(["session-events", '{"type":"SESSION_CREATED"}']);
+  });
+
+  it("return a script's tables as arrays, however the script built them", async () => {
+    const redis = client("replies") as Redis & { listed(): Promise<unknown> };
+    redis.defineCommand("listed", {
+      numberOfKeys: 0,
+      lua: `
+        local out = {}
+        for _, v in ipairs({ 'a', 'b', 'c' }) do table.insert(out, v) end
+        table.insert(out, { 1, 'nested' })
+        return out
+      `,
+    });
+    expect(await redis.listed()).toEqual(["a", "b", "c", [1, "nested"]]);
   });
 
   it("give scripts cjson and Redis's nil-as-false replies", async () => {
