@@ -72,5 +72,9 @@ export function createInProcessRedis(server: string): Redis {
       }),
     writable: true,
   });
+  // ioredis says how its connection is through `status`, which the emulator lacks.
+  Object.defineProperty(client, "status", {
+    get: () => ((client as unknown as { connected: boolean }).connected ? "ready" : "end"),
+  });
   return client;
 }

@@ -1,4 +1,5 @@
 import type Redis from "ioredis";
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { createInProcessRedis } from "../../src/infra/redis.in-process";
 import { errorOf } from "../support/graphql-client";
 import { PASSWORD, registerUser } from "../support/factories";
@@ -135,6 +136,24 @@ describe("in-process Redis clients", () => {
       `,
     });
     expect(await redis.listed()).toEqual(["a", "b", "c", [1, "nested"]]);
+  });
+
+  it("count rate limits with rate-limiter-flexible's script", async () => {
+    const limiter = new RateLimiterRedis({ storeClient: client("limits"), keyPrefix: "rl", points: 2, duration: 60 });
+    await limiter.consume("203.0.113.7");
+    const second = await limiter.consume("203.0.113.7");
+    expect(second.remainingPoints).toBe(0);
+    const refused = await limiter.consume("203.0.113.7").catch((outcome: unknown) => outcome);
+    expect(refused).toBeInstanceOf(RateLimiterRes);
+    expect((refused as RateLimiterRes).msBeforeNext).toBeGreaterThan(50_000);
+    expect((await limiter.consume("198.51.100.1")).remainingPoints).toBe(1);
+  });
+
+  it("say they are ready, and ended after quit, as ioredis does", async () => {
+    const redis = createInProcessRedis("status");
+    expect(redis.status).toBe("ready");
+    await redis.quit();
+    expect(redis.status).toBe("end");
   });
 
   it("give scripts cjson and Redis's nil-as-false replies", async () => {
