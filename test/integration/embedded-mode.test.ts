@@ -7,6 +7,9 @@ import { startGatewayProcess, runGatewayUntilExit, type GatewayProcess } from ".
 import { op } from "../support/operations";
 import { TEST_JWT_SECRET } from "../support/test-server";
 
+// Each start compiles the gateway (ts-node) and opens PGlite: slow on a busy machine.
+jest.setTimeout(120_000);
+
 /**
  * `npm start` on a fresh clone: no DATABASE_URL, no REDIS_URL, no Kafka. The real entry point runs
  * as its own process on the embedded PostgreSQL (PGlite in a temporary data folder) and the
