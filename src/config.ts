@@ -31,7 +31,7 @@ const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: int(4000),
   HOST: z.string().default("0.0.0.0"),
-  // Unset: embedded PGlite and in-process Redis (development only; see embeddedBackends below).
+  // Unset: embedded PGlite and in-process Redis (development only; see `embedded` below).
   DATABASE_URL: optionalString.pipe(z.string().url().optional()),
   REDIS_URL: optionalString.pipe(z.string().url().optional()),
   REDIS_KEY_PREFIX: z.string().default(""),

@@ -5,6 +5,7 @@ import { errorOf } from "../support/graphql-client";
 import { PASSWORD, uniqueEmail } from "../support/factories";
 import { startGatewayProcess, runGatewayUntilExit, type GatewayProcess } from "../support/gateway-process";
 import { op } from "../support/operations";
+import { embeddedDatabase, loadConfig } from "../../src/config";
 import { TEST_JWT_SECRET } from "../support/test-server";
 
 // Each start compiles the gateway (ts-node) and opens PGlite: slow on a busy machine.
@@ -150,5 +151,33 @@ describe("production refuses embedded defaults", () => {
     expect(result.stderr.trim().split("\n")).toEqual([
       expect.stringMatching(/^config: DATABASE_URL: required in production/),
     ]);
+  });
+});
+
+describe("embedded configuration", () => {
+  it("serves the database on a socket in the data folder, or in the temp folder when too long", () => {
+    const near = embeddedDatabase("/srv/aegis/.data");
+    expect(near).toMatchObject({
+      pgliteDir: "/srv/aegis/.data/pglite",
+      socketPath: "/srv/aegis/.data/.s.PGSQL.5432",
+      url: "postgresql://postgres@localhost:5432/postgres?host=%2Fsrv%2Faegis%2F.data",
+    });
+    const deep = embeddedDatabase(`/srv/${"nested/".repeat(15)}.data`);
+    expect(deep.pgliteDir).toBe(`/srv/${"nested/".repeat(15)}.data/pglite`);
+    expect(path.dirname(deep.socketDir)).toBe(os.tmpdir());
+    expect(Buffer.byteLength(deep.socketPath)).toBeLessThanOrEqual(100);
+    expect(embeddedDatabase(`/srv/${"nested/".repeat(15)}.data`).socketPath).toBe(deep.socketPath);
+  });
+
+  it("embeds only what is unset", () => {
+    const both = loadConfig({ EMBEDDED_DATA_DIR: "/srv/aegis/.data", REDIS_KEY_PREFIX: "x:" });
+    expect(both.embedded).toEqual({ database: embeddedDatabase("/srv/aegis/.data"), redis: true });
+    expect(both.databaseUrl).toBe(embeddedDatabase("/srv/aegis/.data").url);
+    expect(both.redis).toEqual({ url: undefined, keyPrefix: "" });
+
+    const real = loadConfig({ DATABASE_URL: "postgresql://db/x", REDIS_URL: "redis://cache:6379", REDIS_KEY_PREFIX: "x:" });
+    expect(real.embedded).toEqual({ database: undefined, redis: false });
+    expect(real.databaseUrl).toBe("postgresql://db/x");
+    expect(real.redis).toEqual({ url: "redis://cache:6379", keyPrefix: "x:" });
   });
 });
