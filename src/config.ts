@@ -1,5 +1,6 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import { z } from "zod";
 import { readSigningKeys, type SigningKeys } from "./auth/key.reader";
 
@@ -16,12 +17,21 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
-
-const bool = (fallback: boolean) =>
+/** "true"/"false" (or 1/0, yes/no); unset or empty is undefined. */
+const optionalBool = () =>
   z
-    .enum(["true", "false", "1", "0", "yes", "no"])
-    .default(fallback ? "true" : "false")
-    .transform((v) => v === "true" || v === "1" || v === "yes");
+    .string()
+    .optional()
+    .transform((v, ctx): boolean | undefined => {
+      if (v === undefined || v.trim() === "") return undefined;
+      const value = v.trim().toLowerCase();
+      if (["true", "1", "yes"].includes(value)) return true;
+      if (["false", "0", "no"].includes(value)) return false;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "expected true or false" });
+      return z.NEVER;
+    });
+/** As optionalBool, with `fallback` when unset or empty. */
+const bool = (fallback: boolean) => optionalBool().transform((v) => v ?? fallback);
 const csv = optionalString.transform((v) =>
   v
     ?.split(",")
@@ -51,9 +61,11 @@ const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: int(4000),
   HOST: z.string().default("0.0.0.0"),
-  DATABASE_URL: z.string().url(),
-  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  // Unset: embedded PGlite and in-process Redis (development only; see `embedded` below).
+  DATABASE_URL: optionalString.pipe(z.string().url().optional()),
+  REDIS_URL: optionalString.pipe(z.string().url().optional()),
   REDIS_KEY_PREFIX: z.string().default(""),
+  EMBEDDED_DATA_DIR: z.string().min(1).default(".data"),
 
   JWT_SECRET_KEY: optionalString.refine(
     (v) => v === undefined || Buffer.byteLength(v) >= 32,
@@ -116,6 +128,9 @@ const schema = z.object({
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: optionalString,
+
+  GRAPHQL_INTROSPECTION: optionalBool(),
+  PLAYGROUND_ENABLED: optionalBool(),
 });
 
 /** Every variable the gateway reads (`.env.example` must list each; a test checks it). */
@@ -138,13 +153,49 @@ function parseTrustProxy(value: string | undefined): boolean | number | string |
   return value;
 }
 
+/**
+ * Where the embedded PostgreSQL (PGlite) keeps its files and where it listens: a Unix socket in
+ * the data folder, so every process of this checkout (the gateway, `admin:create`) derives the
+ * same `DATABASE_URL` without a port to agree on. A socket path longer than the OS allows (about
+ * 100 bytes) moves to a folder in the temp directory named after the data folder.
+ */
+export function embeddedDatabase(dataDir: string) {
+  const root = path.resolve(dataDir);
+  let socketDir = root;
+  if (Buffer.byteLength(path.join(root, ".s.PGSQL.5432")) > 100) {
+    const id = createHash("sha256").update(root).digest("hex").slice(0, 12);
+    socketDir = path.join(os.tmpdir(), `aegis-pglite-${id}`);
+  }
+  return {
+    dataDir: root,
+    pgliteDir: path.join(root, "pglite"),
+    socketDir,
+    socketPath: path.join(socketDir, ".s.PGSQL.5432"),
+    url: `postgresql://postgres@localhost:5432/postgres?host=${encodeURIComponent(socketDir)}`,
+  };
+}
+
 function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys: SigningKeys) {
+  const production = env.NODE_ENV === "production";
+  const embedded = embeddedDatabase(env.EMBEDDED_DATA_DIR);
+  const introspection = env.GRAPHQL_INTROSPECTION ?? !production;
   return {
     env: env.NODE_ENV,
-    isProduction: env.NODE_ENV === "production",
+    isProduction: production,
     http: { port: env.PORT, host: env.HOST, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
-    databaseUrl: env.DATABASE_URL,
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    /** The configured database, or the embedded one's socket URL when DATABASE_URL is unset. */
+    databaseUrl: env.DATABASE_URL ?? embedded.url,
+    redis: {
+      /** Unset: an in-process Redis (see infra/redis.ts). */
+      url: env.REDIS_URL,
+      // A prefix shares one Redis between deployments; in-process there is nothing to share.
+      keyPrefix: env.REDIS_URL === undefined ? "" : env.REDIS_KEY_PREFIX,
+    },
+    /** What runs in-process because its variable is unset (development and tests only). */
+    embedded: {
+      database: env.DATABASE_URL === undefined ? embedded : undefined,
+      redis: env.REDIS_URL === undefined,
+    },
     jwt: {
       algorithm: env.JWT_ALGORITHM,
       /** HS256: the signing secret. RS256/ES256: an old HS256 secret that only verifies, if set. */
@@ -223,6 +274,12 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
         }
       : undefined,
     logLevel: env.LOG_LEVEL,
+    hardening: {
+      /** Off in production unless asked for. */
+      introspection,
+    },
+    /** GraphiQL at GET /graphql for browsers: on in development, opt-in in production. */
+    playground: { enabled: env.PLAYGROUND_ENABLED ?? (!production && introspection) },
     /**
      * Set when no signing secret or key was configured and a throw-away one was generated
      * (development and test only).
@@ -244,8 +301,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const production = env.NODE_ENV === "production";
   const symmetric = env.JWT_ALGORITHM === "HS256";
-  if (symmetric && env.JWT_SECRET_KEY === undefined && production) {
-    throw new ConfigError(["JWT_SECRET_KEY: required in production"]);
+  const problems: string[] = [];
+  if (production) {
+    if (symmetric && env.JWT_SECRET_KEY === undefined) {
+      problems.push("JWT_SECRET_KEY: required in production");
+    }
+    // Embedded backends are for trying the gateway out: refuse them rather than start on them.
+    if (env.DATABASE_URL === undefined) {
+      problems.push(
+        "DATABASE_URL: required in production (unset means the embedded database, for development only)",
+      );
+    }
+    if (env.REDIS_URL === undefined) {
+      problems.push(
+        "REDIS_URL: required in production (unset means the in-process Redis, for development only)",
+      );
+    }
+  }
+  const introspection = env.GRAPHQL_INTROSPECTION ?? !production;
+  if (env.PLAYGROUND_ENABLED === true && !introspection) {
+    problems.push("PLAYGROUND_ENABLED: the playground needs GRAPHQL_INTROSPECTION=true");
   }
   const keys = readSigningKeys(env.JWT_ALGORITHM, {
     privateKey: env.JWT_PRIVATE_KEY,
@@ -253,7 +328,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     previousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS,
     generateIfMissing: !production,
   });
-  if (keys.problems.length > 0) throw new ConfigError(keys.problems);
+  problems.push(...keys.problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   const secret = symmetric
     ? (env.JWT_SECRET_KEY ?? randomBytes(48).toString("base64url"))
     : env.JWT_SECRET_KEY;

@@ -1,8 +1,10 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { createContainer } from "./container";
+import { EmbeddedDatabaseBusyError, startEmbeddedBackends } from "./infra/embedded";
 import { createLogger } from "./infra/logger";
 import { createGateway } from "./server/app";
+import { startupBanner, startupFacts } from "./server/startup.banner";
 
 function readConfig(): Config {
   try {
@@ -26,11 +28,14 @@ async function main() {
         : `JWT_PRIVATE_KEY is not set: using a generated ${config.jwt.algorithm} key; tokens and the JWKS change with every start`,
     );
   }
+  // Embedded PostgreSQL when DATABASE_URL is unset (development only); a no-op otherwise.
+  const embedded = await startEmbeddedBackends(config, logger);
   const container = createContainer(config, logger);
   await container.hasher.warmUp();
   const gateway = await createGateway(container);
   const address = await gateway.listen(config.http.port, config.http.host);
-  logger.info({ port: address.port }, `identity gateway listening on http://localhost:${address.port}/graphql`);
+  logger.info({ port: address.port, ...startupFacts(config, address.port) }, "identity gateway ready");
+  if (!config.isProduction) process.stdout.write(startupBanner(config, address.port));
   await container.lifecycle.start();
 
   let stopping = false;
@@ -41,6 +46,7 @@ async function main() {
     await gateway.close();
     await container.lifecycle.stop();
     await container.close();
+    await embedded.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -48,6 +54,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  console.error(error instanceof EmbeddedDatabaseBusyError ? `embedded database: ${error.message}` : error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config";
 import { createContainer } from "../container";
 import { AppError } from "../errors";
+import { startEmbeddedBackends } from "../infra/embedded";
 import { createLogger } from "../infra/logger";
 
 /**
@@ -53,7 +54,10 @@ async function main(argv: string[]): Promise<number> {
     for (const problem of error.problems) console.error(`config: ${problem}`);
     return 1;
   }
-  const container = createContainer(config, createLogger(config.logLevel === "info" ? "warn" : config.logLevel));
+  const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
+  // On embedded defaults: join the running gateway's embedded database, or start it for this run.
+  const embedded = await startEmbeddedBackends(config, logger, { shareRunning: true });
+  const container = createContainer(config, logger);
   try {
     const { outcome, user } = await container.services.adminBootstrap.ensureAdmin(
       { email: values.email, password, name: values.name },
@@ -73,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await container.close();
+    await embedded.close();
   }
 }
 

@@ -1,7 +1,13 @@
 import Redis from "ioredis";
+import { createInProcessRedis } from "./redis.in-process";
 
-/** Builds a Redis client. `keyPrefix` namespaces every key (one Redis for several deployments). */
-export function createRedis(url: string, keyPrefix: string, name: string): Redis {
+/**
+ * Builds a Redis client. `keyPrefix` namespaces every key (one Redis for several deployments).
+ * Without a URL (REDIS_URL unset, development only) the client is an in-process Redis that every
+ * client of this process shares, so the same stores, scripts and PubSub run unchanged.
+ */
+export function createRedis(url: string | undefined, keyPrefix: string, name: string): Redis {
+  if (url === undefined) return createInProcessRedis("in-process");
   return new Redis(url, {
     keyPrefix,
     connectionName: name,

@@ -11,6 +11,8 @@ import express from "express";
 import { jwksRouter } from "../auth/jwks.router";
 import type { Container } from "../container";
 import { createLoaders } from "../users/user.loader";
+import { loadPlaygroundAssets } from "../playground/playground.assets";
+import { playgroundRouter } from "../playground/playground.router";
 import { requestInfo, type GraphQLContext } from "./context";
 import { errorLoggingPlugin, formatError } from "./errors.plugin";
 import { healthRouter } from "./health";
@@ -59,8 +61,14 @@ export async function createGateway(container: Container): Promise<Gateway> {
     container,
     app.get("trust proxy fn"),
   );
+  // GraphiQL for browsers on GET /graphql (src/playground); everything else goes on to Apollo.
+  if (config.playground.enabled) {
+    app.use(playgroundRouter({ endpoint: "/graphql", schema, assets: loadPlaygroundAssets(), logger }));
+  }
+
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    introspection: config.hardening.introspection,
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT: it drains HTTP, stops the relay, then closes the clients.

@@ -119,7 +119,7 @@ describe("signing key configuration", () => {
       await new Promise<void>((resolve, reject) => {
         child.stdout.on("data", (chunk) => {
           output += chunk;
-          if (output.includes("listening")) resolve();
+          if (output.includes("identity gateway ready")) resolve();
         });
         child.stderr.on("data", (chunk) => (output += chunk));
         child.on("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
@@ -131,7 +131,8 @@ describe("signing key configuration", () => {
     expect(await exited).toBe(0);
     const warning = output
       .split("\n")
-      .filter(Boolean)
+      // JSON log lines; the development start-up block is plain text.
+      .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line))
       .find((line) => line.level === 40);
     expect(warning?.msg).toBe(

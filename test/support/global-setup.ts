@@ -1,3 +1,4 @@
+import { buildPlaygroundAssets } from "../../scripts/build-playground";
 import { applyMigrations } from "../../src/db/migrate";
 import { createDatabase, uniqueName } from "./test-db";
 
@@ -6,6 +7,8 @@ import { createDatabase, uniqueName } from "./test-db";
  * variables set here are inherited by the test workers.
  */
 export default async function globalSetup(): Promise<void> {
+  // The gateway serves the playground from dist/public/playground: build it from the current sources.
+  buildPlaygroundAssets();
   const name = uniqueName("identity_test");
   const url = await createDatabase(name);
   await applyMigrations(url, { log: () => undefined });

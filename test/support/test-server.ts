@@ -7,12 +7,17 @@ import { GraphQLClient } from "./graphql-client";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long!";
 
-/** The environment every test server starts from; a test overrides what it is about. */
+/**
+ * The environment every test server starts from; a test overrides what it is about.
+ * `TEST_REDIS=in-process` runs the suite on the embedded mode's in-process Redis instead (except
+ * production configurations, which refuse it).
+ */
 export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inProcessRedis = process.env.TEST_REDIS === "in-process" && overrides.NODE_ENV !== "production";
   return {
     NODE_ENV: "test",
     DATABASE_URL: process.env.TEST_DATABASE_URL,
-    REDIS_URL: process.env.TEST_REDIS_URL,
+    REDIS_URL: inProcessRedis ? undefined : process.env.TEST_REDIS_URL,
     REDIS_KEY_PREFIX: process.env.TEST_REDIS_PREFIX,
     JWT_SECRET_KEY: TEST_JWT_SECRET,
     BCRYPT_ROUNDS: "4",

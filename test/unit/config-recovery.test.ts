@@ -42,7 +42,8 @@ it("reads limits written points/duration, and refuses anything else", () => {
 
 it("logs links in development only", () => {
   const logLinks = (NODE_ENV: string) =>
-    loadConfig({ ...base, NODE_ENV, JWT_SECRET_KEY: "x".repeat(32) }).recovery.logLinks;
+    loadConfig({ ...base, NODE_ENV, JWT_SECRET_KEY: "x".repeat(32), REDIS_URL: "redis://127.0.0.1:6379" })
+      .recovery.logLinks;
   expect(logLinks("development")).toBe(true);
   expect(logLinks("test")).toBe(false);
   expect(logLinks("production")).toBe(false);

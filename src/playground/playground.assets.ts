@@ -1,0 +1,44 @@
+import fs from "node:fs";
+import path from "node:path";
+import { projectRoot } from "../db/migrate";
+
+/**
+ * The playground's static files, copied from the graphiql, react and react-dom packages (and
+ * src/playground/browser) into dist/public/playground by `npm run playground:build`, which `build`,
+ * `dev` and `test` run first. Served from the gateway itself: no CDN, so it works offline and
+ * under a strict Content-Security-Policy.
+ */
+export const PLAYGROUND_ASSETS = {
+  scripts: ["react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", "playground.js"],
+  styles: ["graphiql.min.css", "playground.css"],
+} as const;
+
+export interface PlaygroundAssets {
+  dir: string;
+  /** Subresource Integrity value (`sha384-…`) of each file, from the manifest. */
+  integrity: Record<string, string>;
+}
+
+export interface PlaygroundManifest {
+  versions: Record<string, string>;
+  files: Record<string, { integrity: string }>;
+}
+
+export function defaultAssetsDir(): string {
+  return path.join(projectRoot(), "dist", "public", "playground");
+}
+
+/** The built assets, or undefined when they have not been built (or are incomplete). */
+export function loadPlaygroundAssets(dir = defaultAssetsDir()): PlaygroundAssets | undefined {
+  const manifestPath = path.join(dir, "manifest.json");
+  if (!fs.existsSync(manifestPath)) return undefined;
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as PlaygroundManifest;
+  const names = [...PLAYGROUND_ASSETS.scripts, ...PLAYGROUND_ASSETS.styles];
+  if (!names.every((name) => manifest.files[name] && fs.existsSync(path.join(dir, name)))) {
+    return undefined;
+  }
+  return {
+    dir,
+    integrity: Object.fromEntries(names.map((name) => [name, manifest.files[name]!.integrity])),
+  };
+}

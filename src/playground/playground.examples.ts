@@ -1,0 +1,149 @@
+import { Kind, parse, validate, type DocumentNode, type GraphQLSchema } from "graphql";
+
+/** An operation the playground offers an admin: preloaded as a tab and listed under Examples. */
+export interface PlaygroundExample {
+  title: string;
+  description: string;
+  query: string;
+  /** JSON text for the variables editor. */
+  variables?: string;
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+/**
+ * The admin's everyday tasks, in the order they are usually needed. Each is offered only when the
+ * served schema can run it (see `examplesFor`), so an example for a field another module adds
+ * appears as soon as that field exists, and a renamed field drops its example instead of showing
+ * an operation that fails.
+ */
+export const EXAMPLES: PlaygroundExample[] = [
+  {
+    title: "Log in",
+    description:
+      "Signs in. The playground keeps the access token it returns and sends it with the next requests.",
+    query: `# Your email and password go in Variables.
+# The playground keeps the access token and
+# sends it with the next requests (top bar).
+mutation LogIn($input: LoginInput!) {
+  login(input: $input) {
+    expiresIn
+    user { id email name role }
+    accessToken
+    refreshToken
+  }
+}`,
+    variables: json({ input: { email: "admin@example.com", password: "" } }),
+  },
+  {
+    title: "Who am I",
+    description: "The signed-in account.",
+    query: `query WhoAmI {
+  me {
+    id email name role
+    isActive lastLoginAt
+  }
+}`,
+  },
+  {
+    title: "List users",
+    description: "Finds users a page at a time; filter by role, active, verified or a search text.",
+    query: `# Next page: pass pageInfo.endCursor as after.
+query ListUsers($filter: UserFilter, $first: Int, $after: String) {
+  users(filter: $filter, first: $first, after: $after) {
+    totalCount
+    edges {
+      node {
+        id email name role
+        isActive isVerified createdAt lastLoginAt
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
+    variables: json({ filter: { search: "" }, first: 20 }),
+  },
+  {
+    title: "Disable a user",
+    description: "Disables an account and ends its sessions at once; active: true re-enables it.",
+    query: `# userId: an id from List users.
+# active: true enables the account again.
+mutation DisableUser($userId: ID!, $active: Boolean!) {
+  setUserActive(userId: $userId, active: $active) { id email isActive }
+}`,
+    variables: json({ userId: "", active: false }),
+  },
+  {
+    title: "Change a role",
+    description: "Makes a user USER, MODERATOR or ADMIN; their sessions end.",
+    query: `mutation ChangeRole($userId: ID!, $role: Role!) {
+  setUserRole(userId: $userId, role: $role) { id email role }
+}`,
+    variables: json({ userId: "", role: "MODERATOR" }),
+  },
+  {
+    title: "End a user's sessions",
+    description: "Signs a user out everywhere.",
+    query: `mutation EndSessions($userId: ID!) {
+  revokeUserSessions(userId: $userId)
+}`,
+    variables: json({ userId: "" }),
+  },
+  {
+    title: "Watch session events",
+    description:
+      "Streams logins, refreshes, logouts and lockouts as they happen (userId null: everyone).",
+    query: `# Runs until you stop it: log in somewhere
+# else and watch the event arrive.
+subscription WatchSessionEvents($userId: ID) {
+  userSessionEvents(userId: $userId) {
+    type userId sessionId occurredAt
+    ipAddress userAgent reason
+  }
+}`,
+    variables: json({ userId: null }),
+  },
+  {
+    title: "Audit log",
+    description: "Who changed what, most recent first.",
+    query: `query AuditLog($first: Int) {
+  auditLog(first: $first) {
+    edges {
+      node {
+        createdAt action details
+        actor { email } target { email }
+      }
+    }
+  }
+}`,
+    variables: json({ first: 20 }),
+  },
+  {
+    title: "Log out",
+    description: "Ends the session of the token in use; the playground forgets the token.",
+    query: `mutation LogOut {
+  logout
+}`,
+  },
+];
+
+/** Valid against the schema, and of operation types it has (graphql 16 does not check those). */
+function runnable(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const rootTypesExist = document.definitions.every(
+    (def) => def.kind !== Kind.OPERATION_DEFINITION || schema.getRootType(def.operation) != null,
+  );
+  return rootTypesExist && validate(schema, document).length === 0;
+}
+
+/** The examples this schema can run, and the titles of those it cannot. */
+export function examplesFor(
+  schema: GraphQLSchema,
+  examples: PlaygroundExample[] = EXAMPLES,
+): { offered: PlaygroundExample[]; skipped: string[] } {
+  const offered: PlaygroundExample[] = [];
+  const skipped: PlaygroundExample[] = [];
+  for (const example of examples) {
+    (runnable(schema, parse(example.query)) ? offered : skipped).push(example);
+  }
+  return { offered, skipped: skipped.map((e) => e.title) };
+}

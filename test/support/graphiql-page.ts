@@ -1,0 +1,108 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate run in the browser: they see the DOM.
+import type { Page } from "playwright-core";
+import { screenshot } from "./browser";
+
+/**
+ * The playground as an admin uses it, for browser tests: tabs, the variables and headers
+ * editors, the run button, the response pane and the sign-in bar. GraphiQL's editors are
+ * CodeMirror 5 instances, reachable from their DOM element; their content is set through that
+ * API rather than typed key by key (auto-closing brackets make typed JSON unreliable).
+ */
+export class GraphiQLPage {
+  private step = 0;
+
+  constructor(
+    readonly page: Page,
+    private readonly artifacts: string,
+  ) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator(".graphiql-container").waitFor();
+    await this.page.locator(".graphiql-query-editor .CodeMirror").waitFor();
+  }
+
+  /** Saves a numbered screenshot of the current state. */
+  shot(name: string): Promise<string> {
+    this.step += 1;
+    return screenshot(this.page, this.artifacts, `${String(this.step).padStart(2, "0")}-${name}`);
+  }
+
+  tabTitles(): Promise<string[]> {
+    return this.page.locator(".graphiql-tab").allInnerTexts().then((t) => t.map((s) => s.trim()));
+  }
+
+  async selectTab(title: string): Promise<void> {
+    await this.page.locator(".graphiql-tab", { hasText: title }).first().click();
+  }
+
+  private setEditor(selector: string, value: string): Promise<void> {
+    return this.page.evaluate(
+      ([sel, text]) => {
+        const element = document.querySelector(sel!) as (Element & { CodeMirror?: { setValue(v: string): void } }) | null;
+        if (!element?.CodeMirror) throw new Error(`no editor at ${sel}`);
+        element.CodeMirror.setValue(text!);
+      },
+      [selector, value],
+    );
+  }
+
+  private getEditor(selector: string): Promise<string> {
+    return this.page.evaluate((sel) => {
+      const element = document.querySelector(sel) as (Element & { CodeMirror?: { getValue(): string } }) | null;
+      return element?.CodeMirror?.getValue() ?? "";
+    }, selector);
+  }
+
+  query(): Promise<string> {
+    return this.getEditor(".graphiql-query-editor .CodeMirror");
+  }
+
+  variables(): Promise<string> {
+    return this.getEditor(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror");
+  }
+
+  async setVariables(variables: unknown): Promise<void> {
+    await this.page.locator(".graphiql-editor-tools [data-name=variables]").click();
+    await this.setEditor(
+      ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
+      JSON.stringify(variables, null, 2),
+    );
+  }
+
+  async setHeaders(headers: Record<string, string>): Promise<void> {
+    await this.page.locator(".graphiql-editor-tools [data-name=headers]").click();
+    await this.setEditor(
+      ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror",
+      JSON.stringify(headers, null, 2),
+    );
+  }
+
+  response(): Promise<string> {
+    return this.getEditor(".result-window .CodeMirror");
+  }
+
+  /** Runs the active tab's operation and waits until the response pane satisfies `until`. */
+  async run(until: (response: string) => boolean = (r) => r.trim().length > 0): Promise<string> {
+    const before = await this.response();
+    await this.page.locator(".graphiql-execute-button").click();
+    return this.waitForResponse((r) => r !== before && until(r));
+  }
+
+  async waitForResponse(until: (response: string) => boolean, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const current = await this.response();
+      if (until(current)) return current;
+      if (Date.now() > deadline) throw new Error(`response pane never matched; it shows:\n${current}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** The sign-in bar's text and state (signed-in, signed-out, signed-out-note). */
+  async session(): Promise<{ text: string; state: string }> {
+    const bar = this.page.locator("#playground-session");
+    return { text: (await bar.innerText()).trim(), state: (await bar.getAttribute("data-state")) ?? "" };
+  }
+}
