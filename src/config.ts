@@ -12,6 +12,19 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+/** "true"/"false" (or 1/0, yes/no); unset or empty takes `fallback`. */
+const bool = (fallback?: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const value = v.trim().toLowerCase();
+      if (["true", "1", "yes"].includes(value)) return true;
+      if (["false", "0", "no"].includes(value)) return false;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "expected true or false" });
+      return z.NEVER;
+    });
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -39,6 +52,28 @@ const schema = z.object({
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: optionalString,
+
+  // Operating the gateway: deadlines, shutdown, limits, metrics, tracing (README "Operating").
+  REQUEST_TIMEOUT_MS: int(10_000, 100),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+  SHUTDOWN_READINESS_DELAY_MS: int(0),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)?$/i, "a size such as 100kb or 1mb")
+    .default("100kb"),
+  CORS_ORIGINS: z.string().default(""),
+  GRAPHQL_INTROSPECTION: bool(),
+  GRAPHQL_ALLOW_BATCHING: bool(false),
+  GRAPHQL_MAX_DEPTH: int(10, 1),
+  GRAPHQL_MAX_ALIASES: int(15, 0),
+  GRAPHQL_MAX_TOKENS: int(1000, 1),
+  GRAPHQL_MAX_COST: int(5000, 1),
+  GRAPHQL_MAX_DIRECTIVES: int(50, 0),
+  GRAPHQL_MAX_LIST_SIZE: int(100, 1),
+  METRICS_TOKEN: optionalString,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  OTEL_SERVICE_NAME: z.string().min(1).default("aegis-identity-gateway"),
+  TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -84,10 +119,51 @@ function toConfig(env: z.infer<typeof schema>, secret: string) {
     },
     profileCacheTtlSeconds: env.PROFILE_CACHE_TTL_SECONDS,
     logLevel: env.LOG_LEVEL,
+    ...operations(env),
     /** Set when no JWT secret was configured and a throw-away one was generated (development). */
     generatedJwtSecret: secret !== env.JWT_SECRET_KEY,
   };
 }
+
+/** Deadlines, shutdown, GraphQL hardening, metrics and tracing. */
+function operations(env: z.infer<typeof schema>) {
+  const production = env.NODE_ENV === "production";
+  return {
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    shutdown: {
+      timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS,
+    },
+    hardening: {
+      bodyLimit: env.HTTP_BODY_LIMIT,
+      /** Origins allowed to call from a browser; `["*"]` is any; empty is none. */
+      corsOrigins: env.CORS_ORIGINS.split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      /** Off in production unless asked for; field suggestions follow it. */
+      introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+      allowBatching: env.GRAPHQL_ALLOW_BATCHING ?? false,
+      limits: {
+        maxDepth: env.GRAPHQL_MAX_DEPTH,
+        maxAliases: env.GRAPHQL_MAX_ALIASES,
+        maxTokens: env.GRAPHQL_MAX_TOKENS,
+        maxCost: env.GRAPHQL_MAX_COST,
+        maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+        maxListSize: env.GRAPHQL_MAX_LIST_SIZE,
+      },
+    },
+    metrics: { token: env.METRICS_TOKEN },
+    tracing: {
+      /** OTLP/HTTP base URL; tracing is off (and its SDK never loaded) without it. */
+      endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+      sampleRatio: env.TRACING_SAMPLE_RATIO,
+    },
+  };
+}
+
+/** Every variable the gateway reads, for checks that the docs and the compose file keep up. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 /**
  * Validates the environment. Throws a `ConfigError` listing every bad variable, one per line.

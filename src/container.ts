@@ -7,6 +7,8 @@ import { OutboxRepository } from "./events/outbox.repository";
 import type { Logger } from "./infra/logger";
 import { createDatabase } from "./infra/prisma";
 import { createRedis } from "./infra/redis";
+import { createMetrics, registerStoreGauges } from "./observability/metrics";
+import { noTracing, type Tracing } from "./observability/tracing";
 import type { SessionEventPublisher } from "./sessions/session-event";
 import { SessionService } from "./sessions/session.service";
 import { SessionStore } from "./sessions/session.store";
@@ -18,8 +20,9 @@ import { UserService } from "./users/user.service";
  * The composition root: every client and service is built here, once, and passed down. Nothing
  * else creates a client.
  */
-export function createContainer(config: Config, logger: Logger) {
-  const db = createDatabase(config.databaseUrl);
+export function createContainer(config: Config, logger: Logger, tracing: Tracing = noTracing) {
+  // No SQL statement outlives the request deadline it was started for.
+  const db = createDatabase(config.databaseUrl, { statementTimeoutMs: config.requestTimeoutMs });
   const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway");
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
 
@@ -28,11 +31,13 @@ export function createContainer(config: Config, logger: Logger) {
     userEvents: "user-events",
     notifications: "aegis.notification.requested.v1",
   });
+  const metrics = createMetrics(logger);
   const users = new UserRepository(db);
   const cache = new UserCache(redis, config.profileCacheTtlSeconds);
   const hasher = new PasswordHasher(
     config.passwords.bcryptRounds,
     config.passwords.hashConcurrency,
+    tracing,
   );
   const tokens = new TokenService(hmacKeyRing(config.jwt.secret), {
     issuer: config.jwt.issuer,
@@ -55,14 +60,19 @@ export function createContainer(config: Config, logger: Logger) {
     users,
     config.sessions.touchIntervalSeconds * 1000,
     (err) => logger.warn({ err }, "could not record session use"),
+    metrics.auth,
   );
+  registerStoreGauges(metrics, {
+    outboxBacklog: () => outbox.backlog(db),
+    activeSessions: () => store.countActive(),
+  });
 
   const services = {
     auth: new AuthService(db, users, cache, hasher, tokens, store, sessions, outbox, sessionEvents, {
       maxFailedLogins: config.lockout.maxAttempts,
       lockoutSeconds: config.lockout.durationSeconds,
       requireVerifiedEmail: false,
-    }),
+    }, metrics.auth),
     users: new UserService(db, users, cache, outbox),
     sessions,
   };
@@ -76,6 +86,8 @@ export function createContainer(config: Config, logger: Logger) {
     tokens,
     authenticator,
     services,
+    metrics,
+    tracing,
     async close() {
       await Promise.allSettled([db.$disconnect(), redis.quit()]);
     },

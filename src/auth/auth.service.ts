@@ -11,6 +11,7 @@ import type { UserCache } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import { EmailTakenError, type UserRepository } from "../users/user.repository";
 import { normalizeEmail, validateProfile, type ProfileInput } from "../users/user.validation";
+import { loginFailureReason, noAuthMetrics, secondsSince, type AuthMetrics } from "./auth.metrics";
 import type { PasswordHasher } from "./password.hasher";
 import { assertStrongPassword } from "./password.policy";
 import { TokenError, type TokenService } from "./token.service";
@@ -62,9 +63,33 @@ export class AuthService {
     private readonly outbox: OutboxRepository,
     private readonly sessionEvents: SessionEventPublisher,
     private readonly policy: AuthPolicy,
+    private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
 
   async register(input: RegisterInput, cause: Cause): Promise<AuthPayload> {
+    try {
+      const payload = await this.signUp(input, cause);
+      this.metrics.signup("success");
+      return payload;
+    } catch (error) {
+      this.metrics.signup("failure");
+      throw error;
+    }
+  }
+
+  async login(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
+    const startedAt = performance.now();
+    try {
+      const payload = await this.signIn(input, cause);
+      this.metrics.login("success", secondsSince(startedAt));
+      return payload;
+    } catch (error) {
+      this.metrics.login(loginFailureReason(error), secondsSince(startedAt));
+      throw error;
+    }
+  }
+
+  private async signUp(input: RegisterInput, cause: Cause): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
     const { name, ...profile } = validateProfile({ ...input, name: input.name });
     assertStrongPassword(input.password);
@@ -88,7 +113,7 @@ export class AuthService {
     return this.finishSignIn(user, sessionId, ids, cause);
   }
 
-  async login(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
+  private async signIn(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
     const account = await this.users.findCredentialsByEmail(email);
     const passwordMatches = await this.hasher.verify(input.password, account?.passwordHash);
@@ -251,6 +276,7 @@ export class AuthService {
       sessionEvent("LOGIN_FAILED", userId, { ...attempt, reason: "INVALID_PASSWORD" }),
     );
     if (lockedUntil) {
+      this.metrics.accountLocked();
       this.sessionEvents.publish(
         sessionEvent("ACCOUNT_LOCKED", userId, { ...attempt, reason: lockedUntil.toISOString() }),
       );

@@ -1,5 +1,11 @@
-import type { Tx } from "../infra/prisma";
+import type { Database, Tx } from "../infra/prisma";
 import type { Cause, EventEnvelope } from "./event.model";
+
+/** Events written but not yet published, for the outbox backlog metrics. */
+export interface OutboxBacklog {
+  pending: number;
+  oldestCreatedAt: Date | null;
+}
 
 export interface Topics {
   userEvents: string;
@@ -19,6 +25,16 @@ export class OutboxRepository {
 
   async addNotification(tx: Tx, cause: Cause, ...events: EventEnvelope[]): Promise<void> {
     await this.addTo(tx, this.topics.notifications, cause, events);
+  }
+
+  /** Counts the unpublished rows (served by the `publishedAt, id` index). */
+  async backlog(db: Database): Promise<OutboxBacklog> {
+    const result = await db.outboxEvent.aggregate({
+      where: { publishedAt: null },
+      _count: { _all: true },
+      _min: { createdAt: true },
+    });
+    return { pending: result._count._all, oldestCreatedAt: result._min.createdAt };
   }
 
   private async addTo(tx: Tx, topic: string, cause: Cause, events: EventEnvelope[]) {

@@ -3,6 +3,7 @@ import type { AuthState, Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { Logger } from "../infra/logger";
+import type { RequestScope } from "./request-scope";
 
 /** What every resolver and permission rule knows about the caller. */
 export interface GraphQLContext {
@@ -16,6 +17,8 @@ export interface GraphQLContext {
    * read their own fields in the returned payload although the request came without a token.
    */
   signedInUserId?: string;
+  /** HTTP requests: the deadline, and what logs, metrics and the trace record about it. */
+  scope?: RequestScope;
 }
 
 export interface RequestInfo {
