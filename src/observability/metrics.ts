@@ -43,16 +43,14 @@ export class OperationLabels {
   }
 }
 
-/** Calls `read` at most once per `ttlMs`, so gauges collected together share one query. */
-function shared<T>(read: () => Promise<T>, ttlMs = 1000): () => Promise<T> {
-  let last: { at: number; value: Promise<T> } | undefined;
+/** Shares one `read` between the gauges a scrape collects together (they run concurrently). */
+function shared<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
   return () => {
-    const now = Date.now();
-    if (!last || now - last.at > ttlMs) {
-      last = { at: now, value: read() };
-      last.value.catch(() => (last = undefined));
-    }
-    return last.value;
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
   };
 }
 

@@ -3,7 +3,7 @@ import { ApolloArmor } from "@escape.tech/graphql-armor";
 import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
-import type { ValidationRule } from "graphql";
+import type { ParseOptions, ValidationRule } from "graphql";
 import type { Config } from "../config";
 
 type Hardening = Config["hardening"];
@@ -30,13 +30,18 @@ export function corsPolicy(origins: string[]): RequestHandler {
 
 /**
  * Apollo Server options that close the cheap ways to hurt a GraphQL server: graphql-armor's
- * limits on depth, aliases, tokens, cost and directives (validation rules and a parser plugin;
- * checked with Apollo Server 5), introspection and field suggestions off unless enabled, no
- * batching unless enabled, and Apollo's CSRF prevention.
+ * limits on depth, aliases, cost and directives (validation rules; checked with Apollo Server 5),
+ * the token limit of graphql-js's own parser, introspection and field suggestions off unless
+ * enabled, no batching unless enabled, and Apollo's CSRF prevention.
+ *
+ * graphql-armor's own token limit is not used: its Apollo plugin parses in `parsingDidStart`,
+ * where any syntax error (not only too many tokens) becomes a 500. graphql-js's `maxTokens`
+ * gives the ordinary 400 GRAPHQL_PARSE_FAILED.
  */
 export function apolloHardening(hardening: Hardening): {
   validationRules: ValidationRule[];
   plugins: ApolloServerPlugin[];
+  parseOptions: ParseOptions;
   introspection: boolean;
   hideSchemaDetailsFromClientErrors: boolean;
   allowBatchedHttpRequests: boolean;
@@ -46,7 +51,7 @@ export function apolloHardening(hardening: Hardening): {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
     maxAliases: { n: limits.maxAliases },
-    maxTokens: { n: limits.maxTokens },
+    maxTokens: { enabled: false },
     costLimit: { maxCost: limits.maxCost },
     maxDirectives: { n: limits.maxDirectives },
     // Apollo's own hideSchemaDetailsFromClientErrors does this (below).
@@ -55,6 +60,7 @@ export function apolloHardening(hardening: Hardening): {
   return {
     validationRules: armor.validationRules,
     plugins: armor.plugins,
+    parseOptions: { maxTokens: limits.maxTokens },
     introspection: hardening.introspection,
     hideSchemaDetailsFromClientErrors: !hardening.introspection,
     allowBatchedHttpRequests: hardening.allowBatching,

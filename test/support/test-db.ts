@@ -33,3 +33,17 @@ export async function createDatabase(name: string): Promise<string> {
 export async function dropDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
+
+/**
+ * A database of its own, migrated, for a test that needs exact counts over whole tables (the
+ * shared per-run database sees every test file's rows). Call `drop` in afterAll.
+ */
+export async function createMigratedDatabase(
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const { applyMigrations } = await import("../../src/db/migrate");
+  const name = uniqueName(prefix);
+  const url = await createDatabase(name);
+  await applyMigrations(url, { log: () => undefined });
+  return { url, drop: () => (process.env.KEEP_TEST_DATABASE ? Promise.resolve() : dropDatabase(name)) };
+}

@@ -25,8 +25,13 @@ export function observabilityPlugin(): ApolloServerPlugin<GraphQLContext> {
       const scope = contextValue.scope;
       if (!scope) return;
       return {
-        async didResolveOperation({ operationName, operation }) {
+        async didResolveOperation({ operationName, operation, request }) {
           if (!operation) return;
+          // For debugging only; credentials in variables are redacted (infra/logger.ts).
+          contextValue.logger.trace(
+            { operation: operationName, variables: request.variables },
+            "graphql operation",
+          );
           scope.record.operationName = operationName ?? null;
           scope.record.operationType = operation.operation;
           scope.span.setName(`${operation.operation} ${operationName ?? "anonymous"}`);
