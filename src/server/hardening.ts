@@ -8,7 +8,7 @@ import type { Config } from "../config";
 
 type Hardening = Config["hardening"];
 
-/** Security headers (helmet's defaults: HSTS, nosniff, frame-ancestors 'none', CSP…). */
+/** Security headers (helmet's defaults: HSTS, nosniff, a same-origin CSP, no framing by others…). */
 export function securityHeaders(): RequestHandler {
   return helmet();
 }

@@ -44,3 +44,8 @@ export function op(name: string): string {
   if (!document) throw new Error(`no operation named ${name} in test/operations`);
   return document;
 }
+
+/** The name of every operation in test/operations: what the gateway documents and must accept. */
+export function allOperationNames(): string[] {
+  return [...operations.keys()];
+}
