@@ -10,6 +10,8 @@ export type LoginFailureReason =
   | "account_locked"
   | "account_disabled"
   | "email_not_verified"
+  /** The request's deadline passed before the password was checked (see PasswordHasher). */
+  | "timeout"
   | "error";
 
 export type LoginOutcome = "success" | LoginFailureReason;
@@ -51,6 +53,7 @@ const LOGIN_FAILURES: Record<string, LoginFailureReason> = {
   ACCOUNT_LOCKED: "account_locked",
   ACCOUNT_DISABLED: "account_disabled",
   EMAIL_NOT_VERIFIED: "email_not_verified",
+  REQUEST_TIMEOUT: "timeout",
 };
 
 /** The failure reason label for what `login` threw. */

@@ -67,7 +67,7 @@ export function createMetrics(logger: Logger) {
   });
   const failedLogins = new Counter({
     name: "user_failed_login_attempts_total",
-    help: "Failed logins by reason (invalid_credentials, account_locked, account_disabled, email_not_verified, error).",
+    help: "Failed logins by reason (invalid_credentials, account_locked, account_disabled, email_not_verified, timeout, error).",
     labelNames: ["reason"],
     registers,
   });
