@@ -8,7 +8,7 @@ import type { Logger } from "../infra/logger";
  * raw query text.
  */
 
-export type GraphQLOutcome = "success" | "client_error" | "server_error" | "timeout";
+export type GraphQLOutcome = "success" | "client_error" | "server_error" | "timeout" | "aborted";
 
 export interface GraphQLRequestLabels {
   operation: string;

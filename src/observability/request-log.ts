@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import type { Logger } from "../infra/logger";
-import type { RequestRecord } from "../server/request-scope";
+import { outcomeOf, scopeOf } from "../server/request-scope";
 import type { Tracing } from "./tracing";
 
 /** Polled by probes and scrapers: logged at debug, so they do not drown the rest. */
@@ -17,22 +17,24 @@ export function requestLog(logger: Logger, tracing: Tracing): RequestHandler {
     const traceId = tracing.traceId();
     const path = req.path.slice(0, 200);
     res.once("close", () => {
-      const record = res.locals.scope?.record as RequestRecord | undefined;
+      const record = scopeOf(res)?.record;
+      const finished = res.writableFinished;
       const line = {
         requestId: res.locals.requestId as string | undefined,
         method: req.method,
         path,
-        status: res.statusCode,
+        // A response cut short may never have had its status sent.
+        status: res.headersSent ? res.statusCode : undefined,
         durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
         ...(traceId && { traceId }),
         ...(record && {
           operation: record.operationName?.slice(0, 100),
           operationType: record.operationType,
           userId: record.userId,
-          outcome: record.outcome,
+          outcome: outcomeOf(record, res),
           errorCodes: record.errorCodes,
         }),
-        ...(!res.writableFinished && { aborted: true }),
+        ...(!finished && { aborted: true }),
       };
       if (QUIET_PATHS.test(path)) logger.debug(line, "request");
       else if (res.statusCode >= 500) logger.warn(line, "request");

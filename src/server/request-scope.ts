@@ -25,9 +25,16 @@ export function scopeOf(res: Response): RequestScope | undefined {
   return res.locals.scope as RequestScope | undefined;
 }
 
-function outcomeOf(status: number): GraphQLOutcome {
-  if (status >= 500) return "server_error";
-  return status >= 400 ? "client_error" : "success";
+/**
+ * How the request ended: a timeout stays one; a response that never finished was aborted (the
+ * client left, or shutdown cut the connection); otherwise what GraphQL made of it, or the status.
+ */
+export function outcomeOf(record: RequestRecord, res: Response): GraphQLOutcome {
+  if (record.outcome === "timeout") return "timeout";
+  if (!res.writableFinished) return "aborted";
+  if (record.outcome) return record.outcome;
+  if (res.statusCode >= 500) return "server_error";
+  return res.statusCode >= 400 ? "client_error" : "success";
 }
 
 /**
@@ -59,7 +66,7 @@ export function requestScope(options: {
       res.once("close", () => {
         clearTimeout(timer);
         ended();
-        const outcome = record.outcome ?? outcomeOf(res.statusCode);
+        const outcome = outcomeOf(record, res);
         const resolved = record.operationType !== undefined;
         metrics.graphql.observe(
           {
