@@ -7,7 +7,12 @@ import { z } from "zod";
  * reads `process.env`; everything else receives a `Config`.
  */
 
-const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+/** An integer; unset or empty (as `${VAR:-}` in compose files gives) takes `fallback`. */
+const int = (fallback: number, min = 0) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().min(min).default(fallback),
+  );
 const optionalString = z
   .string()
   .optional()

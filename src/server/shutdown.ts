@@ -53,7 +53,8 @@ export async function shutDown(
 
 /**
  * On the first SIGTERM or SIGINT, runs the shutdown and exits: 0 when it was clean, 1 otherwise
- * (a step failed or the deadline passed). A second signal exits at once.
+ * (a step failed or the deadline passed). A second SIGINT (Ctrl-C again) exits at once; a repeated
+ * SIGTERM is ignored, since some supervisors send it to the process and to its group alike.
  */
 export function exitOnSignals(
   steps: ShutdownStep[],
@@ -64,7 +65,8 @@ export function exitOnSignals(
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn({ signal }, "second signal: exiting now");
+      if (signal !== "SIGINT") return;
+      logger.warn({ signal }, "second interrupt: exiting now");
       exit(1);
       return;
     }
