@@ -122,6 +122,19 @@ describe("Dockerfile", () => {
   });
 });
 
+describe("README", () => {
+  it("documents every configuration variable in its table", () => {
+    const section = read("README.md").split("## Configuration")[1]!.split("\n## ")[0]!;
+    const rows = section.split("\n").filter((line) => line.startsWith("| `"));
+    for (const variable of CONFIG_VARIABLES) {
+      expect({ variable, documented: rows.some((row) => row.split("|")[1]!.includes(`\`${variable}\``)) }).toEqual({
+        variable,
+        documented: true,
+      });
+    }
+  });
+});
+
 describe("interpolate", () => {
   it("reads compose's forms", () => {
     const env = { SET: "v", EMPTY: "" };
