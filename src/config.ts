@@ -7,12 +7,10 @@ import { z } from "zod";
  * reads `process.env`; everything else receives a `Config`.
  */
 
-/** An integer; unset or empty (as `${VAR:-}` in compose files gives) takes `fallback`. */
+/** Unset or empty (as `${VAR:-}` in a compose file gives) both mean "take the default". */
+const blankAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const int = (fallback: number, min = 0) =>
-  z.preprocess(
-    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-    z.coerce.number().int().min(min).default(fallback),
-  );
+  z.preprocess(blankAsUnset, z.coerce.number().int().min(min).default(fallback));
 const optionalString = z
   .string()
   .optional()
@@ -78,7 +76,7 @@ const schema = z.object({
   METRICS_TOKEN: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().url().optional()),
   OTEL_SERVICE_NAME: z.string().min(1).default("aegis-identity-gateway"),
-  TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
+  TRACING_SAMPLE_RATIO: z.preprocess(blankAsUnset, z.coerce.number().min(0).max(1).default(1)),
 });
 
 export type Config = ReturnType<typeof toConfig>;

@@ -68,11 +68,23 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
   });
 
   const services = {
-    auth: new AuthService(db, users, cache, hasher, tokens, store, sessions, outbox, sessionEvents, {
-      maxFailedLogins: config.lockout.maxAttempts,
-      lockoutSeconds: config.lockout.durationSeconds,
-      requireVerifiedEmail: false,
-    }, metrics.auth),
+    auth: new AuthService(
+      db,
+      users,
+      cache,
+      hasher,
+      tokens,
+      store,
+      sessions,
+      outbox,
+      sessionEvents,
+      {
+        maxFailedLogins: config.lockout.maxAttempts,
+        lockoutSeconds: config.lockout.durationSeconds,
+        requireVerifiedEmail: false,
+      },
+      metrics.auth,
+    ),
     users: new UserService(db, users, cache, outbox),
     sessions,
   };

@@ -113,7 +113,10 @@ export class AuthService {
     return this.finishSignIn(user, sessionId, ids, cause);
   }
 
-  private async signIn(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
+  private async signIn(
+    input: { email: string; password: string },
+    cause: Cause,
+  ): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
     const account = await this.users.findCredentialsByEmail(email);
     const passwordMatches = await this.hasher.verify(input.password, account?.passwordHash);

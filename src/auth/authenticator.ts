@@ -3,7 +3,12 @@ import { errors } from "../errors";
 import { SessionStore } from "../sessions/session.store";
 import { UserCache } from "../users/user.cache";
 import type { UserRepository } from "../users/user.repository";
-import { noAuthMetrics, secondsSince, type AuthMetrics, type TokenVerificationResult } from "./auth.metrics";
+import {
+  noAuthMetrics,
+  secondsSince,
+  type AuthMetrics,
+  type TokenVerificationResult,
+} from "./auth.metrics";
 import { TokenError, type TokenService } from "./token.service";
 import type { AuthState } from "./viewer";
 

@@ -67,7 +67,9 @@ export function createMetrics(logger: Logger) {
   });
   const failedLogins = new Counter({
     name: "user_failed_login_attempts_total",
-    help: "Failed logins by reason (invalid_credentials, account_locked, account_disabled, email_not_verified, timeout, error).",
+    help:
+      "Failed logins by reason (invalid_credentials, account_locked, account_disabled, " +
+      "email_not_verified, timeout, error).",
     labelNames: ["reason"],
     registers,
   });
@@ -208,8 +210,8 @@ export function registerStoreGauges(
     {
       name: "outbox_oldest_pending_age_seconds",
       help: "Age of the oldest unpublished outbox event (0 when there is none).",
-      value: (backlog) =>
-        backlog.oldestCreatedAt ? Math.max(0, (Date.now() - backlog.oldestCreatedAt.getTime()) / 1000) : 0,
+      value: ({ oldestCreatedAt }) =>
+        oldestCreatedAt ? Math.max(0, (Date.now() - oldestCreatedAt.getTime()) / 1000) : 0,
     },
   ]);
   metrics.gaugesOnScrape(sources.activeSessions, [

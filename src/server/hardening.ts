@@ -8,7 +8,7 @@ import type { Config } from "../config";
 
 type Hardening = Config["hardening"];
 
-/** Security headers (helmet's defaults: HSTS, nosniff, a same-origin CSP, no framing by others…). */
+/** Security headers: helmet's defaults (HSTS, nosniff, a same-origin CSP, no foreign framing…). */
 export function securityHeaders(): RequestHandler {
   return helmet();
 }
@@ -22,7 +22,16 @@ export function corsPolicy(origins: string[]): RequestHandler {
   return cors({
     origin,
     methods: ["GET", "POST", "OPTIONS"],
-    allowedHeaders: ["authorization", "content-type", "x-request-id", "apollo-require-preflight"],
+    allowedHeaders: [
+      "authorization",
+      "content-type",
+      "x-request-id",
+      "apollo-require-preflight",
+      "apollographql-client-name",
+      "apollographql-client-version",
+      "traceparent",
+      "tracestate",
+    ],
     exposedHeaders: ["x-request-id"],
     maxAge: 600,
   });

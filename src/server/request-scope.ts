@@ -76,7 +76,10 @@ export function requestScope(options: {
           },
           (performance.now() - startedAt) / 1000,
         );
-        span.setAttributes({ "http.response.status_code": res.statusCode, "graphql.outcome": outcome });
+        span.setAttributes({
+          "http.response.status_code": res.statusCode,
+          "graphql.outcome": outcome,
+        });
         if (outcome !== "success") span.fail(outcome);
         span.end();
       });

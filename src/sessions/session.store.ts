@@ -222,7 +222,8 @@ export class SessionStore {
       return { kind, refreshJti: refreshJti!, accessJti: accessJti!, issuedAt: Number(issuedAt) };
     }
     if (kind === "rotated") {
-      await this.redis.zadd(SessionStore.activeKey, now + this.options.ttlSeconds * 1000, session.id);
+      const expiresAt = now + this.options.ttlSeconds * 1000;
+      await this.redis.zadd(SessionStore.activeKey, expiresAt, session.id);
     } else if (kind === "reused") {
       await this.redis.zrem(SessionStore.activeKey, session.id);
     }
