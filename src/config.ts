@@ -188,6 +188,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (env.NODE_ENV === "production") problems.push("JWT_SECRET_KEY: required in production");
     secret = randomBytes(48).toString("base64url");
   }
+  if (env.SHUTDOWN_READINESS_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    problems.push("SHUTDOWN_READINESS_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return toConfig(env, secret);
 }

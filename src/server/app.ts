@@ -28,7 +28,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Share of the shutdown deadline that in-flight HTTP requests may use; the rest is for closing. */
+/**
+ * Share of the shutdown deadline (after the readiness delay) that in-flight HTTP requests may
+ * use; the rest is for closing workers and clients.
+ */
 const HTTP_DRAIN_SHARE = 0.75;
 
 /** The HTTP server: Express 5 with Apollo Server at /graphql and the health endpoints. */
@@ -69,7 +72,9 @@ export async function createGateway(container: Container): Promise<Gateway> {
     plugins: [
       ApolloServerPluginDrainHttpServer({
         httpServer,
-        stopGracePeriodMillis: Math.floor(config.shutdown.timeoutMs * HTTP_DRAIN_SHARE),
+        stopGracePeriodMillis: Math.floor(
+          (config.shutdown.timeoutMs - config.shutdown.readinessDelayMs) * HTTP_DRAIN_SHARE,
+        ),
       }),
       ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin(logger),
