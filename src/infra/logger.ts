@@ -58,6 +58,11 @@ function serializeError(error: unknown) {
   return serialized;
 }
 
+/**
+ * Logs to `destination`, or to stdout synchronously: an asynchronous stdout lets the flush at
+ * process.exit() overtake a line still being written, so the last lines of a shutdown could come
+ * out of order or not at all.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -74,6 +79,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         },
       },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

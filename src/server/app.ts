@@ -68,6 +68,8 @@ export async function createGateway(container: Container): Promise<Gateway> {
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Signals belong to main.ts's shutdown: Apollo's own handler would stop it and re-raise them.
+    stopOnTerminationSignals: false,
     ...hardening,
     plugins: [
       ApolloServerPluginDrainHttpServer({

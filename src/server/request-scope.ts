@@ -80,7 +80,8 @@ export function requestScope(options: {
           "http.response.status_code": res.statusCode,
           "graphql.outcome": outcome,
         });
-        if (outcome !== "success") span.fail(outcome);
+        // A client's mistake is the request's outcome, not a failure of the server.
+        if (outcome === "server_error" || outcome === "timeout") span.fail(outcome);
         span.end();
       });
       deadlines.run(deadline, next);

@@ -80,7 +80,7 @@ if presented == s[2] then
   redis.call('EXPIRE', KEYS[2], ARGV[6])
   return {'rotated'}
 end
-if presented == s[3] and now - tonumber(s[4]) <= tonumber(ARGV[5]) then
+if presented == s[3] and now - tonumber(s[4]) < tonumber(ARGV[5]) then
   return {'grace', s[2], s[5], s[6]}
 end
 redis.call('DEL', KEYS[1])

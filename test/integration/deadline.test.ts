@@ -34,8 +34,8 @@ describe("request deadline", () => {
       expect(response.headers.get("x-request-id")).toBeTruthy();
     }
 
-    // One hash was running when the deadlines passed and finishes (its attempt is recorded); the
-    // two queued behind it never start.
+    // The hash running when the deadlines passed finishes (its attempt is recorded); the two
+    // queued behind it never start. (On a busy machine the first may not have started either.)
     const attempts = async () => {
       const metrics = await scrape(server.url);
       return {
@@ -47,9 +47,12 @@ describe("request deadline", () => {
     for (let i = 0; i < 100 && (await attempts()).total < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(await attempts()).toEqual({ total: 3, timeout: 2, invalid: 1 });
+    const { total, timeout, invalid = 0 } = await attempts();
+    expect(total).toBe(3);
+    expect(timeout).toBeGreaterThanOrEqual(2);
+    expect(timeout! + invalid).toBe(3);
     const history = await server.container.db.loginHistory.findMany({ where: { email: { in: emails } } });
-    expect(history).toHaveLength(1);
+    expect(history).toHaveLength(invalid);
 
     const metrics = await scrape(server.url);
     expect(sample(metrics, "graphql_requests_total", { operation: "Login", outcome: "timeout" })).toBe(3);
