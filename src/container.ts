@@ -102,6 +102,8 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     tracing,
     async close() {
       await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      // When Redis was unreachable, quit() answers at once and the client would keep reconnecting.
+      if (redis.status === "reconnecting" || redis.status === "connecting") redis.disconnect();
     },
   };
 }
