@@ -131,6 +131,26 @@ const schema = z.object({
 
   GRAPHQL_INTROSPECTION: optionalBool(),
   PLAYGROUND_ENABLED: optionalBool(),
+  // Operating the gateway: deadlines, shutdown, limits, metrics, tracing (README "Operating").
+  REQUEST_TIMEOUT_MS: int(10_000, 100),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+  SHUTDOWN_READINESS_DELAY_MS: int(0),
+  HTTP_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)?$/i, "a size such as 100kb or 1mb")
+    .default("100kb"),
+  CORS_ORIGINS: z.string().default(""),
+  GRAPHQL_ALLOW_BATCHING: bool(false),
+  GRAPHQL_MAX_DEPTH: int(10, 1),
+  GRAPHQL_MAX_ALIASES: int(15, 0),
+  GRAPHQL_MAX_TOKENS: int(1000, 1),
+  GRAPHQL_MAX_COST: int(5000, 1),
+  GRAPHQL_MAX_DIRECTIVES: int(50, 0),
+  GRAPHQL_MAX_LIST_SIZE: int(100, 1),
+  METRICS_TOKEN: optionalString,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  OTEL_SERVICE_NAME: z.string().min(1).default("aegis-identity-gateway"),
+  TRACING_SAMPLE_RATIO: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(1).default(1)),
 });
 
 /** Every variable the gateway reads (`.env.example` must list each; a test checks it). */
@@ -274,10 +294,7 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
         }
       : undefined,
     logLevel: env.LOG_LEVEL,
-    hardening: {
-      /** Off in production unless asked for. */
-      introspection,
-    },
+    ...operations(env),
     /** GraphiQL at GET /graphql for browsers: on in development, opt-in in production. */
     playground: { enabled: env.PLAYGROUND_ENABLED ?? (!production && introspection) },
     /**
@@ -287,6 +304,44 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
     generatedJwtSecret: keys.generated || secret !== env.JWT_SECRET_KEY,
   };
 }
+
+/** Deadlines, shutdown, GraphQL hardening, metrics and tracing. */
+function operations(env: z.infer<typeof schema>) {
+  const production = env.NODE_ENV === "production";
+  return {
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    shutdown: {
+      timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      readinessDelayMs: env.SHUTDOWN_READINESS_DELAY_MS,
+    },
+    hardening: {
+      bodyLimit: env.HTTP_BODY_LIMIT,
+      /** Origins allowed to call from a browser; `["*"]` is any; empty is none. */
+      corsOrigins: env.CORS_ORIGINS.split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      /** Off in production unless asked for; field suggestions follow it. */
+      introspection: env.GRAPHQL_INTROSPECTION ?? !production,
+      allowBatching: env.GRAPHQL_ALLOW_BATCHING ?? false,
+      limits: {
+        maxDepth: env.GRAPHQL_MAX_DEPTH,
+        maxAliases: env.GRAPHQL_MAX_ALIASES,
+        maxTokens: env.GRAPHQL_MAX_TOKENS,
+        maxCost: env.GRAPHQL_MAX_COST,
+        maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+        maxListSize: env.GRAPHQL_MAX_LIST_SIZE,
+      },
+    },
+    metrics: { token: env.METRICS_TOKEN },
+    tracing: {
+      /** OTLP/HTTP base URL; tracing is off (and its SDK never loaded) without it. */
+      endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+      sampleRatio: env.TRACING_SAMPLE_RATIO,
+    },
+  };
+}
+
 
 /**
  * Validates the environment. Throws a `ConfigError` listing every bad variable, one per line.
@@ -321,6 +376,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const introspection = env.GRAPHQL_INTROSPECTION ?? !production;
   if (env.PLAYGROUND_ENABLED === true && !introspection) {
     problems.push("PLAYGROUND_ENABLED: the playground needs GRAPHQL_INTROSPECTION=true");
+  }
+  if (env.SHUTDOWN_READINESS_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    problems.push("SHUTDOWN_READINESS_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS");
   }
   const keys = readSigningKeys(env.JWT_ALGORITHM, {
     privateKey: env.JWT_PRIVATE_KEY,

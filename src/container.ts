@@ -27,6 +27,8 @@ import { AccountTokenRepository } from "./recovery/account-token.repository";
 import { EmailVerificationService } from "./recovery/email-verification.service";
 import { OneTimeLinks } from "./recovery/one-time-links";
 import { PasswordResetService } from "./recovery/password-reset.service";
+import { createMetrics, registerStoreGauges } from "./observability/metrics";
+import { noTracing, type Tracing } from "./observability/tracing";
 import { SessionService } from "./sessions/session.service";
 import { SessionStore } from "./sessions/session.store";
 import { BusinessRegistryClient } from "./users/business-registry.client";
@@ -41,8 +43,9 @@ import { UserService } from "./users/user.service";
  * The composition root: every client and service is built here, once, and passed down. Nothing
  * else creates a client.
  */
-export function createContainer(config: Config, logger: Logger) {
-  const db = createDatabase(config.databaseUrl);
+export function createContainer(config: Config, logger: Logger, tracing: Tracing = noTracing) {
+  // No SQL statement outlives the request deadline it was started for.
+  const db = createDatabase(config.databaseUrl, { statementTimeoutMs: config.requestTimeoutMs });
   const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway");
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
   // PubSub needs its own connections: a subscribing connection can do nothing else. Channels are
@@ -83,6 +86,7 @@ export function createContainer(config: Config, logger: Logger) {
       logger.child({ component: "business-registry" }),
     );
   const business = new BusinessVerifier(registry);
+  const metrics = createMetrics(logger);
   const users = new UserRepository(db);
   const userAdmin = new UserAdminRepository(db);
   const audit = new AuditRepository(db);
@@ -99,6 +103,7 @@ export function createContainer(config: Config, logger: Logger) {
   const hasher = new PasswordHasher(
     config.passwords.bcryptRounds,
     config.passwords.hashConcurrency,
+    tracing,
   );
   const tokens = new TokenService(keyRingFromConfig(config.jwt), {
     issuer: config.jwt.issuer,
@@ -121,7 +126,12 @@ export function createContainer(config: Config, logger: Logger) {
     users,
     config.sessions.touchIntervalSeconds * 1000,
     (err) => logger.warn({ err }, "could not record session use"),
+    metrics.auth,
   );
+  registerStoreGauges(metrics, {
+    outboxBacklog: () => outbox.backlog(),
+    activeSessions: () => store.countActive(),
+  });
 
   const erasure = new UserErasureService(
     db,
@@ -141,6 +151,7 @@ export function createContainer(config: Config, logger: Logger) {
     outbox,
     cache,
     limits,
+    metrics.auth,
   );
   const services = {
     auth: new AuthService(
@@ -161,6 +172,7 @@ export function createContainer(config: Config, logger: Logger) {
       limits,
       business,
       verification,
+      metrics.auth,
     ),
     users: new UserService(db, users, cache, outbox, business),
     sessions,
@@ -177,6 +189,7 @@ export function createContainer(config: Config, logger: Logger) {
       sessions,
       limits,
       background,
+      metrics.auth,
     ),
     dataExport: new DataExportService(users, audit, sessions, accountTokens),
     accountDeletion: new AccountDeletionService(users, hasher, erasure, audit, limits),
@@ -220,6 +233,8 @@ export function createContainer(config: Config, logger: Logger) {
     registry,
     /** Background work (the outbox relay); main.ts starts it after listening, stops it first. */
     lifecycle,
+    metrics,
+    tracing,
     async close() {
       await lifecycle.stop();
       registry?.shutdown();

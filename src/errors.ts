@@ -31,7 +31,15 @@ export type ErrorName = keyof typeof ERROR_CODES;
 export type GuardReason = "SELF_CHANGE" | "LAST_ADMIN" | "MODERATOR_SCOPE" | "ACTOR_CHANGED";
 
 /** A GraphQL-standard code that is not in the registry. */
-type StandardCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "INTERNAL_SERVER_ERROR";
+type StandardCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "BAD_USER_INPUT"
+  | "INTERNAL_SERVER_ERROR"
+  | "REQUEST_TIMEOUT"
+  | "BAD_REQUEST"
+  | "PAYLOAD_TOO_LARGE"
+  | "NOT_FOUND";
 
 /**
  * An error we expect and are happy to show the client as it is. Anything else that reaches the
@@ -136,4 +144,25 @@ export const errors = {
     ),
   internal: () =>
     new AppError("Internal server error.", { code: "INTERNAL_SERVER_ERROR" } as const),
+
+  /** The request ran past its deadline (REQUEST_TIMEOUT_MS); what it had started was abandoned. */
+  requestTimeout: (timeoutMs: number) =>
+    new AppError("The request took too long and was abandoned; try again.", {
+      code: "REQUEST_TIMEOUT",
+      timeoutMs,
+    } satisfies { code: StandardCode; timeoutMs: number }),
+  /** HTTP-level problems met before GraphQL sees the request (body, path). */
+  badRequest: (message: string) =>
+    new AppError(message, { code: "BAD_REQUEST" } satisfies { code: StandardCode }),
+  payloadTooLarge: (limit: string) =>
+    new AppError(`The request body is larger than ${limit}.`, {
+      code: "PAYLOAD_TOO_LARGE",
+    } satisfies { code: StandardCode }),
+  notFound: () => new AppError("Not found.", { code: "NOT_FOUND" } satisfies { code: StandardCode }),
+  /** A list argument longer than GRAPHQL_MAX_LIST_SIZE. */
+  listTooLong: (argument: string, max: number) =>
+    new AppError(`Argument ${argument} asks for more than ${max} items.`, {
+      code: "BAD_USER_INPUT",
+      fields: { [argument]: `at most ${max} items` },
+    } satisfies { code: StandardCode; fields: Record<string, string> }),
 };

@@ -1,9 +1,9 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "./config";
-import { createContainer } from "./container";
 import { EmbeddedDatabaseBusyError, startEmbeddedBackends } from "./infra/embedded";
 import { createLogger } from "./infra/logger";
-import { createGateway } from "./server/app";
+import { startTracing } from "./observability/tracing";
+import type { ShutdownStep } from "./server/shutdown";
 import { startupBanner, startupFacts } from "./server/startup.banner";
 
 function readConfig(): Config {
@@ -21,6 +21,13 @@ function readConfig(): Config {
 async function main() {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
+  // Tracing first: its instrumentations patch http, ioredis and kafkajs when they are first
+  // required, so everything that loads them is imported only below.
+  const tracing = await startTracing(config.tracing);
+  const { createContainer } = await import("./container");
+  const { createGateway } = await import("./server/app");
+  const { exitOnSignals } = await import("./server/shutdown");
+
   if (config.generatedJwtSecret) {
     logger.warn(
       config.jwt.algorithm === "HS256"
@@ -28,29 +35,39 @@ async function main() {
         : `JWT_PRIVATE_KEY is not set: using a generated ${config.jwt.algorithm} key; tokens and the JWKS change with every start`,
     );
   }
+  if (config.isProduction && !config.metrics.token) {
+    logger.warn("METRICS_TOKEN is not set: keep /metrics away from the internet at the proxy");
+  }
   // Embedded PostgreSQL when DATABASE_URL is unset (development only); a no-op otherwise.
   const embedded = await startEmbeddedBackends(config, logger);
-  const container = createContainer(config, logger);
+  const container = createContainer(config, logger, tracing);
   await container.hasher.warmUp();
   const gateway = await createGateway(container);
+
+  // In this order, within SHUTDOWN_TIMEOUT_MS; then the process exits anyway.
+  const steps: ShutdownStep[] = [
+    {
+      name: "readiness",
+      // 503 at once; with a delay, load balancers notice before the listener closes.
+      run: async () => {
+        gateway.beginShutdown();
+        await new Promise((resolve) => setTimeout(resolve, config.shutdown.readinessDelayMs));
+      },
+    },
+    // Stops accepting, sends WebSocket clients a close frame (1001), lets HTTP requests finish.
+    { name: "http", run: () => gateway.close() },
+    // Background work: the outbox relay finishes the batch in hand, handed-off work completes.
+    { name: "workers", run: () => container.lifecycle.stop() },
+    { name: "clients", run: () => container.close() },
+    { name: "embedded", run: () => embedded.close() },
+    { name: "tracing", run: () => tracing.shutdown() },
+  ];
+  exitOnSignals(steps, { timeoutMs: config.shutdown.timeoutMs, logger });
+
   const address = await gateway.listen(config.http.port, config.http.host);
   logger.info({ port: address.port, ...startupFacts(config, address.port) }, "identity gateway ready");
   if (!config.isProduction) process.stdout.write(startupBanner(config, address.port));
   await container.lifecycle.start();
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    await gateway.close();
-    await container.lifecycle.stop();
-    await container.close();
-    await embedded.close();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
 }
 
 main().catch((error) => {

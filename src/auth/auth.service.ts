@@ -14,6 +14,7 @@ import type { UserCache } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import { EmailTakenError, type UserRepository } from "../users/user.repository";
 import { normalizeEmail, validateProfile, type ProfileInput } from "../users/user.validation";
+import { loginFailureReason, noAuthMetrics, secondsSince, type AuthMetrics } from "./auth.metrics";
 import type { PasswordHasher } from "./password.hasher";
 import { assertStrongPassword } from "./password.policy";
 import { TokenError, type TokenService } from "./token.service";
@@ -68,9 +69,33 @@ export class AuthService {
     private readonly limits: RateLimits,
     private readonly business: BusinessVerifier,
     private readonly verification: EmailVerificationService,
+    private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
 
   async register(input: RegisterInput, cause: Cause): Promise<AuthPayload> {
+    try {
+      const payload = await this.signUp(input, cause);
+      this.metrics.signup("success");
+      return payload;
+    } catch (error) {
+      this.metrics.signup("failure");
+      throw error;
+    }
+  }
+
+  async login(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
+    const startedAt = performance.now();
+    try {
+      const payload = await this.signIn(input, cause);
+      this.metrics.login("success", secondsSince(startedAt));
+      return payload;
+    } catch (error) {
+      this.metrics.login(loginFailureReason(error), secondsSince(startedAt));
+      throw error;
+    }
+  }
+
+  private async signUp(input: RegisterInput, cause: Cause): Promise<AuthPayload> {
     await this.limits.consume("registerPerIp", cause.ipAddress);
     const email = normalizeEmail(input.email);
     const { name, ...profile } = validateProfile({ ...input, name: input.name });
@@ -102,7 +127,10 @@ export class AuthService {
     return this.finishSignIn(user, sessionId, ids, cause);
   }
 
-  async login(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
+  private async signIn(
+    input: { email: string; password: string },
+    cause: Cause,
+  ): Promise<AuthPayload> {
     await this.limits.consume("loginPerIp", cause.ipAddress);
     const email = normalizeEmail(input.email);
     // Failed logins per account, across IPs: every attempt uses a point before it runs (so
@@ -273,6 +301,7 @@ export class AuthService {
       sessionEvent("LOGIN_FAILED", userId, { ...attempt, reason: "INVALID_PASSWORD" }),
     );
     if (lockedUntil) {
+      this.metrics.accountLocked();
       this.sessionEvents.publish(
         sessionEvent("ACCOUNT_LOCKED", userId, { ...attempt, reason: lockedUntil.toISOString() }),
       );

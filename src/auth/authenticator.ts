@@ -3,8 +3,29 @@ import { errors } from "../errors";
 import { SessionStore } from "../sessions/session.store";
 import { UserCache } from "../users/user.cache";
 import type { UserRepository } from "../users/user.repository";
+import {
+  noAuthMetrics,
+  secondsSince,
+  type AuthMetrics,
+  type TokenVerificationResult,
+} from "./auth.metrics";
 import { TokenError, type TokenService } from "./token.service";
 import type { AuthState } from "./viewer";
+
+/** The metrics label for how a check ended. */
+function verificationResult(state: AuthState): TokenVerificationResult {
+  if (state.viewer) return "valid";
+  switch (state.error?.extensions.reason) {
+    case "TOKEN_EXPIRED":
+      return "expired";
+    case "SESSION_NOT_FOUND":
+      return "session_ended";
+    case "ACCOUNT_DISABLED":
+      return "account_disabled";
+    default:
+      return "invalid";
+  }
+}
 
 /**
  * Turns an `Authorization` header into a viewer, for HTTP requests and WebSocket connections
@@ -21,10 +42,23 @@ export class Authenticator {
     private readonly users: UserRepository,
     private readonly touchIntervalMs: number,
     private readonly onTouchError: (error: unknown) => void,
+    private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<AuthState> {
     if (!authorization) return {};
+    const startedAt = performance.now();
+    try {
+      const state = await this.verify(authorization);
+      this.metrics.tokenVerified(verificationResult(state), secondsSince(startedAt));
+      return state;
+    } catch (error) {
+      this.metrics.tokenVerified("error", secondsSince(startedAt));
+      throw error;
+    }
+  }
+
+  private async verify(authorization: string): Promise<AuthState> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) return { error: errors.accessTokenInvalid() };
 

@@ -29,8 +29,40 @@ export const REDACTED_PATHS = [
   "variables.input.currentPassword",
   "variables.input.newPassword",
   "variables.refreshToken",
+  "*.secret",
+  "secret",
+  "*.jwtSecret",
 ];
 
+/**
+ * Patterns of credentials inside free text (error messages, stacks, log messages), which key
+ * paths cannot reach: JWTs, bcrypt hashes and whatever follows "Bearer".
+ */
+const SECRET_TEXT = [
+  /eyJ[\w-]+\.[\w-]+\.[\w-]+/g,
+  /\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}/g,
+  /Bearer\s+\S+/gi,
+];
+
+export function scrubText(text: string): string {
+  return SECRET_TEXT.reduce((out, pattern) => out.replace(pattern, "[REDACTED]"), text);
+}
+
+/** pino's error serializer, with credentials scrubbed from message and stack. */
+function serializeError(error: unknown) {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (!serialized || typeof serialized !== "object") return serialized;
+  for (const key of ["message", "stack"]) {
+    if (typeof serialized[key] === "string") serialized[key] = scrubText(serialized[key] as string);
+  }
+  return serialized;
+}
+
+/**
+ * Logs to `destination`, or to stdout synchronously: an asynchronous stdout lets the flush at
+ * process.exit() overtake a line still being written, so the last lines of a shutdown could come
+ * out of order or not at all.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -38,7 +70,15 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: "identity-gateway" },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: "[REDACTED]" },
+      serializers: { err: serializeError },
+      hooks: {
+        logMethod(args, method) {
+          // Messages are text: scrub them as error messages are.
+          const scrubbed = args.map((arg) => (typeof arg === "string" ? scrubText(arg) : arg));
+          return method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

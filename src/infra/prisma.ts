@@ -6,10 +6,16 @@ export type Database = PrismaClient<"query">;
 /** The client handed to work inside `db.$transaction(async (tx) => …)`. */
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
-/** Builds the one Prisma client of the process (driver adapter: no engine binary needed). */
-export function createDatabase(connectionString: string): Database {
+/**
+ * Builds the one Prisma client of the process (driver adapter: no engine binary needed).
+ * `statementTimeoutMs` makes PostgreSQL cancel any statement that runs longer.
+ */
+export function createDatabase(
+  connectionString: string,
+  options: { statementTimeoutMs?: number } = {},
+): Database {
   return new PrismaClient({
-    adapter: new PrismaPg({ connectionString }),
+    adapter: new PrismaPg({ connectionString, statement_timeout: options.statementTimeoutMs }),
     log: [{ emit: "event", level: "query" }],
   });
 }

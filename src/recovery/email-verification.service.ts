@@ -9,6 +9,7 @@ import type { UserCache } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import type { UserRepository } from "../users/user.repository";
 import { hashAccountToken, isWellFormedToken } from "./account-token";
+import { noAuthMetrics, type AuthMetrics } from "../auth/auth.metrics";
 import type { AccountTokenRepository } from "./account-token.repository";
 import type { OneTimeLinks } from "./one-time-links";
 
@@ -22,6 +23,7 @@ export class EmailVerificationService {
     private readonly outbox: OutboxRepository,
     private readonly cache: UserCache,
     private readonly limits: RateLimits,
+    private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
 
   /**
@@ -51,6 +53,17 @@ export class EmailVerificationService {
 
   /** verifyEmail: marks the address verified; the token works once. */
   async verify(token: string, cause: Cause): Promise<UserProfile> {
+    try {
+      const user = await this.verifyToken(token, cause);
+      this.metrics.emailVerification("verified");
+      return user;
+    } catch (error) {
+      this.metrics.emailVerification("failed");
+      throw error;
+    }
+  }
+
+  private async verifyToken(token: string, cause: Cause): Promise<UserProfile> {
     await this.limits.consume("tokenPerIp", cause.ipAddress);
     if (!isWellFormedToken(token)) throw errors.verificationTokenInvalid();
     const user = await this.db.$transaction(async (tx) => {
@@ -71,5 +84,6 @@ export class EmailVerificationService {
       this.links.issue(tx, user, "EMAIL_VERIFICATION", cause),
     );
     this.links.logLink("EMAIL_VERIFICATION", user.id, issued);
+    this.metrics.emailVerification("sent");
   }
 }

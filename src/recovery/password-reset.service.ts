@@ -12,6 +12,7 @@ import type { UserCache } from "../users/user.cache";
 import type { UserRepository } from "../users/user.repository";
 import { normalizeEmail } from "../users/user.validation";
 import { hashAccountToken, isWellFormedToken } from "./account-token";
+import { noAuthMetrics, type AuthMetrics } from "../auth/auth.metrics";
 import type { AccountTokenRepository } from "./account-token.repository";
 import type { OneTimeLinks } from "./one-time-links";
 
@@ -28,6 +29,7 @@ export class PasswordResetService {
     private readonly sessions: SessionService,
     private readonly limits: RateLimits,
     private readonly background: BackgroundWork,
+    private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
 
   /**
@@ -41,6 +43,7 @@ export class PasswordResetService {
     const normalized = normalizeEmail(email);
     await this.limits.consume("passwordResetPerEmail", normalized);
     this.background.run("password reset link", () => this.issue(normalized, cause));
+    this.metrics.passwordReset("requested");
     return true;
   }
 
@@ -49,6 +52,17 @@ export class PasswordResetService {
    * session of the user and emits user.password_changed (via "reset"). The token works once.
    */
   async reset(token: string, newPassword: string, cause: Cause): Promise<boolean> {
+    try {
+      await this.resetWithToken(token, newPassword, cause);
+      this.metrics.passwordReset("completed");
+      return true;
+    } catch (error) {
+      this.metrics.passwordReset("failed");
+      throw error;
+    }
+  }
+
+  private async resetWithToken(token: string, newPassword: string, cause: Cause): Promise<void> {
     await this.limits.consume("tokenPerIp", cause.ipAddress);
     const tokenHash = isWellFormedToken(token) ? hashAccountToken(token) : undefined;
     // The link's problem first: a person with an expired link should not fix their password first.
@@ -73,7 +87,6 @@ export class PasswordResetService {
     await this.cache.put(user);
     // The lockout is cleared; so is the per-account count of failed logins.
     await this.limits.reset("loginFailuresPerAccount", user.email);
-    return true;
   }
 
   /** The part of a request that depends on the account; runs after the answer went out. */

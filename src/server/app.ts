@@ -10,36 +10,58 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import { jwksRouter } from "../auth/jwks.router";
 import type { Container } from "../container";
-import { createLoaders } from "../users/user.loader";
+import { metricsRouter } from "../observability/metrics.route";
+import { requestLog } from "../observability/request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";
 import { playgroundRouter } from "../playground/playground.router";
+import { createLoaders } from "../users/user.loader";
 import { requestInfo, type GraphQLContext } from "./context";
 import { errorLoggingPlugin, formatError } from "./errors.plugin";
+import { withFieldGuards } from "./field-guards";
+import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
+import { httpErrorHandler, notFound } from "./http-errors";
+import { observabilityPlugin } from "./plugins/observability.plugin";
 import { requestId } from "./request-id";
+import { requestScope, scopeOf } from "./request-scope";
 import { buildGatewaySchema } from "./schema";
 import { createSubscriptionServer } from "./subscriptions";
 
 export interface Gateway {
   httpServer: Server;
   listen(port: number, host?: string): Promise<AddressInfo>;
+  /** First step of a shutdown: readiness answers 503 from now on. */
+  beginShutdown(): void;
+  /**
+   * Stops accepting connections, closes WebSocket clients with a close frame and waits for
+   * in-flight HTTP requests (see shutdown.ts).
+   */
   close(): Promise<void>;
 }
 
 /**
- * The HTTP server: Express 5 with Apollo Server at /graphql, graphql-ws subscriptions on the same
- * path, and the health endpoints.
+ * Share of the shutdown deadline (after the readiness delay) that in-flight HTTP requests may
+ * use; the rest is for closing workers and clients.
+ */
+const HTTP_DRAIN_SHARE = 0.75;
+
+/**
+ * The HTTP server: Express 5 with Apollo Server at /graphql, graphql-ws subscriptions and the
+ * playground on the same path, the JWKS, metrics and health endpoints.
  */
 export async function createGateway(container: Container): Promise<Gateway> {
-  const { config, logger, authenticator } = container;
+  const { config, logger, authenticator, metrics, tracing } = container;
   const app = express();
   const httpServer = createServer(app);
+  // A request must arrive whole within its deadline (slow-body clients hold no socket for long).
+  httpServer.requestTimeout = config.requestTimeoutMs;
   let shuttingDown = false;
 
   app.disable("x-powered-by");
   if (config.http.trustProxy !== undefined) app.set("trust proxy", config.http.trustProxy);
   app.use(requestId);
-  app.use(jwksRouter(container.tokens));
+  app.use(requestLog(logger, tracing));
+  app.use(securityHeaders());
   app.use(
     healthRouter({
       required: {
@@ -53,50 +75,70 @@ export async function createGateway(container: Container): Promise<Gateway> {
       isShuttingDown: () => shuttingDown,
     }),
   );
+  app.use(metricsRouter(metrics, config.metrics.token));
+  app.use(jwksRouter(container.tokens));
 
-  const schema = await buildGatewaySchema(container.services, logger);
+  // One schema for HTTP and WebSocket: permissions and field guards apply to both.
+  const schema = withFieldGuards(
+    await buildGatewaySchema(container.services, logger),
+    config.hardening.limits.maxListSize,
+  );
   const subscriptions = createSubscriptionServer(
     httpServer,
     schema,
     container,
     app.get("trust proxy fn"),
   );
+  // CORS first on /graphql: its preflight answer must not be Express's automatic OPTIONS reply
+  // for the playground's GET route.
+  app.use("/graphql", corsPolicy(config.hardening.corsOrigins));
   // GraphiQL for browsers on GET /graphql (src/playground); everything else goes on to Apollo.
   if (config.playground.enabled) {
     app.use(playgroundRouter({ endpoint: "/graphql", schema, assets: loadPlaygroundAssets(), logger }));
   }
 
+  const hardening = apolloHardening(config.hardening);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    introspection: config.hardening.introspection,
     formatError,
     includeStacktraceInErrorResponses: false,
-    // main.ts owns SIGTERM/SIGINT: it drains HTTP, stops the relay, then closes the clients.
-    // Apollo's own handler would stop the server behind its back and hang that sequence.
+    // Signals belong to main.ts's shutdown: Apollo's own handler would stop it and re-raise them.
     stopOnTerminationSignals: false,
+    ...hardening,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // WebSocket clients first: they get a close frame (1001) before HTTP draining begins.
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: Math.floor(
+          (config.shutdown.timeoutMs - config.shutdown.readinessDelayMs) * HTTP_DRAIN_SHARE,
+        ),
+      }),
       ApolloServerPluginLandingPageDisabled(),
-      // A subgraph would otherwise attach federated traces (ftv1) for any client that asks;
-      // we report to no Apollo GraphOS, so none are made.
+      // Federated traces would let any client ask for timing data of every resolver.
       ApolloServerPluginInlineTraceDisabled(),
       errorLoggingPlugin(logger),
+      observabilityPlugin(),
+      ...hardening.plugins,
     ],
   });
   await apollo.start();
 
   app.use(
     "/graphql",
-    express.json({ limit: "100kb" }),
+    express.json({ limit: config.hardening.bodyLimit }),
+    requestScope({ timeoutMs: config.requestTimeoutMs, metrics, tracing }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
+      context: async ({ req, res }) => ({
         ...requestInfo(req, logger),
         auth: await authenticator.authenticate(req.get("authorization")),
         loaders: createLoaders(container.repositories),
+        scope: scopeOf(res),
       }),
     }),
   );
+  app.use(notFound);
+  app.use(httpErrorHandler(logger, config.hardening.bodyLimit));
 
   return {
     httpServer,
@@ -105,6 +147,9 @@ export async function createGateway(container: Container): Promise<Gateway> {
         httpServer.once("error", reject);
         httpServer.listen(port, host, () => resolve(httpServer.address() as AddressInfo));
       });
+    },
+    beginShutdown() {
+      shuttingDown = true;
     },
     async close() {
       shuttingDown = true;

@@ -7,6 +7,7 @@ import type { Cause } from "../events/event.model";
 import type { Logger } from "../infra/logger";
 import type { Loaders } from "../users/user.loader";
 import { requestIdFrom } from "./request-id";
+import type { RequestScope } from "./request-scope";
 
 /** What every resolver and permission rule knows about the caller. */
 export interface GraphQLContext {
@@ -22,6 +23,8 @@ export interface GraphQLContext {
    * read their own fields in the returned payload although the request came without a token.
    */
   signedInUserId?: string;
+  /** HTTP requests: the deadline, and what logs, metrics and the trace record about it. */
+  scope?: RequestScope;
 }
 
 export interface RequestInfo {

@@ -19,11 +19,11 @@ const REQUEST_ERROR_CODES = new Set([
 export function isClientSafe(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof AppError) return true;
-  return (
-    original instanceof GraphQLError &&
-    !original.originalError &&
-    REQUEST_ERROR_CODES.has(String(original.extensions.code))
-  );
+  if (!(original instanceof GraphQLError)) return false;
+  if (!REQUEST_ERROR_CODES.has(String(original.extensions.code))) return false;
+  // Apollo wraps graphql-js's syntax and validation errors (themselves GraphQLErrors); any other
+  // error underneath is an internal one.
+  return !original.originalError || original.originalError instanceof GraphQLError;
 }
 
 /** Everything else reaches the client as INTERNAL_SERVER_ERROR: no stack, SQL or library text. */

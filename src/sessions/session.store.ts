@@ -5,6 +5,10 @@ import type { Redis, Result } from "ioredis";
  * token, and each user has a sorted set `user-sessions:<userId>` of their session ids scored by
  * last use. Every change that must not race (create with the per-user limit, refresh rotation,
  * revocation) is one Lua script, so it is atomic across gateway processes.
+ *
+ * A third key, the sorted set `sessions-active` (session id scored by expiry), counts live
+ * sessions for the `user_active_sessions` gauge in O(log n): it is kept up beside each change,
+ * and entries past their expiry are dropped when it is read, so expired sessions need no event.
  */
 
 export interface SessionRecord {
@@ -76,7 +80,7 @@ if presented == s[2] then
   redis.call('EXPIRE', KEYS[2], ARGV[6])
   return {'rotated'}
 end
-if presented == s[3] and now - tonumber(s[4]) <= tonumber(ARGV[5]) then
+if presented == s[3] and now - tonumber(s[4]) < tonumber(ARGV[5]) then
   return {'grace', s[2], s[5], s[6]}
 end
 redis.call('DEL', KEYS[1])
@@ -157,6 +161,8 @@ export class SessionStore {
     return `user-sessions:${userId}`;
   }
 
+  static readonly activeKey = "sessions-active";
+
   /** The full key prefix, which scripts need to build session keys themselves. */
   private get sessionPrefix(): string {
     return `${this.options.keyPrefix}session:`;
@@ -188,6 +194,9 @@ export class SessionStore {
       this.options.ttlSeconds,
       ...Object.entries(fields).flat(),
     );
+    const index = this.redis.pipeline().zadd(SessionStore.activeKey, fields.expiresAt!, session.id);
+    if (evicted.length > 0) index.zrem(SessionStore.activeKey, ...evicted);
+    await index.exec();
     return { evicted };
   }
 
@@ -211,6 +220,12 @@ export class SessionStore {
     );
     if (kind === "grace") {
       return { kind, refreshJti: refreshJti!, accessJti: accessJti!, issuedAt: Number(issuedAt) };
+    }
+    if (kind === "rotated") {
+      const expiresAt = now + this.options.ttlSeconds * 1000;
+      await this.redis.zadd(SessionStore.activeKey, expiresAt, session.id);
+    } else if (kind === "reused") {
+      await this.redis.zrem(SessionStore.activeKey, session.id);
     }
     return { kind: kind as "missing" | "reused" | "rotated" };
   }
@@ -238,17 +253,32 @@ export class SessionStore {
       .multi()
       .del(SessionStore.key(sessionId))
       .zrem(SessionStore.userKey(userId), sessionId)
-      .exec()) as [[null, number], [null, number]];
+      .zrem(SessionStore.activeKey, sessionId)
+      .exec()) as [[null, number], [null, number], [null, number]];
     return deleted === 1;
   }
 
   /** Ends every session of a user except those in `keep`; returns the ids ended. */
   async revokeAllExcept(userId: string, keep: string[] = []): Promise<string[]> {
-    return this.redis.revokeSessionsExcept(
+    const revoked = await this.redis.revokeSessionsExcept(
       SessionStore.userKey(userId),
       this.sessionPrefix,
       ...keep,
     );
+    if (revoked.length > 0) await this.redis.zrem(SessionStore.activeKey, ...revoked);
+    return revoked;
+  }
+
+  /** Live sessions of all users (drops index entries whose session has expired). */
+  async countActive(now = Date.now()): Promise<number> {
+    const results = await this.redis
+      .multi()
+      .zremrangebyscore(SessionStore.activeKey, "-inf", now)
+      .zcard(SessionStore.activeKey)
+      .exec();
+    const [error, count] = results?.[1] ?? [];
+    if (error) throw error;
+    return Number(count);
   }
 
   /** Records use of a session (throttled by the caller: see Authenticator). */

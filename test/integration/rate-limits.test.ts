@@ -1,4 +1,3 @@
-import { startBatchingGateway } from "../support/batching-gateway";
 import { login, PASSWORD, registerUser, uniqueEmail } from "../support/factories";
 import { errorOf, type GraphQLResponse } from "../support/graphql-client";
 import { op } from "../support/operations";
@@ -9,9 +8,8 @@ import { startTestServer, type TestServer } from "../support/test-server";
 import { waitFor } from "../support/kafka-consumer";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer(
-    rateLimitEnv({
+const limitsEnv = () =>
+  rateLimitEnv({
       RATE_LIMIT_LOGIN_PER_IP: "5/1m",
       RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: "4/1h",
       RATE_LIMIT_REGISTER_PER_IP: "3/1h",
@@ -23,8 +21,9 @@ beforeAll(async () => {
       RATE_LIMIT_REFRESH_PER_SESSION: "3/1h",
       // The lockout would answer first; these tests are about the limits.
       MAX_LOGIN_ATTEMPTS: "100",
-    }),
-  );
+  });
+beforeAll(async () => {
+  server = await startTestServer(limitsEnv());
   await redisReady(server);
 });
 afterAll(() => server.stop());
@@ -117,7 +116,8 @@ describe("login, per IP", () => {
   });
 
   it("counts each operation of an array where batching is on: 5 of 100 run", async () => {
-    const batching = await startBatchingGateway(server.container);
+    // The same gateway, with batched HTTP requests switched on (GRAPHQL_ALLOW_BATCHING).
+    const batching = await startTestServer({ ...limitsEnv(), GRAPHQL_ALLOW_BATCHING: "true" });
     try {
       const ip = randomIp();
       // Different (unknown) accounts, so only the per-IP limit is in play.
@@ -125,7 +125,7 @@ describe("login, per IP", () => {
         query: op("Login"),
         variables: { input: { email: uniqueEmail(), password: WRONG } },
       }));
-      const response = await fetch(batching.url, {
+      const response = await fetch(batching.graphqlUrl, {
         method: "POST",
         headers: { "content-type": "application/json", "x-forwarded-for": ip },
         body: JSON.stringify(batch),
@@ -288,7 +288,11 @@ describe("refresh, per session", () => {
 
 describe("RATE_LIMIT_ENABLED=false", () => {
   it("turns every limit off", async () => {
-    const open = await startTestServer({ RATE_LIMIT_ENABLED: "false", RATE_LIMIT_LOGIN_PER_IP: "1/1h" });
+    const open = await startTestServer({
+      RATE_LIMIT_ENABLED: "false",
+      RATE_LIMIT_LOGIN_PER_IP: "1/1h",
+      GRAPHQL_MAX_ALIASES: "25",
+    });
     try {
       const user = await registerUser(open.client);
       const response = await open.client.request(aliasedLogins(20), {

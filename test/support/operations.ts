@@ -7,9 +7,14 @@ import { parse, print, visit, type DocumentNode, type FragmentDefinitionNode } f
  * the fragments it uses: tests send exactly what a frontend would.
  */
 const dir = path.join(__dirname, "..", "operations");
-const documents = readdirSync(dir)
-  .filter((file) => file.endsWith(".graphql"))
-  .map((file) => parse(readFileSync(path.join(dir, file), "utf8")));
+/** Sent to the composed test supergraph (federation tests), not to this subgraph alone. */
+const SUPERGRAPH_FILE = "supergraph.graphql";
+const files = readdirSync(dir).filter((file) => file.endsWith(".graphql"));
+const documents = files.map((file) => parse(readFileSync(path.join(dir, file), "utf8")));
+const supergraphOperations = new Set(
+  parse(readFileSync(path.join(dir, SUPERGRAPH_FILE), "utf8"))
+    .definitions.flatMap((def) => (def.kind === "OperationDefinition" && def.name ? [def.name.value] : [])),
+);
 
 const fragments = new Map<string, FragmentDefinitionNode>();
 for (const doc of documents) {
@@ -43,4 +48,10 @@ export function op(name: string): string {
   const document = operations.get(name);
   if (!document) throw new Error(`no operation named ${name} in test/operations`);
   return document;
+}
+
+/** The name of every operation in test/operations: what the gateway documents and must accept. */
+/** Every operation this gateway serves (the supergraph's own operations left out). */
+export function allOperationNames(): string[] {
+  return [...operations.keys()].filter((name) => !supergraphOperations.has(name));
 }

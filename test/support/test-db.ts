@@ -47,5 +47,24 @@ export async function createMigratedDatabase(prefix = "identity_isolated"): Prom
   const name = uniqueName(prefix);
   const url = await createDatabase(name);
   await applyMigrations(url, { log: () => undefined });
-  return { url, drop: () => dropDatabase(name) };
+  return { url, drop: () => (process.env.KEEP_TEST_DATABASE ? Promise.resolve() : dropDatabase(name)) };
+}
+
+/**
+ * Holds a row lock (`SELECT … FOR UPDATE` in an open transaction) until `release` is called: a
+ * request that writes that row waits for it, in flight exactly as long as a test wants, with no
+ * CPU spent and no timing to guess.
+ */
+export async function lockRow(table: string, id: string): Promise<() => Promise<void>> {
+  const client = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  await client.query("BEGIN");
+  await client.query(`SELECT 1 FROM "${table}" WHERE id = $1 FOR UPDATE`, [id]);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await client.query("ROLLBACK").catch(() => undefined);
+    await client.end();
+  };
 }

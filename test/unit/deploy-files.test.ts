@@ -1,0 +1,144 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+import { CONFIG_VARIABLES, loadConfig } from "../../src/config";
+import { interpolate, serviceEnvironment } from "../support/compose";
+
+// No Docker engine runs here: these check what can be checked of the image and the compose file
+// without one, against the code they must agree with.
+const ROOT = path.join(__dirname, "..", "..");
+const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
+const packageJson = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
+const SECRET = "a-compose-secret-that-is-at-least-32-bytes-long";
+
+/** `node dist/x/y.js` must be built from `src/x/y.ts`, and that file must run as a program. */
+function expectBuiltEntryPoint(script: string) {
+  const match = /^dist\/(.+)\.js$/.exec(script);
+  expect(match).not.toBeNull();
+  expect(existsSync(path.join(ROOT, "src", `${match![1]}.ts`))).toBe(true);
+}
+
+describe("docker-compose.yml", () => {
+  const compose = parse(read("docker-compose.yml")) as {
+    services: Record<string, Record<string, any>>;
+    volumes: Record<string, unknown>;
+  };
+  const { gateway, migrate, postgres, redis, kafka } = compose.services;
+  const environment = () => serviceEnvironment(gateway!.environment, { JWT_SECRET_KEY: SECRET });
+
+  it("runs the gateway with PostgreSQL, Redis and Kafka in KRaft mode, each health-checked, data in volumes", () => {
+    for (const [name, service] of Object.entries({ postgres, redis, kafka })) {
+      expect({ name, healthcheck: service?.healthcheck?.test }).toEqual({ name, healthcheck: expect.any(Array) });
+      const volumes = (service!.volumes ?? []) as string[];
+      expect(volumes.some((v) => Object.keys(compose.volumes).includes(v.split(":")[0]!))).toBe(true);
+    }
+    expect(kafka!.environment.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+    expect(Object.keys(compose.services).some((name) => /zookeeper/i.test(name))).toBe(false);
+    expect(gateway!.depends_on).toEqual({
+      postgres: { condition: "service_healthy" },
+      redis: { condition: "service_healthy" },
+      kafka: { condition: "service_healthy" },
+      migrate: { condition: "service_completed_successfully" },
+    });
+  });
+
+  it("gives the gateway every variable of the configuration, and a configuration that loads", () => {
+    const env = environment();
+    for (const variable of CONFIG_VARIABLES) expect(Object.keys(env)).toContain(variable);
+    const config = loadConfig(env);
+    expect(config.isProduction).toBe(true);
+    expect(config.hardening.introspection).toBe(false);
+    expect(config.passwords.hashConcurrency).toBeGreaterThan(0);
+    // Same broker address as Kafka advertises, same database as the migrations run on.
+    expect(env.KAFKA_BOOTSTRAP_SERVERS).toBe(kafka!.environment.KAFKA_ADVERTISED_LISTENERS.replace("PLAINTEXT://", ""));
+    expect(serviceEnvironment(migrate!.environment, {}).DATABASE_URL).toBe(env.DATABASE_URL);
+  });
+
+  it("refuses to start without a JWT secret of its operator's own", () => {
+    expect(() => serviceEnvironment(gateway!.environment, {})).toThrow(/JWT_SECRET_KEY/);
+  });
+
+  it("lets the gateway's own shutdown deadline finish before Docker kills it", () => {
+    const graceSeconds = Number(/^(\d+)s$/.exec(gateway!.stop_grace_period)![1]);
+    expect(graceSeconds * 1000).toBeGreaterThan(loadConfig(environment()).shutdown.timeoutMs);
+  });
+
+  it("runs migrations with the image's runner", () => {
+    expect(migrate!.command.slice(0, 1)).toEqual(["node"]);
+    expectBuiltEntryPoint(migrate!.command[1]);
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile").replace(/\\\n/g, " ");
+  const lines = dockerfile.split("\n").filter((line) => line.trim() && !line.trim().startsWith("#"));
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1)!;
+  const ignored = read(".dockerignore")
+    .split("\n")
+    .filter((line) => line.trim() && !line.startsWith("#"));
+
+  it("builds in stages and runs as a non-root user", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const user = /^USER (\S+)/m.exec(runtime)?.[1];
+    expect(user).toBeDefined();
+    expect(["root", "0"]).not.toContain(user);
+    // The runtime stage installs nothing: it takes dependencies pruned to production ones.
+    expect(runtime).not.toMatch(/^RUN npm/m);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/node_modules/);
+  });
+
+  it("uses only npm scripts that exist, and no install scripts", () => {
+    const scripts = [...lines.join("\n").matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) expect(Object.keys(packageJson.scripts)).toContain(script);
+    expect(packageJson.scripts.prebuild).toContain("db:generate");
+    for (const line of lines.filter((l) => /npm (ci|install|prune)/.test(l))) {
+      expect(line).toContain("--ignore-scripts");
+    }
+  });
+
+  it("copies only files that exist and that .dockerignore lets through", () => {
+    const copies = lines.filter((line) => /^COPY /.test(line) && !line.includes("--from"));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      const sources = copy.trim().split(/\s+/).slice(1, -1);
+      for (const source of sources) {
+        expect({ source, exists: existsSync(path.join(ROOT, source)) }).toEqual({ source, exists: true });
+        expect(ignored).not.toContain(source);
+      }
+    }
+    expect(ignored).toEqual(expect.arrayContaining(["node_modules", ".env", ".git"]));
+  });
+
+  it("starts the built server, health-checks readiness and migrates with the built runner", () => {
+    expect(/^CMD \["node", "([^"]+)"\]/m.exec(runtime)?.[1]).toBe("dist/main.js");
+    expectBuiltEntryPoint("dist/main.js");
+    expect(runtime).toMatch(/^HEALTHCHECK .*\/health\/readiness/m);
+    expect(runtime).toMatch(/COPY --from=build \/app\/prisma\/migrations \.\/prisma\/migrations/);
+    expect(read("src/db/migrate.ts")).toContain("require.main === module");
+    expect(/^EXPOSE (\d+)/m.exec(runtime)?.[1]).toBe(String(loadConfig({ DATABASE_URL: "postgresql://x@y/z" }).http.port));
+  });
+});
+
+describe("README", () => {
+  it("documents every configuration variable in its table", () => {
+    const section = read("README.md").split("## Configuration")[1]!.split("\n## ")[0]!;
+    const rows = section.split("\n").filter((line) => line.startsWith("| `"));
+    for (const variable of CONFIG_VARIABLES) {
+      expect({ variable, documented: rows.some((row) => row.split("|")[1]!.includes(`\`${variable}\``)) }).toEqual({
+        variable,
+        documented: true,
+      });
+    }
+  });
+});
+
+describe("interpolate", () => {
+  it("reads compose's forms", () => {
+    const env = { SET: "v", EMPTY: "" };
+    expect(interpolate("${SET:-d} ${EMPTY:-d} ${EMPTY-d} ${MISSING-d} ${MISSING} $$x", env)).toBe("v d  d  $x");
+    expect(() => interpolate("${EMPTY:?needed}", env)).toThrow("EMPTY: needed");
+  });
+});
