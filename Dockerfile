@@ -17,7 +17,10 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY src ./src
-# `prebuild` generates the Prisma client (npm run db:generate), then tsc compiles to dist/.
+# The playground's build step (GraphiQL's browser files into dist/public/playground).
+COPY scripts/build-playground.ts ./scripts/
+# `prebuild` generates the Prisma client (npm run db:generate), then tsc compiles to dist/ and the
+# playground assets are copied beside it.
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 

@@ -99,6 +99,31 @@ describe("Dockerfile", () => {
     }
   });
 
+  it("copies every file the build's npm scripts read", () => {
+    // The scripts `npm run build` runs (pre-hooks and `npm run x` inside them), and the project
+    // paths they name: each must reach the build stage through a COPY.
+    const scriptNames = new Set<string>();
+    const visit = (name: string) => {
+      if (scriptNames.has(name) || !packageJson.scripts[name]) return;
+      scriptNames.add(name);
+      visit(`pre${name}`);
+      for (const m of packageJson.scripts[name].matchAll(/npm run ([\w:-]+)/g)) visit(m[1]!);
+    };
+    visit("build");
+    const commands = [...scriptNames].map((name) => packageJson.scripts[name] as string).join(" ");
+    const paths = [...commands.matchAll(/\b((?:scripts|src|prisma)\/[\w./-]+)/g)].map((m) => m[1]!);
+    expect(paths.length).toBeGreaterThan(0);
+    const copied = lines
+      .filter((line) => /^COPY /.test(line) && !line.includes("--from"))
+      .flatMap((line) => line.trim().split(/\s+/).slice(1, -1));
+    for (const file of paths) {
+      expect({ file, copied: copied.some((source) => file === source || file.startsWith(`${source}/`)) }).toEqual({
+        file,
+        copied: true,
+      });
+    }
+  });
+
   it("copies only files that exist and that .dockerignore lets through", () => {
     const copies = lines.filter((line) => /^COPY /.test(line) && !line.includes("--from"));
     expect(copies.length).toBeGreaterThan(0);
