@@ -42,6 +42,9 @@ export async function createGateway(container: Container): Promise<Gateway> {
     schema: await buildGatewaySchema(container.services, logger),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown. Apollo's own SIGTERM handler (on outside NODE_ENV=test) raced it and
+    // left the process hanging after "shutting down" until it was killed.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
