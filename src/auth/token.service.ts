@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from "node:crypto";
+import { createHash, createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 
 export type TokenType = "access" | "refresh";
@@ -36,11 +36,16 @@ export interface KeyRing {
   verification: ReadonlyMap<string, VerificationKey>;
 }
 
-/** A key ring for HS256 with one shared secret; its kid is derived from the secret. */
+/**
+ * A key ring for HS256 with one shared secret; its kid is derived from the secret. The secret is
+ * a KeyObject, built once: given a string, jsonwebtoken first tries to parse it as a PEM public
+ * key on every call and only then falls back to a secret key, which cost a fifth of `me`'s CPU.
+ */
 export function hmacKeyRing(secret: string): KeyRing {
   const kid = `hs-${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
-  const key: VerificationKey = { kid, algorithm: "HS256", key: secret };
-  return { signing: { ...key, signingKey: secret }, verification: new Map([[kid, key]]) };
+  const keyObject = createSecretKey(Buffer.from(secret, "utf8"));
+  const key: VerificationKey = { kid, algorithm: "HS256", key: keyObject };
+  return { signing: { ...key, signingKey: keyObject }, verification: new Map([[kid, key]]) };
 }
 
 export class TokenError extends Error {
