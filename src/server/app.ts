@@ -57,10 +57,10 @@ export async function createGateway(container: Container): Promise<Gateway> {
     "/graphql",
     express.json({ limit: "100kb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        ...requestInfo(req, logger),
-        auth: await authenticator.authenticate(req.get("authorization")),
-      }),
+      context: async ({ req }) =>
+        Object.assign(requestInfo(req, logger), {
+          auth: await authenticator.authenticate(req.get("authorization")),
+        }),
     }),
   );
 
