@@ -20,7 +20,9 @@ import { UserService } from "./users/user.service";
  */
 export function createContainer(config: Config, logger: Logger) {
   const db = createDatabase(config.databaseUrl);
-  const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway");
+  const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway", {
+    autoPipelining: true,
+  });
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
 
   const sessionEvents: SessionEventPublisher = { publish: () => undefined };
