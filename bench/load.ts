@@ -184,11 +184,12 @@ let requestCounter = 0;
  * seconds is counted. (Two separate runs would let the warm-up's unanswered requests, which the
  * server still works through, eat into the measurement: seconds of it for logins at cost 12.)
  */
-function autocannonRun(spec: LoadSpec, counters: Counters): Promise<void> {
+function autocannonRun(spec: LoadSpec, counters: Counters, window: WindowHooks): Promise<void> {
   const factory = requestFactory(spec);
   let nextSlot = 0;
   const measureFrom = performance.now() + spec.warmup * 1000;
   const measuring = () => performance.now() >= measureFrom;
+  const windowTimer = setTimeout(window.start, spec.warmup * 1000);
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -213,7 +214,12 @@ function autocannonRun(spec: LoadSpec, counters: Counters): Promise<void> {
           },
         ],
       },
-      (error) => (error ? reject(error) : resolve()),
+      (error) => {
+        clearTimeout(windowTimer);
+        window.end();
+        if (error) reject(error);
+        else resolve();
+      },
     );
     instance.on("response", (_client, _status, _bytes, responseTime) => {
       if (!measuring()) return;
@@ -231,7 +237,7 @@ function autocannonRun(spec: LoadSpec, counters: Counters): Promise<void> {
  * times each from when it was due, so a stall counts in full (no coordinated omission). Requests
  * due in the warm-up are sent but not counted.
  */
-async function fixedRateRun(spec: LoadSpec, counters: Counters): Promise<void> {
+async function fixedRateRun(spec: LoadSpec, counters: Counters, window: WindowHooks): Promise<void> {
   const factory = requestFactory(spec);
   const url = new URL(spec.url);
   const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
@@ -243,6 +249,7 @@ async function fixedRateRun(spec: LoadSpec, counters: Counters): Promise<void> {
   const send = (i: number) => {
     const due = start + i * interval;
     const counted = i >= warmupRequests;
+    if (i === warmupRequests) window.start();
     const { body, headers } = factory.next(i % spec.connections, requestCounter++);
     const done = new Promise<void>((resolve) => {
       const req = httpRequest(
@@ -277,12 +284,19 @@ async function fixedRateRun(spec: LoadSpec, counters: Counters): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + sent * interval - performance.now())));
   }
   await Promise.all(inFlight);
+  window.end();
   agent.destroy();
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** Called when the measured window starts and ends, so the caller can read the server's CPU. */
+export interface WindowHooks {
+  start(): void;
+  end(): void;
+}
+
+export async function runLoad(spec: LoadSpec, window: WindowHooks = { start() {}, end() {} }): Promise<LoadResult> {
   const counters = newCounters();
-  await (spec.rate ? fixedRateRun : autocannonRun)(spec, counters);
+  await (spec.rate ? fixedRateRun : autocannonRun)(spec, counters, window);
   const errorSamples = [...counters.samples].map(([text, count]) => `${count}x ${text}`);
   return {
     kind: spec.kind,

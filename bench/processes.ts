@@ -92,15 +92,49 @@ export async function startBaseline(): Promise<RunningServer> {
   return { pid: child.pid!, url, stop: () => stopChild(child) };
 }
 
-/** Runs one load in its own process (load.worker.ts). */
-export async function runLoadProcess(spec: LoadSpec): Promise<LoadResult> {
+/**
+ * Runs one load in its own process (load.worker.ts). `cpuOf` names a server process whose CPU
+ * time over the measured window is returned as `serverCpuMs`.
+ */
+export async function runLoadProcess(spec: LoadSpec, cpuOf?: number): Promise<LoadResult & { serverCpuMs?: number }> {
   const child = forkTs("load.worker.ts");
   await nextMessage(child, "a load worker");
-  child.send(spec);
-  const answer = await nextMessage<{ result?: LoadResult; error?: string }>(child, "a load worker");
+  let cpuAtStart: number | undefined;
+  let cpuAtEnd: number | undefined;
+  const answer = await new Promise<{ result?: LoadResult; error?: string }>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`a load worker exited with code ${code}`));
+    child.once("exit", onExit);
+    child.on("message", (message: { window?: "start" | "end"; result?: LoadResult; error?: string }) => {
+      if (message.window === "start" && cpuOf) cpuAtStart = cpuTimeMs(cpuOf);
+      else if (message.window === "end" && cpuOf) cpuAtEnd = cpuTimeMs(cpuOf);
+      else if (!message.window) {
+        child.off("exit", onExit);
+        resolve(message);
+      }
+    });
+    child.send(spec);
+  });
   if (answer.error) throw new Error(`load ${spec.kind} failed: ${answer.error}`);
-  return answer.result!;
+  const serverCpuMs =
+    cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined;
+  return { ...answer.result!, serverCpuMs };
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in milliseconds. */
+export function cpuTimeMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux we know of (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
 
 export interface SubscriberSpec {
   url: string;

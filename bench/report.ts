@@ -15,6 +15,13 @@ export interface ScenarioResult {
   errorSamples?: string[];
   /** Peak resident memory of the server under load (the gateway; the baseline's for baseline). */
   peakRssMiB?: number;
+  /**
+   * CPU the server spent per request over the measured window (all its threads). Unlike req/s it
+   * hardly depends on what else the machine is doing, so it is the figure to compare across runs.
+   */
+  serverCpuMsPerRequest?: number;
+  /** Cores' worth of CPU the server used over the window (1.0 = one core busy all the time). */
+  serverCores?: number;
 }
 
 export interface Target {
@@ -31,12 +38,13 @@ export const num = (value: number | null | undefined, digits = 1) =>
   value === undefined || value === null || Number.isNaN(value) ? "–" : value.toFixed(digits);
 
 export function resultsTable(results: ScenarioResult[]): string {
-  const header = "| scenario | conns | req/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | note |";
-  const rule = "|---|---:|---:|---:|---:|---:|---:|---:|---|";
+  const header =
+    "| scenario | conns | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req | server cores | peak RSS MiB | note |";
+  const rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
   const rows = results.map((r) => {
-    if (r.status !== "ok") return `| ${r.name} | | | | | | | | ${r.status}: ${r.note ?? ""} |`;
+    if (r.status !== "ok") return `| ${r.name} | | | | | | | | | | ${r.status}: ${r.note ?? ""} |`;
     const conns = r.rate ? `${r.connections} @${r.rate}/s` : String(r.connections ?? "");
-    return `| ${r.name} | ${conns} | ${num(r.rps, 0)} | ${num(r.latency?.p50)} | ${num(r.latency?.p95)} | ${num(r.latency?.p99)} | ${r.errors ?? 0} | ${num(r.peakRssMiB, 0)} | ${r.note ?? ""} |`;
+    return `| ${r.name} | ${conns} | ${num(r.rps, 0)} | ${num(r.latency?.p50)} | ${num(r.latency?.p95)} | ${num(r.latency?.p99)} | ${r.errors ?? 0} | ${num(r.serverCpuMsPerRequest, 2)} | ${num(r.serverCores, 2)} | ${num(r.peakRssMiB, 0)} | ${r.note ?? ""} |`;
   });
   return [header, rule, ...rows].join("\n");
 }

@@ -69,7 +69,8 @@ export async function schemaHas(url: string, probe: keyof typeof PROBES): Promis
   return !(body.errors ?? []).some((e) => absent.test(e.message));
 }
 
-function row(name: string, result: LoadResult, peakRssMiB: number, note?: string): ScenarioResult {
+function row(name: string, result: LoadResult & { serverCpuMs?: number }, peakRssMiB: number, note?: string): ScenarioResult {
+  const cpu = result.serverCpuMs;
   return {
     name,
     status: "ok",
@@ -80,6 +81,8 @@ function row(name: string, result: LoadResult, peakRssMiB: number, note?: string
     errors: result.errors,
     errorSamples: result.errorSamples,
     peakRssMiB,
+    serverCpuMsPerRequest: cpu !== undefined && result.responses ? cpu / result.responses : undefined,
+    serverCores: cpu !== undefined ? cpu / (result.durationSeconds * 1000) : undefined,
     note,
   };
 }
@@ -121,7 +124,7 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
     const server = await startBaseline();
     try {
       const { value, peakRssMiB } = await measured(server.pid, () =>
-        runLoadProcess(spec(ctx, "baseline", { url: server.url })),
+        runLoadProcess(spec(ctx, "baseline", { url: server.url }), server.pid),
       );
       return [row("baseline (bare Apollo Server, constant user)", value, peakRssMiB)];
     } finally {
@@ -131,7 +134,7 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
 
   async me(ctx) {
     const tokens = (await sessionsForConnections(ctx)).map((t) => t.accessToken);
-    const { value, peakRssMiB } = await measured(ctx.gateway.pid, () => runLoadProcess(spec(ctx, "me", { tokens })));
+    const { value, peakRssMiB } = await measured(ctx.gateway.pid, () => runLoadProcess(spec(ctx, "me", { tokens }), ctx.gateway.pid));
     return [row("me", value, peakRssMiB)];
   },
 
@@ -139,7 +142,7 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
     const { options } = ctx;
     const tokens = (await sessionsForConnections(ctx)).map((t) => t.accessToken);
     const probe = spec(ctx, "me", { tokens, rate: options.probeRate, connections: Math.min(32, options.connections) });
-    const alone = await measured(ctx.gateway.pid, () => runLoadProcess(probe));
+    const alone = await measured(ctx.gateway.pid, () => runLoadProcess(probe, ctx.gateway.pid));
 
     // The flood runs first for its warm-up and a second more, then the same probe runs inside it.
     const floodSpec = spec(ctx, "login", {
@@ -170,6 +173,7 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
           emails: ctx.seeded.loginEmails,
           password: PASSWORD,
         }),
+        ctx.gateway.pid,
       ),
     );
     return [row("login", value, peakRssMiB, "a new session per login")];
@@ -179,7 +183,7 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
     // Sessions of their own, so rotating them leaves the access tokens of the others alone.
     const sessions = await signInAll(ctx.gateway.url, ctx.seeded.tokenEmails.slice(0, ctx.options.connections));
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
-      runLoadProcess(spec(ctx, "refreshToken", { refreshTokens: sessions.map((s) => s.refreshToken) })),
+      runLoadProcess(spec(ctx, "refreshToken", { refreshTokens: sessions.map((s) => s.refreshToken) }), ctx.gateway.pid),
     );
     return [row("refreshToken", value, peakRssMiB, "one rotation chain per connection")];
   },
@@ -187,14 +191,14 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
   async updateProfile(ctx) {
     const tokens = (await sessionsForConnections(ctx)).map((t) => t.accessToken);
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
-      runLoadProcess(spec(ctx, "updateProfile", { tokens })),
+      runLoadProcess(spec(ctx, "updateProfile", { tokens }), ctx.gateway.pid),
     );
     return [row("updateProfile", value, peakRssMiB, "a real change each time")];
   },
 
   async register(ctx) {
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
-      runLoadProcess(spec(ctx, "register", { connections: ctx.options.hashConnections, password: PASSWORD })),
+      runLoadProcess(spec(ctx, "register", { connections: ctx.options.hashConnections, password: PASSWORD }), ctx.gateway.pid),
     );
     return [row("register", value, peakRssMiB)];
   },
@@ -205,7 +209,7 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
     }
     const admin = await signIn(ctx.gateway.url, ctx.seeded.adminEmail);
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
-      runLoadProcess(spec(ctx, "users", { tokens: [admin.accessToken] })),
+      runLoadProcess(spec(ctx, "users", { tokens: [admin.accessToken] }), ctx.gateway.pid),
     );
     return [row("users (admin, page of 20)", value, peakRssMiB, `${ctx.seeded.totalUsers} users in the table`)];
   },

@@ -32,10 +32,11 @@ export function createContainer(config: Config, logger: Logger) {
   });
   const users = new UserRepository(db);
   const cache = new UserCache(redis, config.profileCacheTtlSeconds);
-  const hasher = new PasswordHasher(
-    config.passwords.bcryptRounds,
-    config.passwords.hashConcurrency,
-  );
+  const hasher = new PasswordHasher({
+    rounds: config.passwords.bcryptRounds,
+    concurrency: config.passwords.hashConcurrency,
+    nice: config.passwords.hashNice,
+  });
   const tokens = new TokenService(hmacKeyRing(config.jwt.secret), {
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
@@ -79,7 +80,7 @@ export function createContainer(config: Config, logger: Logger) {
     authenticator,
     services,
     async close() {
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), hasher.close()]);
     },
   };
 }

@@ -1,25 +1,45 @@
-import bcrypt from "bcrypt";
-import pLimit from "p-limit";
+import path from "node:path";
+import workerpool from "workerpool";
 import { BCRYPT_MAX_BYTES } from "./password.policy";
 
+export interface HasherOptions {
+  rounds: number;
+  /** Hashing threads: at most this many hashes at once; more wait in a queue. */
+  concurrency: number;
+  /** Nice value of the hashing threads (0 normal … 19 lowest). */
+  nice: number;
+}
+
 /**
- * bcrypt off the event loop (bcrypt's async API runs in libuv's thread pool) and bounded: at most
- * `concurrency` hashes at once, so a burst of logins queues here instead of filling the thread
- * pool that DNS and file I/O share, and requests that need no hashing keep flowing.
+ * bcrypt off the event loop and bounded: hashes run on `concurrency` worker threads of their own
+ * (password.worker.ts), at a lower priority than the event loop, and a burst of logins queues
+ * here. Not in libuv's thread pool, which DNS and file I/O share and whose threads cannot be
+ * given a lower priority: there, a login flood slowed every other request (see the README's
+ * performance section).
  */
 export class PasswordHasher {
-  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly pool: ReturnType<typeof workerpool.pool>;
   private dummyHash: Promise<string> | undefined;
 
-  constructor(
-    private readonly rounds: number,
-    concurrency: number,
-  ) {
-    this.limit = pLimit(concurrency);
+  constructor(private readonly options: HasherOptions) {
+    // Compiled, this is password.worker.js; under ts-node or ts-jest the worker compiles the .ts.
+    const compiled = path.extname(__filename) === ".js";
+    const script = path.join(__dirname, `password.worker${compiled ? ".js" : ".ts"}`);
+    this.pool = workerpool.pool(script, {
+      workerType: "thread",
+      maxWorkers: options.concurrency,
+      workerThreadOpts: {
+        workerData: { nice: options.nice },
+        ...(compiled
+          ? // A hashing thread holds a few small strings: keep its heap, and its RSS, small.
+            { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } }
+          : { execArgv: ["-r", "ts-node/register/transpile-only"] }),
+      },
+    });
   }
 
   hash(password: string): Promise<string> {
-    return this.limit(() => bcrypt.hash(password, this.rounds));
+    return this.run("hash", [password, this.options.rounds]);
   }
 
   /**
@@ -31,17 +51,26 @@ export class PasswordHasher {
     // two passwords sharing their first 72 bytes never verify against one hash.
     const tooLong = Buffer.byteLength(password, "utf8") > BCRYPT_MAX_BYTES;
     const target = hash ?? (await this.getDummyHash());
-    const matches = await this.limit(() => bcrypt.compare(password, target));
+    const matches = await this.run<boolean>("compare", [password, target]);
     return matches && hash !== undefined && !tooLong;
   }
 
   private getDummyHash(): Promise<string> {
-    this.dummyHash ??= bcrypt.hash("dummy-password-for-timing", this.rounds);
+    this.dummyHash ??= this.hash("dummy-password-for-timing");
     return this.dummyHash;
   }
 
-  /** Pays for the dummy hash at start-up rather than on the first unknown-email login. */
+  /** Pays for the dummy hash (and the threads' start) at start-up rather than on first use. */
   async warmUp(): Promise<void> {
     await this.getDummyHash();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.terminate();
+  }
+
+  private async run<T>(method: "hash" | "compare", args: unknown[]): Promise<T> {
+    // workerpool's promise is its own kind; make it a native one for callers.
+    return (await this.pool.exec(method, args)) as T;
   }
 }
