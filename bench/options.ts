@@ -40,6 +40,8 @@ export interface BenchOptions {
   outDir: string;
   /** Extra environment for the gateway (`--env KEY=VALUE`, repeatable). */
   env: Record<string, string>;
+  /** NODE_OPTIONS of the gateway, e.g. a heap budget (`--max-old-space-size=192`). */
+  nodeOptions?: string;
 }
 
 export const HELP = `npm run bench -- [options]
@@ -56,6 +58,7 @@ export const HELP = `npm run bench -- [options]
   --bcrypt-concurrency <n>  BCRYPT_CONCURRENCY of the gateway (default: the gateway's own)
   --uv-threadpool-size <n>  UV_THREADPOOL_SIZE of the gateway (default: the gateway's own)
   --env KEY=VALUE           more gateway environment (repeatable)
+  --node-options "<flags>"  NODE_OPTIONS of the gateway, e.g. --max-old-space-size=192
   --cpu-prof                profile the gateway (node --cpu-prof) and print its hottest functions
   --label <name>            added to the result file name
   --out <dir>               where results go (default bench/results)
@@ -78,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "bcrypt-concurrency": { type: "string" },
       "uv-threadpool-size": { type: "string" },
       env: { type: "string", multiple: true },
+      "node-options": { type: "string" },
       "cpu-prof": { type: "boolean", default: false },
       label: { type: "string" },
       out: { type: "string" },
@@ -125,5 +129,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     label: values.label,
     outDir: values.out ?? "bench/results",
     env,
+    nodeOptions: values["node-options"],
   };
 }

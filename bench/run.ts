@@ -67,11 +67,12 @@ function gatewayEnv(options: BenchOptions, databaseUrl: string, prefix: string):
     TRUST_PROXY: "true",
     ...(options.bcryptConcurrency && { BCRYPT_CONCURRENCY: String(options.bcryptConcurrency) }),
     ...(options.uvThreadpoolSize && { UV_THREADPOOL_SIZE: String(options.uvThreadpoolSize) }),
+    ...(options.nodeOptions && { NODE_OPTIONS: options.nodeOptions }),
     ...options.env,
   };
 }
 
-function targets(results: ScenarioResult[], ceiling: number, options: BenchOptions): Target[] {
+function targets(results: ScenarioResult[], ceiling: number, compareMs: number, options: BenchOptions): Target[] {
   const find = (name: string) =>
     results.find((r) => (r.name === name || r.name.startsWith(`${name} (`)) && r.status === "ok");
   const out: Target[] = [];
@@ -105,7 +106,24 @@ function targets(results: ScenarioResult[], ceiling: number, options: BenchOptio
   const login = find("login");
   if (login?.rps) {
     const ratio = login.rps / ceiling;
-    out.push({ name: "login throughput / bcrypt ceiling", value: ratio * 100, unit: "%", target: "≥ 90%", met: ratio >= 0.9 && login.errors === 0 });
+    out.push({
+      name: "login throughput / bcrypt ceiling",
+      value: ratio * 100,
+      unit: "%",
+      target: "≥ 90%",
+      met: ratio >= 0.9 && login.errors === 0,
+      note: login.serverCores === undefined ? undefined : `the gateway got ${login.serverCores.toFixed(2)} of ${os.availableParallelism()} cores`,
+    });
+    if (login.serverCpuMsPerRequest) {
+      // The same by CPU: how much of a login's CPU is the bcrypt work itself.
+      out.push({
+        name: `login CPU spent in bcrypt (${compareMs.toFixed(0)} of ${login.serverCpuMsPerRequest.toFixed(0)} ms per login)`,
+        value: (compareMs / login.serverCpuMsPerRequest) * 100,
+        unit: "%",
+        target: "≥ 90% (same aim, by CPU)",
+        met: compareMs / login.serverCpuMsPerRequest >= 0.9,
+      });
+    }
   }
   const register = find("register");
   if (register?.rps) {
@@ -203,7 +221,7 @@ async function main() {
       if (file) profile = summarizeProfile(path.join(cpuProfDir, file));
     }
 
-    const goals = targets(results, ceiling.loginsPerSecond, options);
+    const goals = targets(results, ceiling.loginsPerSecond, ceiling.compareMs, options);
     const machine = {
       cpu: os.cpus()[0]?.model,
       cores: os.availableParallelism(),
@@ -222,6 +240,8 @@ async function main() {
         BCRYPT_ROUNDS: env.BCRYPT_ROUNDS,
         BCRYPT_CONCURRENCY: env.BCRYPT_CONCURRENCY ?? "(default)",
         UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE ?? "(default)",
+        BCRYPT_NICE: env.BCRYPT_NICE ?? "(default)",
+        NODE_OPTIONS: env.NODE_OPTIONS ?? "",
         extra: options.env,
       },
       bcrypt: {
@@ -238,7 +258,7 @@ async function main() {
     const text = [
       "",
       `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; load average ${machine.loadAverageBefore.join(" ")} before, ${machine.loadAverageAfter.join(" ")} after`,
-      `Run: ${options.duration} s per scenario after ${options.warmup} s warm-up; BCRYPT_ROUNDS ${env.BCRYPT_ROUNDS}, BCRYPT_CONCURRENCY ${report.gateway.BCRYPT_CONCURRENCY}, UV_THREADPOOL_SIZE ${report.gateway.UV_THREADPOOL_SIZE}; commit ${report.commit ?? "?"}`,
+      `Run: ${options.duration} s per scenario after ${options.warmup} s warm-up; BCRYPT_ROUNDS ${env.BCRYPT_ROUNDS}, BCRYPT_CONCURRENCY ${report.gateway.BCRYPT_CONCURRENCY}, BCRYPT_NICE ${report.gateway.BCRYPT_NICE}, UV_THREADPOOL_SIZE ${report.gateway.UV_THREADPOOL_SIZE}${env.NODE_OPTIONS ? `, NODE_OPTIONS ${env.NODE_OPTIONS}` : ""}; commit ${report.commit ?? "?"}`,
       `bcrypt ceiling: ${ceiling.cores} cores × 1000 / ${ceiling.compareMs.toFixed(1)} ms = ${ceiling.loginsPerSecond.toFixed(1)} logins/s`,
       "",
       resultsTable(results),

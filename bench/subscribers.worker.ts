@@ -86,7 +86,7 @@ process.on("message", (message: SubscriberSpec | { stop: true }) => {
         errorCount: [...errors.values()].reduce((a, b) => a + b, 0),
         errors: [...errors].map(([text, count]) => `${count}x ${text}`),
       };
-      for (const client of clients) void client.dispose();
+      for (const client of clients) Promise.resolve(client.dispose()).catch(() => undefined);
       process.send!({ result }, () => process.exit(0));
     }, 2000);
     return;

@@ -27,8 +27,10 @@ export function probeSubscription(url: string, token: string, document: string, 
         },
         closed: (event) => {
           const { code, reason } = event as { code?: number; reason?: string };
-          if (!connected) finish({ present: false, why: `no graphql-ws endpoint (closed ${code ?? ""} ${reason ?? ""})`.trim() });
-          else finish({ present: "unknown", why: `socket closed ${code} ${reason ?? ""}` });
+          // 4400-4499 are graphql-ws's own refusals: the endpoint is there and said no.
+          if (!connected && !(code && code >= 4400 && code < 4500)) {
+            finish({ present: false, why: `no graphql-ws endpoint (closed ${code ?? ""} ${reason ?? ""})`.trim() });
+          } else finish({ present: "unknown", why: `socket closed ${code} ${reason ?? ""}`.trim() });
         },
         error: (error) => {
           if (!connected) finish({ present: false, why: `no graphql-ws endpoint (${(error as Error)?.message ?? "socket error"})` });
@@ -39,7 +41,7 @@ export function probeSubscription(url: string, token: string, document: string, 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void client.dispose();
+      Promise.resolve(client.dispose()).catch(() => undefined);
       resolve(outcome);
     };
     const absent = new RegExp(`Cannot query field "${field}"|not configured to execute subscription`, "i");
@@ -48,8 +50,14 @@ export function probeSubscription(url: string, token: string, document: string, 
       {
         next: () => finish({ present: true }),
         error: (error) => {
-          const text = JSON.stringify(error);
-          finish(absent.test(text) ? { present: false, why: "not in schema" } : { present: "unknown", why: text.slice(0, 200) });
+          const messages = Array.isArray(error)
+            ? error.map((e: { message?: string }) => String(e?.message))
+            : [error instanceof Error ? error.message : JSON.stringify(error)];
+          finish(
+            messages.some((m) => absent.test(m))
+              ? { present: false, why: "not in schema" }
+              : { present: "unknown", why: messages.join("; ").slice(0, 200) },
+          );
         },
         complete: () => undefined,
       },
