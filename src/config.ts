@@ -83,6 +83,7 @@ const schema = z.object({
 
   BCRYPT_ROUNDS: int(12, 4).pipe(z.number().max(15)),
   BCRYPT_CONCURRENCY: int(os.availableParallelism(), 1),
+  BCRYPT_NICE: int(19).pipe(z.number().max(19)),
 
   MAX_LOGIN_ATTEMPTS: int(5, 1),
   ACCOUNT_LOCKOUT_DURATION_MINUTES: int(15, 1),
@@ -230,7 +231,11 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
       refreshTtlSeconds: env.JWT_REFRESH_TOKEN_EXPIRE_DAYS * 24 * 3600,
       reuseGraceSeconds: env.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
     },
-    passwords: { bcryptRounds: env.BCRYPT_ROUNDS, hashConcurrency: env.BCRYPT_CONCURRENCY },
+    passwords: {
+      bcryptRounds: env.BCRYPT_ROUNDS,
+      hashConcurrency: env.BCRYPT_CONCURRENCY,
+      hashNice: env.BCRYPT_NICE,
+    },
     lockout: {
       maxAttempts: env.MAX_LOGIN_ATTEMPTS,
       durationSeconds: env.ACCOUNT_LOCKOUT_DURATION_MINUTES * 60,

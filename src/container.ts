@@ -46,7 +46,9 @@ import { UserService } from "./users/user.service";
 export function createContainer(config: Config, logger: Logger, tracing: Tracing = noTracing) {
   // No SQL statement outlives the request deadline it was started for.
   const db = createDatabase(config.databaseUrl, { statementTimeoutMs: config.requestTimeoutMs });
-  const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway");
+  const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway", {
+    autoPipelining: true,
+  });
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
   // PubSub needs its own connections: a subscribing connection can do nothing else. Channels are
   // not keys, so the key prefix is applied to channel names by the PubSub itself.
@@ -101,8 +103,11 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     sessionEvents.authChanged(userId),
   );
   const hasher = new PasswordHasher(
-    config.passwords.bcryptRounds,
-    config.passwords.hashConcurrency,
+    {
+      rounds: config.passwords.bcryptRounds,
+      concurrency: config.passwords.hashConcurrency,
+      nice: config.passwords.hashNice,
+    },
     tracing,
   );
   const tokens = new TokenService(keyRingFromConfig(config.jwt), {
@@ -246,6 +251,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
         closeRedis(redis),
         closeRedis(publishRedis),
         closeRedis(subscribeRedis),
+        hasher.close(),
       ]);
     },
   };

@@ -30,8 +30,10 @@ function verificationResult(state: AuthState): TokenVerificationResult {
 /**
  * Turns an `Authorization` header into a viewer, for HTTP requests and WebSocket connections
  * alike. The hot path costs one JWT verification and one Redis round trip (session and cached
- * profile, pipelined); SQL only on a cache miss. `lastUsedAt` is written at most once per
- * `touchIntervalMs` per session, from the value that round trip already read.
+ * profile, sent together: the client auto-pipelines, so they share one write with each other
+ * and with whatever other requests asked in the same turn); SQL only on a cache miss.
+ * `lastUsedAt` is written at most once per `touchIntervalMs` per session, from the value that
+ * round trip already read.
  */
 export class Authenticator {
   constructor(
@@ -72,17 +74,14 @@ export class Authenticator {
       };
     }
 
-    const results = await this.redis
-      .pipeline()
-      .hmget(SessionStore.key(claims.sid), "userId", "lastUsedAt")
-      .get(UserCache.key(claims.sub))
-      .exec();
-    const [sessionUserId, lastUsedAt] = (results?.[0]?.[1] ?? []) as (string | null)[];
-    if (results?.[0]?.[0] || results?.[1]?.[0]) throw results[0]?.[0] ?? results[1]?.[0];
+    const [[sessionUserId, lastUsedAt], cachedProfile] = await Promise.all([
+      this.redis.hmget(SessionStore.key(claims.sid), "userId", "lastUsedAt"),
+      this.redis.get(UserCache.key(claims.sub)),
+    ]);
     if (sessionUserId !== claims.sub) return { error: errors.sessionEnded() };
 
     const user =
-      this.cache.decode(results?.[1]?.[1] as string | null) ??
+      this.cache.decode(cachedProfile) ??
       (await this.cache.fill(claims.sub, (id) => this.users.findById(id)));
     if (!user) return { error: errors.sessionEnded() };
     if (!user.isActive) return { error: errors.sessionAccountDisabled() };

@@ -1,44 +1,56 @@
 import { AsyncResource } from "node:async_hooks";
-import bcrypt from "bcrypt";
+import path from "node:path";
 import pLimit from "p-limit";
+import workerpool from "workerpool";
 import { deadlines } from "../infra/deadline";
 import { noTracing, type Tracing } from "../observability/tracing";
 import { BCRYPT_MAX_BYTES } from "./password.policy";
 
+export interface HasherOptions {
+  rounds: number;
+  /** Hashing threads: at most this many hashes at once; more wait in a queue. */
+  concurrency: number;
+  /** Nice value of the hashing threads (0 normal … 19 lowest). */
+  nice: number;
+}
+
 /**
- * bcrypt off the event loop (bcrypt's async API runs in libuv's thread pool) and bounded: at most
- * `concurrency` hashes at once, so a burst of logins queues here instead of filling the thread
- * pool that DNS and file I/O share, and requests that need no hashing keep flowing. Work whose
- * request passed its deadline while queued is skipped, not done for nobody.
+ * bcrypt off the event loop and bounded: hashes run on `concurrency` worker threads of their own
+ * (password.worker.ts), at a lower priority than the event loop, and a burst of logins queues
+ * here. Not in libuv's thread pool, which DNS and file I/O share and whose threads cannot be
+ * given a lower priority: there, a login flood slowed every other request (see the README's
+ * performance section). Work whose request passed its deadline while queued is skipped, not done
+ * for nobody.
  */
 export class PasswordHasher {
+  private readonly pool: ReturnType<typeof workerpool.pool>;
+  /** The queue: a hash leaves it only when a thread is free, so its deadline is checked then. */
   private readonly limit: ReturnType<typeof pLimit>;
   private dummyHash: Promise<string> | undefined;
 
   constructor(
-    private readonly rounds: number,
-    concurrency: number,
+    private readonly options: HasherOptions,
     private readonly tracing: Tracing = noTracing,
   ) {
-    this.limit = pLimit(concurrency);
+    this.limit = pLimit(options.concurrency);
+    // Compiled, this is password.worker.js; under ts-node or ts-jest the worker compiles the .ts.
+    const compiled = path.extname(__filename) === ".js";
+    const script = path.join(__dirname, `password.worker${compiled ? ".js" : ".ts"}`);
+    this.pool = workerpool.pool(script, {
+      workerType: "thread",
+      maxWorkers: options.concurrency,
+      workerThreadOpts: {
+        workerData: { nice: options.nice },
+        ...(compiled
+          ? // A hashing thread holds a few small strings: keep its heap, and its RSS, small.
+            { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } }
+          : { execArgv: ["-r", "ts-node/register/transpile-only"] }),
+      },
+    });
   }
 
   hash(password: string): Promise<string> {
-    return this.run("bcrypt.hash", () => bcrypt.hash(password, this.rounds));
-  }
-
-  /**
-   * One bcrypt call: after its turn in the queue, unless its request gave up meanwhile. Bound to
-   * the caller's async context, because p-limit starts queued work from whichever call finished
-   * last (the deadline and the trace span must be the caller's).
-   */
-  private run<T>(name: string, work: () => Promise<T>): Promise<T> {
-    return this.limit(
-      AsyncResource.bind(() => {
-        deadlines.check();
-        return this.tracing.span(name, work, { "bcrypt.rounds": this.rounds });
-      }),
-    );
+    return this.run("hash", [password, this.options.rounds]);
   }
 
   /**
@@ -50,17 +62,40 @@ export class PasswordHasher {
     // two passwords sharing their first 72 bytes never verify against one hash.
     const tooLong = Buffer.byteLength(password, "utf8") > BCRYPT_MAX_BYTES;
     const target = hash ?? (await this.getDummyHash());
-    const matches = await this.run("bcrypt.compare", () => bcrypt.compare(password, target));
+    const matches = await this.run<boolean>("compare", [password, target]);
     return matches && hash !== undefined && !tooLong;
   }
 
   private getDummyHash(): Promise<string> {
-    this.dummyHash ??= bcrypt.hash("dummy-password-for-timing", this.rounds);
+    this.dummyHash ??= this.hash("dummy-password-for-timing");
     return this.dummyHash;
   }
 
-  /** Pays for the dummy hash at start-up rather than on the first unknown-email login. */
+  /** Pays for the dummy hash (and the threads' start) at start-up rather than on first use. */
   async warmUp(): Promise<void> {
     await this.getDummyHash();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.terminate();
+  }
+
+  /**
+   * One bcrypt call on a hashing thread: after its turn in the queue, unless its request gave up
+   * meanwhile. Bound to the caller's async context, because p-limit starts queued work from
+   * whichever call finished last (the deadline and the trace span must be the caller's).
+   */
+  private run<T>(method: "hash" | "compare", args: unknown[]): Promise<T> {
+    return this.limit(
+      AsyncResource.bind(() => {
+        deadlines.check();
+        return this.tracing.span(
+          `bcrypt.${method}`,
+          // workerpool's promise is its own kind; make it a native one for callers.
+          async () => (await this.pool.exec(method, args)) as T,
+          { "bcrypt.rounds": this.options.rounds },
+        );
+      }),
+    );
   }
 }

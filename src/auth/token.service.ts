@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from "node:crypto";
+import { createHash, createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { SigningAlgorithm } from "./key.reader";
 
@@ -53,12 +53,18 @@ export function hmacKeyId(secret: string): string {
   return `hs-${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
 }
 
-/** A key ring for HS256 with one shared secret; its kid is derived from the secret. */
+/**
+ * A key ring for HS256 with one shared secret; its kid is derived from the secret. The secret is
+ * a KeyObject, built once: given a string, jsonwebtoken first tries to parse it as a PEM public
+ * key on every call and only then falls back to a secret key, which cost a fifth of `me`'s CPU.
+ */
 export function hmacKeyRing(secret: string): KeyRing {
   const kid = hmacKeyId(secret);
-  const key: VerificationKey = { kid, algorithm: "HS256", key: secret };
+  // A key object built once: given the string, jsonwebtoken tries it as a PEM key on every call.
+  const keyObject = createSecretKey(Buffer.from(secret, "utf8"));
+  const key: VerificationKey = { kid, algorithm: "HS256", key: keyObject };
   return {
-    signing: { ...key, signingKey: secret },
+    signing: { ...key, signingKey: keyObject },
     verification: new Map([[kid, key]]),
     publicKeys: [],
   };
@@ -132,11 +138,10 @@ export class TokenService {
    * by `kid` in our own key ring and nowhere else, and the token's `alg` must be that key's.
    */
   verify(token: string, type: TokenType): TokenClaims {
-    const decoded = jwt.decode(token, { complete: true });
-    const header = decoded?.header as (jwt.JwtHeader & Record<string, unknown>) | undefined;
+    const header = decodeHeader(token) as (jwt.JwtHeader & Record<string, unknown>) | undefined;
     const kid = header?.kid;
     const key = typeof kid === "string" ? this.keys.verification.get(kid) : undefined;
-    if (!decoded || !header || !key || header.alg !== key.algorithm) {
+    if (!header || !key || header.alg !== key.algorithm) {
       throw new TokenError("invalid");
     }
     // We never put these in a token, so one that carries them was made elsewhere. They are not
@@ -164,5 +169,20 @@ export class TokenService {
       throw new TokenError("invalid");
     }
     return claims as TokenClaims;
+  }
+}
+
+/**
+ * The header of a compact JWS, to pick the key by `kid` before verifying; the whole token is
+ * decoded and checked once, by `jwt.verify`. (`jwt.decode` would parse the payload a second time.)
+ */
+function decodeHeader(token: string): { kid?: unknown; alg?: unknown } | undefined {
+  const end = token.indexOf(".");
+  if (end <= 0) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, end), "base64url").toString("utf8"));
+    return typeof header === "object" && header !== null ? header : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { allow, or, shield } from "graphql-shield";
+import { allow, race, shield } from "graphql-shield";
 import { AppError, errors } from "../errors";
 import type { Logger } from "../infra/logger";
 import type { GraphQLContext } from "../server/context";
@@ -6,8 +6,13 @@ import { denyByDefault, hasRole, isAuthenticated, isSelf } from "./rules";
 
 const staff = hasRole("ADMIN", "MODERATOR");
 const isAdmin = hasRole("ADMIN");
-/** Contact and business fields: the user themselves, MODERATOR and ADMIN. */
-const selfOrStaff = or(isSelf, staff);
+/**
+ * Contact and business fields: the user themselves, MODERATOR and ADMIN. `race` tries the rules
+ * in order and stops at the first that allows (`or` evaluates both), so reading one's own profile
+ * never builds the FORBIDDEN error of the staff check: that error was most of `me`'s permission
+ * cost.
+ */
+const selfOrStaff = race(isSelf, staff);
 
 /**
  * The permission table: every root field and every User field is listed; anything missing is
@@ -75,7 +80,7 @@ export const permissionTable = {
     businessNumberStatus: selfOrStaff,
     businessVerifiedAt: selfOrStaff,
     lockedUntil: staff,
-    sessions: or(isSelf, isAdmin),
+    sessions: race(isSelf, isAdmin),
   },
   Session: { "*": allow },
   SessionEvent: { "*": allow },

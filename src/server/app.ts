@@ -129,12 +129,13 @@ export async function createGateway(container: Container): Promise<Gateway> {
     express.json({ limit: config.hardening.bodyLimit }),
     requestScope({ timeoutMs: config.requestTimeoutMs, metrics, tracing }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => ({
-        ...requestInfo(req, logger),
-        auth: await authenticator.authenticate(req.get("authorization")),
-        loaders: createLoaders(container.repositories),
-        scope: scopeOf(res),
-      }),
+      // Object.assign keeps requestInfo's lazy logger lazy (a spread would build it now).
+      context: async ({ req, res }) =>
+        Object.assign(requestInfo(req, logger), {
+          auth: await authenticator.authenticate(req.get("authorization")),
+          loaders: createLoaders(container.repositories),
+          scope: scopeOf(res),
+        }),
     }),
   );
   app.use(notFound);

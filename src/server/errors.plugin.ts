@@ -16,14 +16,25 @@ const REQUEST_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
+/**
+ * Apollo wraps graphql-js's parse and validation errors in its own, keeping the graphql-js error
+ * as `originalError`; such a chain of GraphQLErrors describes the request. A chain that ends in
+ * any other error came from code (a scalar's parser, a library) and may carry its text.
+ */
+function onlyGraphQLErrors(error: GraphQLError): boolean {
+  const cause = error.originalError;
+  if (cause === undefined || cause === null) return true;
+  return cause instanceof GraphQLError && cause !== error && onlyGraphQLErrors(cause);
+}
+
 export function isClientSafe(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof AppError) return true;
-  if (!(original instanceof GraphQLError)) return false;
-  if (!REQUEST_ERROR_CODES.has(String(original.extensions.code))) return false;
-  // Apollo wraps graphql-js's syntax and validation errors (themselves GraphQLErrors); any other
-  // error underneath is an internal one.
-  return !original.originalError || original.originalError instanceof GraphQLError;
+  return (
+    original instanceof GraphQLError &&
+    REQUEST_ERROR_CODES.has(String(original.extensions.code)) &&
+    onlyGraphQLErrors(original)
+  );
 }
 
 /** Everything else reaches the client as INTERNAL_SERVER_ERROR: no stack, SQL or library text. */
