@@ -73,6 +73,9 @@ function gatewayEnv(options: BenchOptions, databaseUrl: string, prefix: string):
     BCRYPT_ROUNDS: String(options.bcryptRounds),
     // Every request of a flood comes from its own address, so per-IP limits never bind.
     TRUST_PROXY: "true",
+    // Per-session and per-account limits (refresh 60/h per session…) would bind all the same:
+    // the benchmark measures the work, so the limits are off (RATE_LIMIT_ENABLED=false).
+    RATE_LIMIT_ENABLED: "false",
     ...(options.bcryptConcurrency && { BCRYPT_CONCURRENCY: String(options.bcryptConcurrency) }),
     ...(options.uvThreadpoolSize && { UV_THREADPOOL_SIZE: String(options.uvThreadpoolSize) }),
     ...(options.nodeOptions && { NODE_OPTIONS: options.nodeOptions }),

@@ -79,6 +79,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         },
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    // Asynchronous: a request's log line never blocks the event loop on a write to stdout.
+    // Shutdown flushes before the process exits (server/shutdown.ts), so no line is lost.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

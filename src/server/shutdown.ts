@@ -61,7 +61,9 @@ export function exitOnSignals(
   options: { timeoutMs: number; logger: Logger; exit?: (code: number) => void },
 ): void {
   const { logger, timeoutMs } = options;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  // Log lines are written asynchronously: flush them before the process goes.
+  const exit =
+    options.exit ?? ((code: number) => logger.flush(() => process.exit(code)));
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
