@@ -35,6 +35,7 @@ import { BusinessRegistryClient } from "./users/business-registry.client";
 import { BusinessVerifier } from "./users/business-verification";
 import { UserAdminRepository } from "./users/user-admin.repository";
 import { UserErasureService } from "./users/user-erasure.service";
+import { AccountCreator } from "./users/account-creator";
 import { UserCache } from "./users/user.cache";
 import { UserRepository } from "./users/user.repository";
 import { UserService } from "./users/user.service";
@@ -138,6 +139,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     activeSessions: () => store.countActive(),
   });
 
+  const accounts = new AccountCreator(users, outbox, hasher, business);
   const erasure = new UserErasureService(
     db,
     users,
@@ -175,7 +177,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
         requireVerifiedEmail: config.recovery.requireVerifiedEmail,
       },
       limits,
-      business,
+      accounts,
       verification,
       metrics.auth,
     ),
@@ -204,12 +206,11 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
       users,
       userAdmin,
       cache,
-      hasher,
       sessions,
       outbox,
       audit,
       erasure,
-      business,
+      accounts,
     ),
     adminBootstrap: new AdminBootstrapService(db, users, cache, hasher, sessions, outbox, audit),
     auditLog: new AuditLogService(audit),

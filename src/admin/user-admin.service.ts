@@ -1,7 +1,5 @@
 import { auditEntry } from "../audit/audit.model";
 import type { AuditRepository } from "../audit/audit.repository";
-import type { PasswordHasher } from "../auth/password.hasher";
-import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
@@ -9,12 +7,12 @@ import { userEvents } from "../events/user.events";
 import type { Database, Tx } from "../infra/prisma";
 import type { SessionService } from "../sessions/session.service";
 import type { AdminTarget, UserAdminRepository } from "../users/user-admin.repository";
-import type { BusinessVerifier } from "../users/business-verification";
 import type { UserErasureService } from "../users/user-erasure.service";
 import type { UserCache } from "../users/user.cache";
 import type { Role, UserProfile } from "../users/user.model";
-import { EmailTakenError, type UserRepository } from "../users/user.repository";
-import { normalizeEmail, validateProfile, type ProfileInput } from "../users/user.validation";
+import type { AccountCreator } from "../users/account-creator";
+import type { UserRepository } from "../users/user.repository";
+import type { ProfileInput } from "../users/user.validation";
 import {
   assertActorStill,
   assertModeratorScope,
@@ -44,12 +42,11 @@ export class UserAdminService {
     private readonly users: UserRepository,
     private readonly admin: UserAdminRepository,
     private readonly cache: UserCache,
-    private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
     private readonly outbox: OutboxRepository,
     private readonly audit: AuditRepository,
     private readonly erasure: UserErasureService,
-    private readonly business: BusinessVerifier,
+    private readonly accounts: AccountCreator,
   ) {}
 
   async createUser(
@@ -57,31 +54,12 @@ export class UserAdminService {
     input: AdminCreateUserInput,
     cause: Cause,
   ): Promise<UserProfile> {
-    const email = normalizeEmail(input.email);
-    const { name, ...profile } = validateProfile({ ...input, name: input.name });
-    assertStrongPassword(input.password);
     const role = input.role ?? "USER";
     const isVerified = input.isVerified ?? false;
-    const business = await this.business.forNewAccount(profile.businessNumber);
-    const passwordHash = await this.hasher.hash(input.password);
+    const account = await this.accounts.prepare({ ...input, role, isVerified });
     const user = await this.db.$transaction(async (tx) => {
       await assertActorStill(this.users, tx, actor.id, ADMIN);
-      let created: UserProfile;
-      try {
-        created = await this.users.create(tx, {
-          email,
-          name: name!,
-          passwordHash,
-          role,
-          isVerified,
-          ...profile,
-          ...business,
-        });
-      } catch (error) {
-        if (error instanceof EmailTakenError) throw errors.emailAlreadyExists();
-        throw error;
-      }
-      await this.outbox.add(tx, cause, userEvents.created(created));
+      const created = await this.accounts.insert(tx, account, cause);
       await this.audit.add(tx, auditEntry(cause, "USER_CREATED", created.id, { role, isVerified }));
       return created;
     });

@@ -9,11 +9,11 @@ import type { EmailVerificationService } from "../recovery/email-verification.se
 import { sessionEvent, type SessionEventPublisher } from "../sessions/session-event";
 import type { SessionService } from "../sessions/session.service";
 import type { SessionStore } from "../sessions/session.store";
-import type { BusinessVerifier } from "../users/business-verification";
 import type { UserCache } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
-import { EmailTakenError, type UserRepository } from "../users/user.repository";
-import { normalizeEmail, validateProfile, type ProfileInput } from "../users/user.validation";
+import type { AccountCreator } from "../users/account-creator";
+import type { UserRepository } from "../users/user.repository";
+import { normalizeEmail, type ProfileInput } from "../users/user.validation";
 import { loginFailureReason, noAuthMetrics, secondsSince, type AuthMetrics } from "./auth.metrics";
 import type { PasswordHasher } from "./password.hasher";
 import { assertStrongPassword } from "./password.policy";
@@ -67,7 +67,7 @@ export class AuthService {
     private readonly sessionEvents: SessionEventPublisher,
     private readonly policy: AuthPolicy,
     private readonly limits: RateLimits,
-    private readonly business: BusinessVerifier,
+    private readonly accounts: AccountCreator,
     private readonly verification: EmailVerificationService,
     private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
@@ -97,29 +97,12 @@ export class AuthService {
 
   private async signUp(input: RegisterInput, cause: Cause): Promise<AuthPayload> {
     await this.limits.consume("registerPerIp", cause.ipAddress);
-    const email = normalizeEmail(input.email);
-    const { name, ...profile } = validateProfile({ ...input, name: input.name });
-    assertStrongPassword(input.password);
-    const business = await this.business.forNewAccount(profile.businessNumber);
-    const passwordHash = await this.hasher.hash(input.password);
+    const account = await this.accounts.prepare(input);
     const ids = newPairIds();
     const sessionId = randomUUID();
 
     const user = await this.withSession(sessionId, async (tx) => {
-      let created: UserProfile;
-      try {
-        created = await this.users.create(tx, {
-          email,
-          name: name!,
-          passwordHash,
-          ...profile,
-          ...business,
-        });
-      } catch (error) {
-        if (error instanceof EmailTakenError) throw errors.emailAlreadyExists();
-        throw error;
-      }
-      await this.outbox.add(tx, cause, userEvents.created(created));
+      const created = await this.accounts.insert(tx, account, cause);
       await this.outbox.addNotification(tx, cause, notificationEvents.welcome(created));
       await this.openSession(tx, created, sessionId, ids, cause);
       return created;
