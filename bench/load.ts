@@ -102,14 +102,26 @@ function clientAddress(n: number): string {
  * The body and headers of the next request of a connection. `slot` is the connection's index,
  * `n` a counter unique across the run.
  */
-type NextRequest = (slot: number, n: number) => { body: string; headers: Record<string, string> };
+type NextRequest = (
+  slot: number,
+  n: number,
+) => { body: string; headers: Record<string, string>; lease?: number };
 
 /** Refresh chains live here, not in autocannon's per-run context, so they survive the warm-up. */
 const chains: string[] = [];
+/**
+ * Chains not in flight. A request leases one and gives it back with its answer, so a chain is
+ * never used by two requests at once: autocannon's per-request context does not identify a
+ * connection for good, and two requests of one chain would let an older answer overwrite a newer
+ * token, and then present a token two rotations old, which the gateway rightly takes for a
+ * stolen one (the session ends).
+ */
+const freeChains: number[] = [];
 
 function requestFactory(spec: LoadSpec): {
   next: NextRequest;
-  onBody?: (slot: number, body: string) => void;
+  /** With the answer: the request's lease when `next` gave one, else its slot. */
+  onBody?: (slotOrLease: number, body: string) => void;
 } {
   const bearer = (slot: number) => {
     const tokens = spec.tokens ?? [];
@@ -162,15 +174,24 @@ function requestFactory(spec: LoadSpec): {
         }),
       };
     case "refreshToken": {
-      if (chains.length === 0) chains.push(...(spec.refreshTokens ?? []));
+      if (chains.length === 0) {
+        chains.push(...(spec.refreshTokens ?? []));
+        freeChains.push(...chains.keys());
+      }
       return {
-        next: (slot) => ({
-          body: JSON.stringify({ query: REFRESH, variables: { refreshToken: chains[slot % chains.length] } }),
-          headers: JSON_HEADERS,
-        }),
-        onBody: (slot, body) => {
+        next: () => {
+          const lease = freeChains.pop();
+          if (lease === undefined) throw new Error("refreshToken: more requests in flight than chains");
+          return {
+            body: JSON.stringify({ query: REFRESH, variables: { refreshToken: chains[lease] } }),
+            headers: JSON_HEADERS,
+            lease,
+          };
+        },
+        onBody: (lease, body) => {
           const token = /"refreshToken":"([^"]+)"/.exec(body)?.[1];
-          if (token) chains[slot % chains.length] = token;
+          if (token) chains[lease] = token;
+          freeChains.push(lease);
         },
       };
     }
@@ -201,12 +222,14 @@ function autocannonRun(spec: LoadSpec, counters: Counters, window: WindowHooks):
         requests: [
           {
             method: "POST",
-            setupRequest: (req, context: { slot?: number }) => {
+            setupRequest: (req, context: { slot?: number; lease?: number }) => {
               context.slot ??= nextSlot++;
-              return { ...req, ...factory.next(context.slot, requestCounter++) };
+              const { lease, ...request } = factory.next(context.slot, requestCounter++);
+              context.lease = lease;
+              return { ...req, ...request };
             },
-            onResponse: (status, body, context: { slot?: number }) => {
-              factory.onBody?.(context.slot ?? 0, body);
+            onResponse: (status, body, context: { slot?: number; lease?: number }) => {
+              factory.onBody?.(context.lease ?? context.slot ?? 0, body);
               if (!measuring()) return;
               const problem = describeErrors(status, body);
               if (problem) recordError(counters, problem);
