@@ -2,8 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import bcrypt from "bcrypt";
-import Redis from "ioredis";
-import { Client } from "pg";
+import { databaseServer, deleteRedisKeys } from "../scripts/dev-services";
 import { createDatabase } from "../src/infra/prisma";
 
 /** The bench database (created, migrated, seeded, dropped) and the bench Redis key prefix. */
@@ -15,26 +14,12 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 export const PASSWORD = "Bench!Passw0rd";
 
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const server = databaseServer(ADMIN_DATABASE_URL);
+export const databaseUrl = server.urlFor;
 
 /** Creates the database and migrates it with the production migration runner. */
 export async function createBenchDatabase(name: string): Promise<string> {
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = databaseUrl(name);
+  const url = await server.create(name);
   await promisify(execFile)(process.execPath, [path.join(ROOT, "dist", "db", "migrate.js")], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: url },
@@ -42,22 +27,10 @@ export async function createBenchDatabase(name: string): Promise<string> {
   return url;
 }
 
-export async function dropBenchDatabase(name: string): Promise<void> {
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-}
+export const dropBenchDatabase = server.drop;
 
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
+export function deleteBenchRedisKeys(prefix: string): Promise<void> {
+  return deleteRedisKeys(REDIS_URL, prefix);
 }
 
 export interface Seeded {

@@ -7,7 +7,7 @@ import path from "node:path";
 import bcrypt from "bcrypt";
 import {
   createBenchDatabase,
-  deleteRedisKeys,
+  deleteBenchRedisKeys,
   dropBenchDatabase,
   PASSWORD,
   REDIS_URL,
@@ -185,7 +185,7 @@ async function main() {
   const cleanup = async () => {
     killChildren();
     if (options.keep) return log(`kept database ${databaseName} and Redis keys ${prefix}*`);
-    await deleteRedisKeys(prefix).catch((e: Error) => log(`could not delete Redis keys: ${e.message}`));
+    await deleteBenchRedisKeys(prefix).catch((e: Error) => log(`could not delete Redis keys: ${e.message}`));
     if (databaseCreated) await dropBenchDatabase(databaseName).catch((e: Error) => log(`could not drop ${databaseName}: ${e.message}`));
   };
   process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));

@@ -3,41 +3,31 @@
 // database, and must never touch a real one. Names are unique per run so parallel runs (CI, two
 // terminals) cannot collide.
 import { randomBytes } from "node:crypto";
-import { Client } from "pg";
+import type { Client } from "pg";
+import { databaseServer, urlForDatabase } from "./dev-services";
+
+export { urlForDatabase };
 
 /** Server to create scratch databases on: SCRATCH_DATABASE_URL, else DATABASE_URL, else local. */
 export function adminUrl(): string {
   return process.env.SCRATCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 }
 
-/** The same server URL pointing at another database (drops `?schema=` and other params). */
-export function urlForDatabase(base: string, database: string): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  url.search = "";
-  return url.toString();
-}
+const server = () => databaseServer(urlForDatabase(adminUrl(), "postgres"));
 
-export async function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: urlForDatabase(adminUrl(), "postgres") });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+export function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  return server().withAdmin(fn);
 }
 
 /** Creates an empty database and returns its URL; pair with dropScratchDb in a finally. */
 export async function createScratchDb(prefix: string): Promise<{ name: string; url: string }> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  await server().create(name);
   return { name, url: urlForDatabase(adminUrl(), name) };
 }
 
-export async function dropScratchDb(name: string): Promise<void> {
-  // WITH (FORCE) (Postgres 13+) ends sessions a crashed child process may have left behind.
-  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+export function dropScratchDb(name: string): Promise<void> {
+  return server().drop(name);
 }
 
 /** Runs fn with fresh scratch databases and always drops them afterwards, even on failure. */

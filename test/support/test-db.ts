@@ -1,38 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { applyMigrations } from "../../src/db/migrate";
+import { databaseServer } from "../../scripts/dev-services";
 
 /** Admin connection for creating and dropping the per-run test database. */
 export const ADMIN_DATABASE_URL =
   process.env.TEST_ADMIN_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const server = databaseServer(ADMIN_DATABASE_URL);
 
-export function databaseUrlFor(name: string): string {
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+export const databaseUrlFor = server.urlFor;
+export const withAdmin = server.withAdmin;
+export const createDatabase = server.create;
+export const dropDatabase = server.drop;
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now()}_${randomBytes(3).toString("hex")}`;
-}
-
-export async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function createDatabase(name: string): Promise<string> {
-  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
-  return databaseUrlFor(name);
-}
-
-export async function dropDatabase(name: string): Promise<void> {
-  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
 /**
