@@ -61,9 +61,7 @@ export function exitOnSignals(
   options: { timeoutMs: number; logger: Logger; exit?: (code: number) => void },
 ): void {
   const { logger, timeoutMs } = options;
-  // Log lines are written asynchronously: flush them before the process goes.
-  const exit =
-    options.exit ?? ((code: number) => logger.flush(() => process.exit(code)));
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
