@@ -8,11 +8,10 @@ import type { OutboxRepository } from "../events/outbox.repository";
 import { userEvents } from "../events/user.events";
 import type { Database } from "../infra/prisma";
 import type { SessionService } from "../sessions/session.service";
-import { ERASED_EMAIL_DOMAIN } from "../users/user-erasure.service";
 import type { UserCache } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import { EmailTakenError, type UserRepository } from "../users/user.repository";
-import { normalizeEmail, validateProfile } from "../users/user.validation";
+import { normalizeEmail, registrableEmail, validateProfile } from "../users/user.validation";
 
 export type BootstrapOutcome = "created" | "promoted" | "unchanged";
 
@@ -44,11 +43,12 @@ export class AdminBootstrapService {
     const { name } = validateProfile({ name: input.name ?? "Administrator" });
     assertStrongPassword(input.password);
 
-    // An erased account is gone: it must not come back as an admin.
-    if (email.endsWith(`@${ERASED_EMAIL_DOMAIN}`)) throw errors.invalidEmailFormat();
-
     const existing = await this.users.findCredentialsByEmail(email);
+    // An erased account is gone: it must not come back as an admin.
+    if (existing?.deletedAt) throw errors.invalidEmailFormat();
     if (existing) return this.promote(existing.profile, cause);
+    // A new account: the address must be one a person can have, as for register.
+    registrableEmail(email);
     const passwordHash = await this.hasher.hash(input.password);
     try {
       const user = await this.db.$transaction(async (tx) => {

@@ -79,10 +79,11 @@ export async function createGateway(container: Container): Promise<Gateway> {
   app.use(jwksRouter(container.tokens));
 
   // One schema for HTTP and WebSocket: permissions and field guards apply to both.
-  const schema = withFieldGuards(
-    await buildGatewaySchema(container.services, logger),
-    config.hardening.limits.maxListSize,
-  );
+  const schema = withFieldGuards(await buildGatewaySchema(container.services, logger), {
+    maxListSize: config.hardening.limits.maxListSize,
+    // Input values nest no deeper than selections may.
+    maxDepth: config.hardening.limits.maxDepth,
+  });
   const subscriptions = createSubscriptionServer(
     httpServer,
     schema,

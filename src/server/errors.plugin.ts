@@ -27,13 +27,29 @@ function onlyGraphQLErrors(error: GraphQLError): boolean {
   return cause instanceof GraphQLError && cause !== error && onlyGraphQLErrors(cause);
 }
 
+/**
+ * Apollo refuses some requests before any code of ours runs with a bare GraphQLError that has
+ * no code, only an HTTP status (a persisted query of an unknown version is one). A 4xx status
+ * there means the request was at fault.
+ */
+function isUncodedRequestError(error: GraphQLError): boolean {
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return (
+    error.extensions.code === undefined &&
+    typeof status === "number" &&
+    status >= 400 &&
+    status < 500 &&
+    onlyGraphQLErrors(error)
+  );
+}
+
 export function isClientSafe(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof AppError) return true;
   return (
     original instanceof GraphQLError &&
-    REQUEST_ERROR_CODES.has(String(original.extensions.code)) &&
-    onlyGraphQLErrors(original)
+    ((REQUEST_ERROR_CODES.has(String(original.extensions.code)) && onlyGraphQLErrors(original)) ||
+      isUncodedRequestError(original))
   );
 }
 
@@ -41,6 +57,11 @@ export function isClientSafe(error: unknown): boolean {
 export function formatError(formatted: GraphQLFormattedError, error: unknown) {
   if (isClientSafe(error)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    // A request error Apollo raised without a code (see isUncodedRequestError) is a BAD_REQUEST.
+    const original = unwrapResolverError(error);
+    if (original instanceof GraphQLError && isUncodedRequestError(original)) {
+      extensions.code = "BAD_REQUEST";
+    }
     return { ...formatted, extensions };
   }
   const masked = errors.internal();

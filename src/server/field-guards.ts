@@ -1,53 +1,47 @@
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLFieldResolver, GraphQLSchema } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
 import { errors } from "../errors";
 import type { GraphQLContext } from "./context";
+import { entityKeys, representationProblem } from "./entity-representations";
+import { inspectArguments, type InputLimits, type InputProblem } from "./input-inspection";
 
-/** Arguments that ask for a number of items: capped like list arguments. */
-const PAGE_SIZE_ARGUMENTS = new Set(["first", "last", "limit", "take", "pageSize", "perPage"]);
-
-/** The first argument (as a dotted path) that asks for more than `max` items, if any. */
-export function oversizedArgument(
-  args: Record<string, unknown>,
-  max: number,
-  prefix = "",
-): string | undefined {
-  for (const [name, value] of Object.entries(args)) {
-    const path = prefix + name;
-    if (Array.isArray(value)) {
-      if (value.length > max) return path;
-      for (const item of value) {
-        if (isInputObject(item)) {
-          const found = oversizedArgument(item, max, `${path}.`);
-          if (found) return found;
-        }
-      }
-    } else if (typeof value === "number") {
-      if (PAGE_SIZE_ARGUMENTS.has(name) && value > max) return path;
-    } else if (isInputObject(value)) {
-      const found = oversizedArgument(value, max, `${path}.`);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function isInputObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !(value instanceof Date);
+function refuse(found: InputProblem): never {
+  if (found.maxItems !== undefined) throw errors.listTooLong(found.path, found.maxItems);
+  throw errors.badUserInput({ [found.path]: found.problem });
 }
 
 /**
- * The outermost layer of every field, before permissions: once the request's deadline has passed
- * no further resolver starts (REQUEST_TIMEOUT), and no field takes a list argument, or a page
- * size (`first`, `limit`…), larger than `maxListSize` (BAD_USER_INPUT). graphql-armor's limits
- * see only the query text; these see the variables too.
+ * The outermost layer of every field, before permissions, on every transport (HTTP, graphql-ws)
+ * since both serve this schema: once the request's deadline has passed no further resolver
+ * starts (REQUEST_TIMEOUT); every argument passes the input rules (server/input-inspection.ts:
+ * text without control or formatting characters, list sizes, nesting), naming the argument in
+ * BAD_USER_INPUT; and `_entities` representations are checked before they resolve. graphql-armor's
+ * limits see only the query text; these see the variables too. Subscription fields are guarded
+ * where they start (`subscribe`) as well as on each event.
  */
-export function withFieldGuards(schema: GraphQLSchema, maxListSize: number): GraphQLSchema {
-  return applyMiddleware(schema, (resolve, parent, args, ctx: GraphQLContext, info) => {
-    const deadline = ctx.scope?.deadline;
+export function withFieldGuards(schema: GraphQLSchema, limits: InputLimits): GraphQLSchema {
+  const entities = entityKeys(schema);
+  const guard = (args: Record<string, unknown>, ctx: GraphQLContext | undefined, field: string) => {
+    const deadline = ctx?.scope?.deadline;
     if (deadline?.signal.aborted) throw errors.requestTimeout(deadline.timeoutMs);
-    const oversized = oversizedArgument(args, maxListSize);
-    if (oversized) throw errors.listTooLong(oversized, maxListSize);
+    const found =
+      inspectArguments(args, limits) ??
+      (field === "Query._entities" ? representationProblem(args.representations, entities) : undefined);
+    if (found) refuse(found);
+  };
+
+  const guarded = applyMiddleware(schema, (resolve, parent, args, ctx: GraphQLContext, info) => {
+    guard(args, ctx, `${info.parentType.name}.${info.fieldName}`);
     return resolve(parent, args, ctx, info);
   });
+  const subscription = guarded.getSubscriptionType();
+  for (const field of Object.values(subscription?.getFields() ?? {})) {
+    const subscribe = field.subscribe as GraphQLFieldResolver<unknown, GraphQLContext> | undefined;
+    if (!subscribe) continue;
+    field.subscribe = (parent, args, ctx, info) => {
+      guard(args, ctx, `${subscription!.name}.${field.name}`);
+      return subscribe(parent, args, ctx, info);
+    };
+  }
+  return guarded;
 }

@@ -8,7 +8,7 @@ import type { Tx } from "../infra/prisma";
 import type { BusinessVerifier } from "./business-verification";
 import type { Role, UserProfile } from "./user.model";
 import { EmailTakenError, type NewUser, type UserRepository } from "./user.repository";
-import { normalizeEmail, validateProfile, type ProfileInput } from "./user.validation";
+import { registrableEmail, validateProfile, type ProfileInput } from "./user.validation";
 
 export interface NewAccountInput extends ProfileInput {
   email: string;
@@ -33,7 +33,7 @@ export class AccountCreator {
 
   /** Validates and prepares a new account; throws the registry error of the first bad input. */
   async prepare(input: NewAccountInput): Promise<NewUser> {
-    const email = normalizeEmail(input.email);
+    const email = registrableEmail(input.email);
     const { name, ...profile } = validateProfile({ ...input, name: input.name });
     assertStrongPassword(input.password);
     const business = await this.business.forNewAccount(profile.businessNumber);

@@ -18,6 +18,8 @@ export interface UserCredentials {
   passwordHash: string;
   failedLoginAttempts: number;
   lockedUntil: Date | null;
+  /** Set when the account was erased. */
+  deletedAt: Date | null;
 }
 
 /** Thrown by `create` when the email is taken (unique violation), so services need no Prisma. */
@@ -125,6 +127,7 @@ export class UserRepository {
       passwordHash: user.passwordHash,
       failedLoginAttempts: user.failedLoginAttempts,
       lockedUntil: user.lockedUntil,
+      deletedAt: user.deletedAt,
     };
   }
 }

@@ -1,20 +1,13 @@
+import { normalizeText, textProblem } from "../core/text";
 import { errors } from "../errors";
 import { normalizeBusinessNumber } from "./business-number";
+
+export { normalizeEmail, registrableEmail } from "../core/email-address";
 
 /**
  * Input rules shared by register, updateProfile and admin creation. Each function returns the
  * normalised value or throws the registry error for its field.
  */
-
-// Pragmatic address check: one @, no spaces, a dot in the domain. RFC 5322 in full accepts
-// addresses no mail system will deliver to; this rejects the typos people actually make.
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-
-export function normalizeEmail(raw: string, field = "email"): string {
-  const email = raw.trim().toLowerCase();
-  if (email.length > 254 || !EMAIL_PATTERN.test(email)) throw errors.invalidEmailFormat(field);
-  return email;
-}
 
 /** Profile fields a user may set on themselves; `null` or "" clears an optional field. */
 export interface ProfileInput {
@@ -47,8 +40,10 @@ export function validateProfile(input: ProfileInput): ProfileChanges {
   const changes: ProfileChanges = {};
 
   if (input.name !== undefined) {
-    const name = (input.name ?? "").trim();
-    if (name.length < 2 || name.length > 100) problems.name = "must be 2 to 100 characters";
+    const name = normalizeText(input.name ?? "");
+    const problem = textProblem(name);
+    if (problem) problems.name = problem;
+    else if (name.length < 2 || name.length > 100) problems.name = "must be 2 to 100 characters";
     else changes.name = name;
   }
   if (input.phone !== undefined) {
@@ -65,8 +60,10 @@ export function validateProfile(input: ProfileInput): ProfileChanges {
   }
   for (const field of FREE_TEXT_FIELDS) {
     if (input[field] === undefined) continue;
-    const value = input[field]?.trim() || null;
-    if (value !== null && value.length > 100) problems[field] = "must be at most 100 characters";
+    const value = normalizeText(input[field] ?? "") || null;
+    const problem = value === null ? undefined : textProblem(value);
+    if (problem) problems[field] = problem;
+    else if (value !== null && value.length > 100) problems[field] = "must be at most 100 characters";
     else changes[field] = value;
   }
 

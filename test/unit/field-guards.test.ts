@@ -20,7 +20,7 @@ const schema = withFieldGuards(
       },
     }),
   }),
-  3,
+  { maxListSize: 3, maxDepth: 4 },
 );
 
 const run = (source: string, contextValue: Partial<GraphQLContext> = {}, variableValues?: Record<string, unknown>) =>
