@@ -148,6 +148,8 @@ const schema = z.object({
   GRAPHQL_MAX_COST: int(5000, 1),
   GRAPHQL_MAX_DIRECTIVES: int(50, 0),
   GRAPHQL_MAX_LIST_SIZE: int(100, 1),
+  GRAPHQL_WS_MAX_SUBSCRIPTIONS: int(20, 1),
+  GRAPHQL_WS_MAX_CONNECTIONS_PER_USER: int(10, 1),
   METRICS_TOKEN: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().url().optional()),
   OTEL_SERVICE_NAME: z.string().min(1).default("aegis-identity-gateway"),
@@ -335,6 +337,11 @@ function operations(env: z.infer<typeof schema>) {
         maxCost: env.GRAPHQL_MAX_COST,
         maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
         maxListSize: env.GRAPHQL_MAX_LIST_SIZE,
+      },
+      /** graphql-ws: subscriptions one socket may hold, sockets one user may hold (all processes). */
+      webSocket: {
+        maxSubscriptions: env.GRAPHQL_WS_MAX_SUBSCRIPTIONS,
+        maxConnectionsPerUser: env.GRAPHQL_WS_MAX_CONNECTIONS_PER_USER,
       },
     },
     metrics: { token: env.METRICS_TOKEN },

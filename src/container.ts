@@ -31,6 +31,7 @@ import { createMetrics, registerStoreGauges } from "./observability/metrics";
 import { noTracing, type Tracing } from "./observability/tracing";
 import { SessionService } from "./sessions/session.service";
 import { SessionStore } from "./sessions/session.store";
+import { SocketRegistry } from "./server/socket-registry";
 import { BusinessRegistryClient } from "./users/business-registry.client";
 import { BusinessVerifier } from "./users/business-verification";
 import { UserAdminRepository } from "./users/user-admin.repository";
@@ -134,6 +135,11 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     (err) => logger.warn({ err }, "could not record session use"),
     metrics.auth,
   );
+  const sockets = new SocketRegistry(
+    redis,
+    { maxPerUser: config.hardening.webSocket.maxConnectionsPerUser },
+    (err) => logger.warn({ err }, "could not renew websocket connection entries"),
+  );
   registerStoreGauges(metrics, {
     outboxBacklog: () => outbox.backlog(),
     activeSessions: () => store.countActive(),
@@ -227,6 +233,8 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     hasher,
     tokens,
     authenticator,
+    /** graphql-ws connections per user, across processes. */
+    sockets,
     /** What per-request DataLoaders read from (users/user.loader.ts createLoaders). */
     repositories: { users, userAdmin },
     services,

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   SESSION_NOT_FOUND: "USER_1201",
   SESSION_EXPIRED: "USER_1202",
   TOO_MANY_SESSIONS: "USER_1203",
+  TOO_MANY_SUBSCRIPTIONS: "USER_1204",
+  TOO_MANY_CONNECTIONS: "USER_1205",
   RATE_LIMITED: "USER_1301",
   RATE_LIMIT_UNAVAILABLE: "USER_1302",
 } as const;
@@ -117,6 +119,19 @@ export const errors = {
     registryError("INVALID_EMAIL_FORMAT", "Email address is not valid.", { field }),
   sessionNotFound: () => registryError("SESSION_NOT_FOUND", "Session not found."),
   tooManySessions: () => registryError("TOO_MANY_SESSIONS", "Too many sessions."),
+  /**
+   * A graphql-ws `subscribe` over the connection's limits: `limit` is `subscriptionsPerConnection`
+   * (GRAPHQL_WS_MAX_SUBSCRIPTIONS) or `costPerConnection` (GRAPHQL_MAX_COST, summed over the
+   * connection's subscriptions). The other subscriptions of the connection go on.
+   */
+  tooManySubscriptions: (limit: "subscriptionsPerConnection" | "costPerConnection", max: number) =>
+    registryError(
+      "TOO_MANY_SUBSCRIPTIONS",
+      limit === "subscriptionsPerConnection"
+        ? `This connection already has ${max} subscriptions; complete one first.`
+        : `The subscriptions of this connection would cost more than ${max}; complete one first.`,
+      { limit, max },
+    ),
   /** A refresh token that is malformed, forged, of the wrong type or already used. */
   refreshTokenInvalid: () => registryError("TOKEN_INVALID", "Refresh token is invalid."),
   refreshTokenExpired: () => registryError("TOKEN_EXPIRED", "Refresh token has expired."),

@@ -16,13 +16,14 @@ import { loadPlaygroundAssets } from "../playground/playground.assets";
 import { playgroundRouter } from "../playground/playground.router";
 import { createLoaders } from "../users/user.loader";
 import { requestInfo, type GraphQLContext } from "./context";
-import { errorLoggingPlugin, formatError } from "./errors.plugin";
+import { errorFormatter, errorLoggingPlugin } from "./errors.plugin";
 import { withFieldGuards } from "./field-guards";
 import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
 import { httpErrorHandler, notFound } from "./http-errors";
 import { observabilityPlugin } from "./plugins/observability.plugin";
 import { requestId } from "./request-id";
+import { RequestPolicy } from "./request-policy";
 import { requestScope, scopeOf } from "./request-scope";
 import { buildGatewaySchema } from "./schema";
 import { createSubscriptionServer } from "./subscriptions";
@@ -84,12 +85,14 @@ export async function createGateway(container: Container): Promise<Gateway> {
     // Input values nest no deeper than selections may.
     maxDepth: config.hardening.limits.maxDepth,
   });
-  const subscriptions = createSubscriptionServer(
-    httpServer,
-    schema,
-    container,
-    app.get("trust proxy fn"),
-  );
+  // One set of request rules for both transports (parsing, validation, suggestions, masking).
+  const policy = new RequestPolicy(config.hardening);
+  const formatError = errorFormatter(policy);
+  const subscriptions = createSubscriptionServer(httpServer, schema, container, {
+    trustProxy: app.get("trust proxy fn"),
+    policy,
+    formatError,
+  });
   // CORS first on /graphql: its preflight answer must not be Express's automatic OPTIONS reply
   // for the playground's GET route.
   app.use("/graphql", corsPolicy(config.hardening.corsOrigins));
@@ -98,7 +101,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
     app.use(playgroundRouter({ endpoint: "/graphql", schema, assets: loadPlaygroundAssets(), logger }));
   }
 
-  const hardening = apolloHardening(config.hardening);
+  const hardening = apolloHardening(config.hardening, policy);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
@@ -120,7 +123,6 @@ export async function createGateway(container: Container): Promise<Gateway> {
       ApolloServerPluginInlineTraceDisabled(),
       errorLoggingPlugin(logger),
       observabilityPlugin(),
-      ...hardening.plugins,
     ],
   });
   await apollo.start();

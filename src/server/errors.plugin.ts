@@ -68,6 +68,18 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown) {
   return { message: masked.message, locations: formatted.locations, path: formatted.path, extensions: masked.extensions };
 }
 
+/**
+ * `formatError` for both transports, with "Did you mean …?" removed when the policy hides
+ * suggestions: graphql-js adds them to validation errors and to variable coercion errors (an
+ * input field or enum value misspelt in the variables), which Apollo's own option misses.
+ */
+export function errorFormatter(policy: { withoutSuggestions(message: string): string }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = formatError(formatted, error);
+    return { ...result, message: policy.withoutSuggestions(result.message) };
+  };
+}
+
 /** Logs every error that gets masked, with the request id, so operators can find it. */
 export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
   return {

@@ -1,13 +1,16 @@
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { GraphQLError, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { AuthState } from "../auth/viewer";
 import type { Container } from "../container";
 import { createLoaders } from "../users/user.loader";
 import { connectionInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
-import { ConnectionGuard } from "./connection.guard";
-import { formatError, isClientSafe } from "./errors.plugin";
+import { CLOSE_TRY_AGAIN_LATER, ConnectionGuard } from "./connection.guard";
+import { isClientSafe } from "./errors.plugin";
+import type { RequestPolicy } from "./request-policy";
+import { admitSubscription, type AdmissionState } from "./subscription-admission";
 
 /** The same limit as JSON bodies over HTTP. */
 const MAX_MESSAGE_BYTES = 100 * 1024;
@@ -17,11 +20,24 @@ export interface SubscriptionServer {
   dispose(): Promise<void>;
 }
 
+/** WebSocket close code for a policy violation: graphql-ws clients do not retry after it. */
+export const CLOSE_POLICY_VIOLATION = 1008;
+
 /** What a connection knows once `connection_init` has been accepted. */
-interface Connection {
+interface Connection extends AdmissionState {
   info: RequestInfo;
   auth: AuthState;
   guard: ConnectionGuard;
+  /** Its entry in the per-user count (SocketRegistry). */
+  connectionId: string;
+}
+
+export interface SubscriptionServerOptions {
+  trustProxy: TrustProxy;
+  /** The request rules HTTP uses (request-policy.ts). */
+  policy: RequestPolicy;
+  /** The error formatter HTTP uses (masking, suggestions). */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
 function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
@@ -43,9 +59,11 @@ export function createSubscriptionServer(
   httpServer: Server,
   schema: GraphQLSchema,
   container: Container,
-  trustProxy: TrustProxy,
+  options: SubscriptionServerOptions,
 ): SubscriptionServer {
-  const { authenticator, logger, config } = container;
+  const { authenticator, logger, config, sockets } = container;
+  const { trustProxy, policy, formatError } = options;
+  const limits = { maxSubscriptions: config.hardening.webSocket.maxSubscriptions };
   const guards = new Set<ConnectionGuard>();
   container.pubSub.onResubscribed(() => {
     for (const guard of guards) void guard.recheck();
@@ -80,47 +98,45 @@ export function createSubscriptionServer(
           );
           return false;
         }
+        const admitted = await admitConnection(ctx.extra.socket, auth.viewer.user.id, info);
+        if (!admitted) return false;
         const guard = new ConnectionGuard(
           { authenticator, events: container.services.sessionEvents, logger: info.logger },
           authorization,
           auth.viewer,
           (code, reason) => ctx.extra.socket.close(code, reason),
         );
-        ctx.extra.connection = { info, auth, guard };
+        ctx.extra.connection = { info, auth, guard, connectionId: admitted, costs: new Map() };
         guards.add(guard);
         guard.start();
         info.logger.debug({ userId: auth.viewer.user.id }, "websocket connection accepted");
         return true;
       },
 
-      context: (ctx, id): GraphQLContext => {
-        const { info, auth } = ctx.extra.connection!;
-        const requestId = `${info.requestId}:${id}`;
-        return {
-          requestId,
-          ipAddress: info.ipAddress,
-          userAgent: info.userAgent,
-          logger: logger.child({ requestId }),
-          auth,
-          // Per operation, never per connection: a loader's cache must not outlive one request.
-          loaders: createLoaders(container.repositories),
-        };
+      // Parsed and validated as HTTP requests are, within the connection's caps; a refused
+      // operation gets an `error` message and the socket stays open (subscription-admission.ts).
+      onSubscribe: (ctx, id, payload) =>
+        admitSubscription(schema, policy, limits, ctx.extra.connection!, {
+          id,
+          payload,
+          open: Object.keys(ctx.subscriptions),
+          context: () => operationContext(ctx.extra.connection!, id),
+        }),
+
+      onComplete: (ctx, id) => {
+        ctx.extra.connection?.costs.delete(id);
       },
 
-      // As over HTTP: our own errors and graphql-js' errors about the request pass; anything
-      // else is masked as INTERNAL_SERVER_ERROR and logged with the request id.
+      onError: (ctx, id, _payload, errors) => {
+        ctx.extra.connection?.costs.delete(id);
+        return errors.map((error) => format(ctx.extra.connection, id, error));
+      },
+
       onNext: (ctx, id, _payload, _args, result) => {
         if (!result.errors) return;
         return {
           ...result,
-          errors: result.errors.map((error) => {
-            if (!error.originalError) return error.toJSON();
-            if (!isClientSafe(error)) {
-              const requestId = `${ctx.extra.connection?.info.requestId}:${id}`;
-              logger.child({ requestId }).error({ err: error.originalError }, "unexpected error");
-            }
-            return formatError(error.toJSON(), error);
-          }),
+          errors: result.errors.map((error) => format(ctx.extra.connection, id, error)),
         };
       },
 
@@ -129,11 +145,73 @@ export function createSubscriptionServer(
         if (!connection) return;
         connection.guard.stop();
         guards.delete(connection.guard);
+        void sockets
+          .release(connection.auth.viewer!.user.id, connection.connectionId)
+          .catch((err: unknown) => connection.info.logger.warn({ err }, "could not release a websocket connection entry"));
         connection.info.logger.debug({ code, reason }, "websocket connection closed");
       },
     },
     wsServer,
   );
 
-  return { dispose: () => Promise.resolve(cleanup.dispose()) };
+  /**
+   * Counts the connection against its user's cap (SocketRegistry, shared by every process);
+   * returns its id, or closes the socket and returns undefined: 1008 TOO_MANY_CONNECTIONS when
+   * the user is at the cap (graphql-ws clients do not retry it), 1013 when Redis cannot tell
+   * (refused, never let through uncounted).
+   */
+  async function admitConnection(
+    socket: { close(code: number, reason: string): void },
+    userId: string,
+    info: RequestInfo,
+  ): Promise<string | undefined> {
+    const connectionId = randomUUID();
+    let admitted: boolean;
+    try {
+      admitted = await sockets.admit(userId, connectionId);
+    } catch (err) {
+      info.logger.warn({ err }, "could not count a websocket connection: refusing");
+      socket.close(CLOSE_TRY_AGAIN_LATER, "Try again later");
+      return undefined;
+    }
+    if (!admitted) {
+      info.logger.info({ userId, max: sockets.maxPerUser }, "websocket connection refused: too many");
+      socket.close(CLOSE_POLICY_VIOLATION, "TOO_MANY_CONNECTIONS");
+      return undefined;
+    }
+    return connectionId;
+  }
+
+  function operationContext(connection: Connection, id: string): GraphQLContext {
+    const { info, auth } = connection;
+    const requestId = `${info.requestId}:${id}`;
+    return {
+      requestId,
+      ipAddress: info.ipAddress,
+      userAgent: info.userAgent,
+      logger: logger.child({ requestId }),
+      auth,
+      // Per operation, never per connection: a loader's cache must not outlive one request.
+      loaders: createLoaders(container.repositories),
+    };
+  }
+
+  /**
+   * As over HTTP: our own errors and graphql-js' errors about the request pass; anything else is
+   * masked as INTERNAL_SERVER_ERROR and logged with the request id.
+   */
+  function format(connection: Connection | undefined, id: string, error: GraphQLError) {
+    if (error.originalError && !isClientSafe(error)) {
+      const requestId = `${connection?.info.requestId}:${id}`;
+      logger.child({ requestId }).error({ err: error.originalError }, "unexpected error");
+    }
+    return formatError(error.toJSON(), error);
+  }
+
+  return {
+    dispose: async () => {
+      sockets.stop();
+      await cleanup.dispose();
+    },
+  };
 }

@@ -130,7 +130,7 @@ describe("production defaults", () => {
   it("turn introspection and field suggestions off", async () => {
     const introspection = errorOf(await production.client.request(PLAYGROUND_INTROSPECTION));
     expect(introspection.code).toBe("GRAPHQL_VALIDATION_FAILED");
-    expect(introspection.message).toMatch(/introspection is not allowed/i);
+    expect(introspection.message).toMatch(/introspection has been disabled/i);
 
     const typo = errorOf(await production.client.request("{ mee { id } }"));
     expect(typo.code).toBe("GRAPHQL_VALIDATION_FAILED");

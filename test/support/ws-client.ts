@@ -174,6 +174,11 @@ export class TestWsClient extends Observed {
     return new TestSubscription(this.client, op(operationName), variables);
   }
 
+  /** Subscribes with a document of the test's own (attacks, limits). */
+  subscribeQuery(query: string, variables?: Record<string, unknown>): TestSubscription {
+    return new TestSubscription(this.client, query, variables);
+  }
+
   async close(): Promise<void> {
     await this.client.dispose();
   }
