@@ -5,6 +5,8 @@ import { AuditRepository } from "./audit/audit.repository";
 import { AuditLogService } from "./audit/audit.service";
 import { AuthService } from "./auth/auth.service";
 import { Authenticator } from "./auth/authenticator";
+import { Lockout } from "./auth/lockout";
+import { PasswordCheck } from "./auth/password-check";
 import { PasswordHasher } from "./auth/password.hasher";
 import { keyRingFromConfig } from "./auth/key.ring";
 import { TokenService } from "./auth/token.service";
@@ -145,6 +147,13 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     activeSessions: () => store.countActive(),
   });
 
+  // Failures are forgotten a day after the last one (and never before a lock has run out).
+  const lockout = new Lockout(redis, {
+    maxAttempts: config.lockout.maxAttempts,
+    lockoutSeconds: config.lockout.durationSeconds,
+    memorySeconds: 24 * 3600,
+  });
+  const passwords = new PasswordCheck(hasher, lockout, limits, metrics.auth);
   const accounts = new AccountCreator(users, outbox, hasher, business);
   const erasure = new UserErasureService(
     db,
@@ -155,6 +164,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     sessions,
     outbox,
     accountTokens,
+    lockout,
   );
   const verification = new EmailVerificationService(
     db,
@@ -177,14 +187,12 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
       sessions,
       outbox,
       sessionEvents,
-      {
-        maxFailedLogins: config.lockout.maxAttempts,
-        lockoutSeconds: config.lockout.durationSeconds,
-        requireVerifiedEmail: config.recovery.requireVerifiedEmail,
-      },
+      { requireVerifiedEmail: config.recovery.requireVerifiedEmail },
       limits,
       accounts,
       verification,
+      passwords,
+      accountTokens,
       metrics.auth,
     ),
     users: new UserService(db, users, cache, outbox, business),
@@ -202,10 +210,11 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
       sessions,
       limits,
       background,
+      lockout,
       metrics.auth,
     ),
-    dataExport: new DataExportService(users, audit, sessions, accountTokens),
-    accountDeletion: new AccountDeletionService(users, hasher, erasure, audit, limits),
+    dataExport: new DataExportService(users, audit, sessions, accountTokens, lockout),
+    accountDeletion: new AccountDeletionService(users, passwords, erasure, audit, limits),
     directory: new UserDirectoryService(userAdmin),
     admin: new UserAdminService(
       db,
@@ -217,6 +226,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
       audit,
       erasure,
       accounts,
+      lockout,
     ),
     adminBootstrap: new AdminBootstrapService(db, users, cache, hasher, sessions, outbox, audit),
     auditLog: new AuditLogService(audit),
@@ -235,8 +245,10 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     authenticator,
     /** graphql-ws connections per user, across processes. */
     sockets,
+    /** The login lockout (auth/lockout.ts). */
+    lockout,
     /** What per-request DataLoaders read from (users/user.loader.ts createLoaders). */
-    repositories: { users, userAdmin },
+    repositories: { users, userAdmin, lockout },
     services,
     outbox,
     relay,

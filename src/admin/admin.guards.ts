@@ -40,17 +40,20 @@ export function assertModeratorScope(actor: UserProfile, target: UserProfile): v
 }
 
 /**
- * Re-reads the actor in the transaction: permissions were checked against the profile cached
- * when the request started, and a concurrent change may have demoted or disabled them since.
+ * Re-reads the actor in the transaction, under the admin-changes lock: permissions were checked
+ * against the profile cached when the request started, and a concurrent change may have demoted
+ * or disabled them since. Returns the actor as they are now: every other guard must judge this
+ * profile, never the one the request started with.
  */
 export async function assertActorStill(
   users: UserRepository,
   tx: Tx,
   actorId: string,
   roles: readonly Role[],
-): Promise<void> {
+): Promise<UserProfile> {
   const actor = await users.findById(actorId, tx);
   if (!actor?.isActive || !roles.includes(actor.role)) {
     throw errors.guardForbidden("ACTOR_CHANGED", "Your role or account changed; sign in again.");
   }
+  return actor;
 }

@@ -96,7 +96,6 @@ export class AdminResolver {
   deleteUser(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
     return this.admin.deleteUser(viewerOf(ctx).user, userId, causeOf(ctx)).then((done) => {
       ctx.loaders.users.clear(userId);
-      ctx.loaders.accountStates.clear(userId);
       return done;
     });
   }

@@ -12,8 +12,6 @@ export class UserAccountResolver {
       "Until when logins are refused after too many failures; null when not locked (unlockUser clears it). ADMIN and MODERATOR.",
   })
   async lockedUntil(@Root() user: UserType, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
-    const state = await ctx.loaders.accountStates.load(user.id);
-    const until = state?.lockedUntil;
-    return until && until.getTime() > Date.now() ? until : null;
+    return (await ctx.loaders.lockouts.load(user.email)).lockedUntil;
   }
 }

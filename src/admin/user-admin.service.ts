@@ -1,4 +1,5 @@
 import { auditEntry } from "../audit/audit.model";
+import type { Lockout } from "../auth/lockout";
 import type { AuditRepository } from "../audit/audit.repository";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
@@ -47,6 +48,7 @@ export class UserAdminService {
     private readonly audit: AuditRepository,
     private readonly erasure: UserErasureService,
     private readonly accounts: AccountCreator,
+    private readonly lockout: Lockout,
   ) {}
 
   async createUser(
@@ -58,7 +60,7 @@ export class UserAdminService {
     const isVerified = input.isVerified ?? false;
     const account = await this.accounts.prepare({ ...input, role, isVerified });
     const user = await this.db.$transaction(async (tx) => {
-      await assertActorStill(this.users, tx, actor.id, ADMIN);
+      await this.actorUnderLock(tx, actor.id, ADMIN);
       const created = await this.accounts.insert(tx, account, cause);
       await this.audit.add(tx, auditEntry(cause, "USER_CREATED", created.id, { role, isVerified }));
       return created;
@@ -96,8 +98,10 @@ export class UserAdminService {
       active ? "You cannot re-enable your own account." : "You cannot disable your own account.",
     );
     return this.change(actor, STAFF, userId, {
-      check: async (tx, { profile }) => {
-        assertModeratorScope(actor, profile);
+      check: async (tx, { profile }, current) => {
+        // The actor as re-read under the lock: a moderator demoted from ADMIN a moment ago is
+        // judged as the moderator they now are.
+        assertModeratorScope(current, profile);
         if (!active) await assertNotLastAdmin(this.admin, tx, profile, "disabled");
       },
       apply: async (tx, { profile }) => {
@@ -119,25 +123,24 @@ export class UserAdminService {
   /** Clears a login lockout and the count of failed logins. */
   async unlock(actor: UserProfile, userId: string, cause: Cause) {
     return this.change(actor, ADMIN, userId, {
-      apply: async (tx, { profile, lockedUntil, failedLoginAttempts }) => {
-        if (lockedUntil === null && failedLoginAttempts === 0) return profile;
-        const updated = await this.users.update(tx, userId, {
-          failedLoginAttempts: 0,
-          lockedUntil: null,
-        });
+      apply: async (tx, { profile }) => {
+        const { lockedUntil, failedAttempts } = await this.lockout.state(profile.email);
+        if (lockedUntil === null && failedAttempts === 0) return profile;
         await this.outbox.add(
           tx,
           cause,
-          userEvents.updated(updated, ["lockedUntil", "failedLoginAttempts"]),
+          userEvents.updated(profile, ["lockedUntil", "failedLoginAttempts"]),
         );
         await this.audit.add(
           tx,
           auditEntry(cause, "USER_UNLOCKED", userId, {
             lockedUntil: lockedUntil?.toISOString() ?? null,
-            failedLoginAttempts,
+            failedLoginAttempts: failedAttempts,
           }),
         );
-        return updated;
+        // The lockout lives in Redis (auth/lockout.ts): cleared as the transaction's last step.
+        await this.lockout.clear(profile.email);
+        return profile;
       },
     });
   }
@@ -145,8 +148,8 @@ export class UserAdminService {
   /** Ends every session of the user; returns how many. Audited even when there were none. */
   async revokeSessions(actor: UserProfile, userId: string, cause: Cause): Promise<number> {
     const revoked = await this.db.$transaction(async (tx) => {
+      await this.actorUnderLock(tx, actor.id, ADMIN);
       if (!(await this.admin.findTarget(tx, userId))) throw errors.userNotFound();
-      await assertActorStill(this.users, tx, actor.id, ADMIN);
       const ids = await this.sessions.revokeAll(userId, "REVOKED_BY_ADMIN", cause, { tx });
       await this.audit.add(tx, auditEntry(cause, "SESSIONS_REVOKED", userId, { count: ids.length }));
       return ids;
@@ -167,25 +170,33 @@ export class UserAdminService {
   }
 
   /**
-   * Runs one change to `userId` under the admin-changes lock: reads the target afresh, runs the
-   * guards (`check`), re-reads the actor, lets `apply` write, commits, then writes the result
-   * through the profile cache.
+   * Takes the admin-changes lock, then re-reads the actor under it: every admin operation starts
+   * here, so no guard ever judges the actor as the request found them.
+   */
+  private async actorUnderLock(tx: Tx, actorId: string, roles: readonly Role[]): Promise<UserProfile> {
+    await this.admin.lockAdminChanges(tx);
+    return assertActorStill(this.users, tx, actorId, roles);
+  }
+
+  /**
+   * Runs one change to `userId` under the admin-changes lock: re-reads the actor and the target
+   * there, runs the guards (`check`) on both as they are now, lets `apply` write, commits, then
+   * writes the result through the profile cache.
    */
   private async change(
     actor: UserProfile,
     roles: readonly Role[],
     userId: string,
     steps: {
-      check?: (tx: Tx, target: AdminTarget) => Promise<void>;
+      check?: (tx: Tx, target: AdminTarget, actor: UserProfile) => Promise<void>;
       apply: (tx: Tx, target: AdminTarget) => Promise<UserProfile>;
     },
   ): Promise<UserProfile> {
     const user = await this.db.$transaction(async (tx) => {
-      await this.admin.lockAdminChanges(tx);
+      const current = await this.actorUnderLock(tx, actor.id, roles);
       const target = await this.admin.findTarget(tx, userId);
       if (!target) throw errors.userNotFound();
-      await steps.check?.(tx, target);
-      await assertActorStill(this.users, tx, actor.id, roles);
+      await steps.check?.(tx, target, current);
       return steps.apply(tx, target);
     });
     await this.cache.put(user);

@@ -5,6 +5,7 @@ import type { OutboxRepository } from "../events/outbox.repository";
 import { notificationEvents, userEvents } from "../events/user.events";
 import type { Database, Tx } from "../infra/prisma";
 import type { RateLimits } from "../limits/rate-limits";
+import type { AccountTokenRepository } from "../recovery/account-token.repository";
 import type { EmailVerificationService } from "../recovery/email-verification.service";
 import { sessionEvent, type SessionEventPublisher } from "../sessions/session-event";
 import type { SessionService } from "../sessions/session.service";
@@ -15,6 +16,7 @@ import type { AccountCreator } from "../users/account-creator";
 import type { UserRepository } from "../users/user.repository";
 import { normalizeEmail, type ProfileInput } from "../users/user.validation";
 import { loginFailureReason, noAuthMetrics, secondsSince, type AuthMetrics } from "./auth.metrics";
+import type { PasswordCheck } from "./password-check";
 import type { PasswordHasher } from "./password.hasher";
 import { assertStrongPassword } from "./password.policy";
 import { TokenError, type TokenService } from "./token.service";
@@ -35,8 +37,6 @@ export interface RegisterInput extends ProfileInput {
 }
 
 export interface AuthPolicy {
-  maxFailedLogins: number;
-  lockoutSeconds: number;
   requireVerifiedEmail: boolean;
 }
 
@@ -69,6 +69,8 @@ export class AuthService {
     private readonly limits: RateLimits,
     private readonly accounts: AccountCreator,
     private readonly verification: EmailVerificationService,
+    private readonly passwords: PasswordCheck,
+    private readonly links: AccountTokenRepository,
     private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
 
@@ -116,44 +118,50 @@ export class AuthService {
   ): Promise<AuthPayload> {
     await this.limits.consume("loginPerIp", cause.ipAddress);
     const email = normalizeEmail(input.email);
-    // Failed logins per account, across IPs: every attempt uses a point before it runs (so
-    // concurrent guesses cannot overrun the limit) and a success gives them back. Unknown emails
-    // are counted alike, so the limit tells nothing about who has an account.
-    await this.limits.consume("loginFailuresPerAccount", email);
+    // The same work for every address, with or without an account: the lookup, the lockout
+    // (keyed by address) and a hash (a dummy one without an account).
     const account = await this.users.findCredentialsByEmail(email);
-    const passwordMatches = await this.hasher.verify(input.password, account?.passwordHash);
+    const check = await this.passwords.check(email, input.password, account?.passwordHash);
     const attempt = { email, ipAddress: cause.ipAddress, userAgent: cause.userAgent };
+    const refusal = () =>
+      check.outcome !== "right" && check.lockedUntil
+        ? errors.accountLocked(check.lockedUntil)
+        : errors.invalidCredentials();
 
     if (!account) {
       await this.users.addLoginHistory(this.db, {
         ...attempt,
         userId: null,
         success: false,
-        failureReason: "UNKNOWN_EMAIL",
+        failureReason: check.outcome === "locked" ? "ACCOUNT_LOCKED" : "UNKNOWN_EMAIL",
       });
-      throw errors.invalidCredentials();
+      throw refusal();
     }
     const { profile } = account;
-    const fail = async (reason: string) => {
+    const fail = async (reason: string, historyReason = reason) => {
       await this.users.addLoginHistory(this.db, {
         ...attempt,
         userId: profile.id,
         success: false,
-        failureReason: reason,
+        failureReason: historyReason,
       });
       this.sessionEvents.publish(
         sessionEvent("LOGIN_FAILED", profile.id, { ...attempt, reason }),
       );
     };
 
-    if (account.lockedUntil && account.lockedUntil.getTime() > Date.now()) {
+    if (check.outcome === "locked") {
       await fail("ACCOUNT_LOCKED");
-      throw errors.accountLocked(account.lockedUntil);
+      throw refusal();
     }
-    if (!passwordMatches) {
-      const lockedUntil = await this.recordFailedPassword(profile.id, attempt);
-      if (lockedUntil) throw errors.accountLocked(lockedUntil);
-      throw errors.invalidCredentials();
+    if (check.outcome === "wrong") {
+      await fail("INVALID_PASSWORD", check.lockedUntil ? "INVALID_PASSWORD_LOCKED" : "INVALID_PASSWORD");
+      if (check.lockedUntil) {
+        this.sessionEvents.publish(
+          sessionEvent("ACCOUNT_LOCKED", profile.id, { ...attempt, reason: check.lockedUntil.toISOString() }),
+        );
+      }
+      throw refusal();
     }
     // Told only after a correct password, so the state of an account is no oracle for guessers.
     if (!profile.isActive) {
@@ -175,7 +183,6 @@ export class AuthService {
       await this.openSession(tx, updated, sessionId, ids, cause);
       return updated;
     });
-    await this.limits.reset("loginFailuresPerAccount", email);
     return this.finishSignIn(user, sessionId, ids, cause);
   }
 
@@ -238,9 +245,8 @@ export class AuthService {
   ): Promise<boolean> {
     const account = await this.users.findCredentialsById(viewer.user.id);
     if (!account) throw errors.userNotFound();
-    if (!(await this.hasher.verify(input.currentPassword, account.passwordHash))) {
-      throw errors.invalidCredentials();
-    }
+    // Counted and locked as a login is: a stolen access token is no password oracle.
+    await this.passwords.assert(account.profile.email, input.currentPassword, account.passwordHash);
     assertStrongPassword(input.newPassword, "newPassword");
     if (await this.hasher.verify(input.newPassword, account.passwordHash)) {
       throw errors.weakPassword(["to differ from the current password"], "newPassword");
@@ -248,6 +254,8 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(input.newPassword);
     const user = await this.db.$transaction(async (tx) => {
       const updated = await this.users.update(tx, viewer.user.id, { passwordHash });
+      // A reset link issued before the change must not set the password again.
+      await this.links.deleteForUser(tx, viewer.user.id, "PASSWORD_RESET");
       await this.outbox.add(tx, cause, userEvents.passwordChanged(viewer.user.id, "change"));
       await this.sessions.revokeAll(viewer.user.id, "PASSWORD_CHANGED", cause, {
         keep: [viewer.sessionId],
@@ -260,36 +268,6 @@ export class AuthService {
       sessionEvent("PASSWORD_CHANGED", user.id, { sessionId: viewer.sessionId, ...cause }),
     );
     return true;
-  }
-
-  /** Counts a wrong password; returns the lock's end when this failure locked the account. */
-  private async recordFailedPassword(
-    userId: string,
-    attempt: { email: string; ipAddress?: string; userAgent?: string },
-  ): Promise<Date | undefined> {
-    const lockedUntil = await this.db.$transaction(async (tx) => {
-      const failures = await this.users.incrementFailedLogins(tx, userId);
-      const locks = failures >= this.policy.maxFailedLogins;
-      const until = locks ? new Date(Date.now() + this.policy.lockoutSeconds * 1000) : undefined;
-      if (until) await this.users.lock(tx, userId, until);
-      await this.users.addLoginHistory(tx, {
-        ...attempt,
-        userId,
-        success: false,
-        failureReason: locks ? "INVALID_PASSWORD_LOCKED" : "INVALID_PASSWORD",
-      });
-      return until;
-    });
-    this.sessionEvents.publish(
-      sessionEvent("LOGIN_FAILED", userId, { ...attempt, reason: "INVALID_PASSWORD" }),
-    );
-    if (lockedUntil) {
-      this.metrics.accountLocked();
-      this.sessionEvents.publish(
-        sessionEvent("ACCOUNT_LOCKED", userId, { ...attempt, reason: lockedUntil.toISOString() }),
-      );
-    }
-    return lockedUntil;
   }
 
   /**

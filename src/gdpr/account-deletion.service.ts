@@ -1,6 +1,6 @@
 import { auditEntry } from "../audit/audit.model";
 import type { AuditRepository } from "../audit/audit.repository";
-import type { PasswordHasher } from "../auth/password.hasher";
+import type { PasswordCheck } from "../auth/password-check";
 import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
@@ -12,7 +12,7 @@ import type { UserRepository } from "../users/user.repository";
 export class AccountDeletionService {
   constructor(
     private readonly users: UserRepository,
-    private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordCheck,
     private readonly erasure: UserErasureService,
     private readonly audit: AuditRepository,
     private readonly limits: RateLimits,
@@ -25,13 +25,11 @@ export class AccountDeletionService {
    * every session ended, user.deleted, and an audit entry with the person as actor and target.
    */
   async deleteMyAccount(viewer: Viewer, password: string, cause: Cause): Promise<boolean> {
-    const { id, email } = viewer.user;
-    await this.limits.consume("loginFailuresPerAccount", email);
+    const { id } = viewer.user;
     const account = await this.users.findCredentialsById(id);
     if (!account) throw errors.userNotFound();
-    if (!(await this.hasher.verify(password, account.passwordHash))) {
-      throw errors.invalidCredentials();
-    }
+    // Counted and locked as a login is (auth/password-check.ts).
+    await this.passwords.assert(account.profile.email, password, account.passwordHash);
     await this.erasure.erase(id, cause, {
       inTransaction: (tx, before) =>
         this.audit.add(

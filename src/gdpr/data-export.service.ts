@@ -1,4 +1,5 @@
 import type { AuditRepository } from "../audit/audit.repository";
+import type { Lockout } from "../auth/lockout";
 import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { AccountTokenRepository } from "../recovery/account-token.repository";
@@ -13,24 +14,25 @@ export class DataExportService {
     private readonly audit: AuditRepository,
     private readonly sessions: SessionService,
     private readonly tokens: AccountTokenRepository,
+    private readonly lockout: Lockout,
   ) {}
 
   async export(viewer: Viewer): Promise<UserDataExport> {
     const userId = viewer.user.id;
     const account = await this.users.findCredentialsById(userId);
     if (!account) throw errors.userNotFound();
-    const [loginHistory, sessions, audit, accountTokens] = await Promise.all([
-      this.users.loginHistoryOf(userId, account.profile.email),
+    const [loginHistory, sessions, audit, accountTokens, lockout] = await Promise.all([
+      this.users.loginHistoryOf(userId),
       this.sessions.list(userId),
       this.audit.concerning(userId),
       this.tokens.listForUser(userId),
+      this.lockout.state(account.profile.email),
     ]);
     return {
       exportedAt: new Date(),
       profile: account.profile,
-      failedLoginAttempts: account.failedLoginAttempts,
-      lockedUntil:
-        account.lockedUntil && account.lockedUntil.getTime() > Date.now() ? account.lockedUntil : null,
+      failedLoginAttempts: lockout.failedAttempts,
+      lockedUntil: lockout.lockedUntil,
       loginHistory,
       sessions: sessions.map((session) => ({
         id: session.id,

@@ -14,8 +14,9 @@ export class AccountTokenRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Stores the hash of a new token for `purpose`; every earlier token of the user for that purpose
-   * is deleted, so only the latest link works.
+   * Stores the hash of a new token for `purpose` in place of the user's earlier one, in one
+   * statement on the unique (userId, purpose): however many requests race, one token per user
+   * and purpose exists, so only the latest link works.
    */
   async replace(
     tx: Tx,
@@ -24,8 +25,11 @@ export class AccountTokenRepository {
     tokenHash: string,
     expiresAt: Date,
   ): Promise<void> {
-    await tx.accountToken.deleteMany({ where: { userId, purpose } });
-    await tx.accountToken.create({ data: { userId, purpose, tokenHash, expiresAt } });
+    await tx.accountToken.upsert({
+      where: { userId_purpose: { userId, purpose } },
+      create: { userId, purpose, tokenHash, expiresAt },
+      update: { tokenHash, expiresAt, usedAt: null, createdAt: new Date() },
+    });
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Lockout } from "../auth/lockout";
 import type { PasswordHasher } from "../auth/password.hasher";
 import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
@@ -29,6 +30,7 @@ export class PasswordResetService {
     private readonly sessions: SessionService,
     private readonly limits: RateLimits,
     private readonly background: BackgroundWork,
+    private readonly lockout: Lockout,
     private readonly metrics: AuthMetrics = noAuthMetrics,
   ) {}
 
@@ -75,17 +77,16 @@ export class PasswordResetService {
       // Consumed here, atomically: of two requests racing with one token, one wins.
       const userId = await this.tokens.consume(tx, "PASSWORD_RESET", tokenHash);
       if (!userId) throw errors.resetTokenInvalid();
-      const updated = await this.users.update(tx, userId, {
-        passwordHash,
-        failedLoginAttempts: 0,
-        lockedUntil: null,
-      });
+      const updated = await this.users.update(tx, userId, { passwordHash });
+      // One live reset link at a time, and none after a reset (the used one included).
+      await this.tokens.deleteForUser(tx, userId, "PASSWORD_RESET");
       await this.outbox.add(tx, cause, userEvents.passwordChanged(userId, "reset"));
       await this.sessions.revokeAll(userId, "PASSWORD_RESET", cause, { tx });
       return updated;
     });
     await this.cache.put(user);
     // The lockout is cleared; so is the per-account count of failed logins.
+    await this.lockout.clear(user.email);
     await this.limits.reset("loginFailuresPerAccount", user.email);
   }
 

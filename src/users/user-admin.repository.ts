@@ -39,16 +39,11 @@ export interface UserKey {
 
 const COLUMNS = { CREATED_AT: "createdAt", EMAIL: "email", NAME: "name" } as const;
 
-/** Login bookkeeping and erasure state, which the profile leaves out. */
-export interface AccountState {
+/** A user as an admin change sees it. */
+export interface AdminTarget {
   id: string;
-  failedLoginAttempts: number;
-  lockedUntil: Date | null;
-  deletedAt: Date | null;
-}
-
-export interface AdminTarget extends AccountState {
   profile: UserProfile;
+  deletedAt: Date | null;
 }
 
 /** Admin reads and writes of User and LoginHistory: the user list, guards' locks, erasure. */
@@ -89,23 +84,16 @@ export class UserAdminRepository {
     return this.db.user.count({ where: this.where(filter) });
   }
 
-  async findAccountStates(ids: readonly string[]): Promise<AccountState[]> {
-    return this.db.user.findMany({
-      where: { id: { in: ids.filter(isUuid) } },
-      select: { id: true, failedLoginAttempts: true, lockedUntil: true, deletedAt: true },
-    });
-  }
-
   /** A user as an admin change sees it, read inside the change's transaction; null if erased. */
   async findTarget(tx: Tx, id: string): Promise<AdminTarget | null> {
     if (!isUuid(id)) return null;
     const row = await tx.user.findUnique({
       where: { id },
-      select: { ...PROFILE_SELECT, failedLoginAttempts: true, lockedUntil: true, deletedAt: true },
+      select: { ...PROFILE_SELECT, deletedAt: true },
     });
     if (!row || row.deletedAt) return null;
-    const { failedLoginAttempts, lockedUntil, deletedAt, ...profile } = row;
-    return { id, profile, failedLoginAttempts, lockedUntil, deletedAt };
+    const { deletedAt, ...profile } = row;
+    return { id, profile, deletedAt };
   }
 
   /** Waits for, then holds until commit, the lock of changes that may remove an admin. */

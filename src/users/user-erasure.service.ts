@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { assertNotLastAdmin } from "../admin/admin.guards";
+import type { Lockout } from "../auth/lockout";
 import type { PasswordHasher } from "../auth/password.hasher";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
@@ -44,6 +45,7 @@ export class UserErasureService {
     private readonly sessions: SessionService,
     private readonly outbox: OutboxRepository,
     private readonly tokens: AccountTokenRepository,
+    private readonly lockout: Lockout,
   ) {}
 
   /**
@@ -57,10 +59,12 @@ export class UserErasureService {
   async erase(userId: string, cause: Cause, options: EraseOptions = {}): Promise<UserProfile> {
     // A real bcrypt hash, so login treats the row like any other and simply never matches.
     const unusableHash = await this.hasher.hash(randomBytes(32).toString("base64url"));
+    let before: UserProfile | undefined;
     const erased = await this.db.$transaction(async (tx) => {
       await this.admin.lockAdminChanges(tx);
       const target = await this.admin.findTarget(tx, userId);
       if (!target) throw errors.userNotFound();
+      before = target.profile;
       await assertNotLastAdmin(this.admin, tx, target.profile, "deleted");
 
       const deletedAt = new Date();
@@ -79,8 +83,6 @@ export class UserErasureService {
         isActive: false,
         isVerified: false,
         lastLoginAt: null,
-        failedLoginAttempts: 0,
-        lockedUntil: null,
         deletedAt,
       });
       await this.admin.deleteLoginHistory(tx, userId, target.profile.email);
@@ -91,6 +93,8 @@ export class UserErasureService {
       return anonymised;
     });
     await this.cache.put(erased);
+    // The address is free again: a new account with it starts with no failures and no lock.
+    await this.lockout.clear(before!.email);
     return erased;
   }
 }

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
-import { isUuid, type AccountState, type UserAdminRepository } from "./user-admin.repository";
+import type { Lockout, LockoutState } from "../auth/lockout";
+import { isUuid, type UserAdminRepository } from "./user-admin.repository";
 import type { UserProfile } from "./user.model";
 import type { UserRepository } from "./user.repository";
 
@@ -7,6 +8,7 @@ import type { UserRepository } from "./user.repository";
 export interface LoaderSources {
   users: UserRepository;
   userAdmin: UserAdminRepository;
+  lockout: Lockout;
 }
 
 /** Rows by id in the order of `ids`, null where there is none: DataLoader's contract. */
@@ -26,10 +28,8 @@ export function createLoaders(sources: LoaderSources) {
     users: new DataLoader<string, UserProfile | null>(async (ids) =>
       byId(ids, await sources.users.findManyByIds(ids.filter(isUuid))),
     ),
-    /** Lockout and erasure state by id (User.lockedUntil). */
-    accountStates: new DataLoader<string, AccountState | null>(async (ids) =>
-      byId(ids, await sources.userAdmin.findAccountStates(ids)),
-    ),
+    /** Lockout state by (normalised) e-mail address (User.lockedUntil): one Redis round trip. */
+    lockouts: new DataLoader<string, LockoutState>((emails) => sources.lockout.states(emails)),
   };
 }
 
@@ -38,5 +38,5 @@ export type Loaders = ReturnType<typeof createLoaders>;
 /** After a change in this request, later reads in it see the new state. */
 export function refreshLoaded(loaders: Loaders, user: UserProfile): void {
   loaders.users.clear(user.id).prime(user.id, user);
-  loaders.accountStates.clear(user.id);
+  loaders.lockouts.clear(user.email);
 }

@@ -46,8 +46,6 @@ export const PROFILE_SELECT = {
 export function toProfile(user: User): UserProfile {
   const {
     passwordHash: _hash,
-    failedLoginAttempts: _attempts,
-    lockedUntil: _locked,
     deletedAt: _deleted,
     ...rest
   } = user;

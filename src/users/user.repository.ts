@@ -12,12 +12,10 @@ export interface NewUser extends ProfileChanges, Partial<BusinessCheck> {
   isVerified?: boolean;
 }
 
-/** A user with what login needs to decide: the hash and the lockout state. */
+/** A user with what a password check needs: the hash (the lockout is auth/lockout.ts). */
 export interface UserCredentials {
   profile: UserProfile;
   passwordHash: string;
-  failedLoginAttempts: number;
-  lockedUntil: Date | null;
   /** Set when the account was erased. */
   deletedAt: Date | null;
 }
@@ -66,35 +64,22 @@ export class UserRepository {
     return tx.user.update({ where: { id }, data, select: PROFILE_SELECT });
   }
 
-  /** Counts one more failed login atomically and returns the new count. */
-  async incrementFailedLogins(tx: Tx, id: string): Promise<number> {
-    const { failedLoginAttempts } = await tx.user.update({
-      where: { id },
-      data: { failedLoginAttempts: { increment: 1 } },
-      select: { failedLoginAttempts: true },
-    });
-    return failedLoginAttempts;
-  }
-
-  async lock(tx: Tx, id: string, until: Date): Promise<void> {
-    await tx.user.update({
-      where: { id },
-      data: { lockedUntil: until, failedLoginAttempts: 0 },
-    });
-  }
-
   async recordLoginSuccess(tx: Tx, id: string, at: Date): Promise<UserProfile> {
     return tx.user.update({
       where: { id },
-      data: { lastLoginAt: at, failedLoginAttempts: 0, lockedUntil: null },
+      data: { lastLoginAt: at },
       select: PROFILE_SELECT,
     });
   }
 
-  /** A person's login history: their rows, and attempts that named their email with no account. */
-  loginHistoryOf(userId: string, email: string) {
+  /**
+   * An account's login history: its own rows only. Attempts that named the address before the
+   * account existed were made by someone else (their IP and User-Agent are theirs, not the new
+   * holder's), so they are not the account's to see.
+   */
+  loginHistoryOf(userId: string) {
     return this.db.loginHistory.findMany({
-      where: { OR: [{ userId }, { userId: null, email }] },
+      where: { userId },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       select: {
         email: true,
@@ -125,8 +110,6 @@ export class UserRepository {
     return {
       profile: toProfile(user),
       passwordHash: user.passwordHash,
-      failedLoginAttempts: user.failedLoginAttempts,
-      lockedUntil: user.lockedUntil,
       deletedAt: user.deletedAt,
     };
   }

@@ -84,9 +84,9 @@ describe("the last active ADMIN", () => {
 
     const outcomes = [a!, b!].map((r: GraphQLResponse) => (r.errors ? errorOf(r) : "ok"));
     expect(outcomes).toContain("ok");
-    expect(outcomes).toContainEqual(
-      expect.objectContaining({ code: "FORBIDDEN", reason: "LAST_ADMIN", message: "The last active ADMIN cannot be demoted." }),
-    );
+    // The second runs after the first, under the lock: its actor is no longer an ADMIN, which is
+    // judged before anything else (and had it still been one, LAST_ADMIN would refuse).
+    expect(outcomes).toContainEqual(expect.objectContaining({ code: "FORBIDDEN", reason: "ACTOR_CHANGED" }));
     expect(await activeAdmins()).toBe(1);
     first = a!.errors ? second : first;
   });
@@ -105,5 +105,22 @@ describe("the last active ADMIN", () => {
     expect((await demotion).errors).toBeUndefined();
     expect(errorOf(await late)).toMatchObject({ code: "FORBIDDEN", reason: "ACTOR_CHANGED" });
     expect((await call("Me", {}, target)).data?.me.isActive).toBe(true);
+  });
+
+  it("judges the actor as re-read under the lock: an ADMIN demoted to MODERATOR while waiting cannot disable an ADMIN", async () => {
+    const demoted = await createUserWithRole(server, "ADMIN", first);
+    const target = await createUserWithRole(server, "ADMIN", first);
+
+    const lock = await holdAdminLock();
+    const demotion = call("SetUserRole", { userId: demoted.user.id, role: "MODERATOR" }, first);
+    await lock.untilWaiting(1);
+    // Sent as an ADMIN; runs after the demotion, as a MODERATOR.
+    const late = call("SetUserActive", { userId: target.user.id, active: false }, demoted);
+    await lock.untilWaiting(2);
+    await lock.release();
+
+    expect((await demotion).errors).toBeUndefined();
+    expect(errorOf(await late)).toMatchObject({ code: "FORBIDDEN", reason: "MODERATOR_SCOPE" });
+    expect((await call("Me", {}, target)).data?.me).toMatchObject({ role: "ADMIN", isActive: true });
   });
 });
