@@ -6,7 +6,7 @@
 #
 #   docker build -t aegis-identity-gateway .
 #   docker run --rm -e DATABASE_URL=… aegis-identity-gateway node dist/db/migrate.js   # once per release
-#   docker run -p 4000:4000 -e DATABASE_URL=… -e JWT_SECRET_KEY=… aegis-identity-gateway
+#   docker run -p 4000:4000 -e DATABASE_URL=… -e JWT_SECRET_KEY=… -e ONE_TIME_LINK_SECRET=… aegis-identity-gateway
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 

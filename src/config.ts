@@ -108,6 +108,10 @@ const schema = z.object({
   EMAIL_VERIFICATION_TOKEN_TTL_HOURS: int(24, 1),
   PASSWORD_RESET_TOKEN_TTL_MINUTES: int(60, 1),
   REQUIRE_EMAIL_VERIFICATION: bool(false),
+  ONE_TIME_LINK_SECRET: optionalString.refine(
+    (v) => v === undefined || Buffer.byteLength(v) >= 32,
+    "must be at least 32 bytes",
+  ),
 
   RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_LOGIN_PER_IP: rate("5/1m"),
@@ -273,6 +277,11 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
       requireVerifiedEmail: env.REQUIRE_EMAIL_VERIFICATION,
       /** Links go to the debug log in development only, never in production. */
       logLinks: env.NODE_ENV === "development",
+      /**
+       * Derives one-time tokens from the references the outbox stores (recovery/link-tokens.ts);
+       * random per process outside production (pending links then die with the process).
+       */
+      linkSecret: env.ONE_TIME_LINK_SECRET ?? randomBytes(48).toString("base64url"),
     },
     rateLimits: {
       enabled: env.RATE_LIMIT_ENABLED,
@@ -372,6 +381,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (production) {
     if (symmetric && env.JWT_SECRET_KEY === undefined) {
       problems.push("JWT_SECRET_KEY: required in production");
+    }
+    if (env.ONE_TIME_LINK_SECRET === undefined) {
+      problems.push("ONE_TIME_LINK_SECRET: required in production (derives e-mail verification and reset tokens)");
     }
     // Embedded backends are for trying the gateway out: refuse them rather than start on them.
     if (env.DATABASE_URL === undefined) {

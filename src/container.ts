@@ -27,6 +27,7 @@ import { SessionEventBus } from "./sessions/session-event.bus";
 import { RateLimits } from "./limits/rate-limits";
 import { AccountTokenRepository } from "./recovery/account-token.repository";
 import { EmailVerificationService } from "./recovery/email-verification.service";
+import { LinkTokens } from "./recovery/link-tokens";
 import { OneTimeLinks } from "./recovery/one-time-links";
 import { PasswordResetService } from "./recovery/password-reset.service";
 import { createMetrics, registerStoreGauges } from "./observability/metrics";
@@ -68,6 +69,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
   const sessionEvents = new SessionEventBus(pubSub.pubSub);
   const outbox = new OutboxRepository(db, config.kafka.topics);
   const kafka = createKafka(config.kafka, logger);
+  const linkTokens = new LinkTokens(config.recovery.linkSecret, config.recovery.frontendUrl);
   // A publish may take kafkajs's request timeout twice (one retry) plus a reconnect.
   const publishTimeoutMs = config.kafka.requestTimeoutMs * 2 + 1000;
   const relay = new OutboxRelay(
@@ -76,6 +78,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
       new KafkaEventPublisher(kafka, {
         idempotent: config.kafka.idempotent,
         timeoutMs: publishTimeoutMs,
+        render: linkTokens.renderMessage,
       }),
     { ...config.relay, publishTimeoutMs },
     logger.child({ component: "outbox-relay" }),
@@ -102,6 +105,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     outbox,
     logger.child({ component: "recovery" }),
     config.recovery,
+    linkTokens,
   );
   const cache = new UserCache(redis, config.profileCacheTtlSeconds, (userId) =>
     sessionEvents.authChanged(userId),
@@ -245,6 +249,8 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     authenticator,
     /** graphql-ws connections per user, across processes. */
     sockets,
+    /** Derives one-time link tokens into notifications as they are published. */
+    linkTokens,
     /** The login lockout (auth/lockout.ts). */
     lockout,
     /** What per-request DataLoaders read from (users/user.loader.ts createLoaders). */

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
@@ -47,6 +47,17 @@ interface PairIds {
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Who presented a refresh token, as far as the gateway can tell: its IP address and User-Agent,
+ * hashed. The grace window of a rotation serves its pair again only to the same client.
+ */
+function clientFingerprint(cause: Cause): string {
+  return createHash("sha256")
+    .update(`${cause.ipAddress ?? ""}\n${cause.userAgent ?? ""}`)
+    .digest("base64url")
+    .slice(0, 22);
+}
 const newPairIds = (): PairIds => ({
   refreshJti: randomUUID(),
   accessJti: randomUUID(),
@@ -198,6 +209,10 @@ export class AuthService {
     }
     await this.limits.consume("refreshPerSession", claims.sid);
     const session = { id: claims.sid, userId: claims.sub };
+    // An ended session first, whatever became of the account: an erased account's sessions all
+    // ended with it, and its refresh token is answered like any revoked session's.
+    const live = await this.store.get(session.id);
+    if (live?.userId !== session.userId) throw errors.sessionNotFound();
     const user = await this.cache.load(claims.sub, (id) => this.users.findById(id));
     if (!user?.isActive) {
       await this.sessions.revoke(session.userId, session.id, "ACCOUNT_DISABLED", cause);
@@ -205,7 +220,7 @@ export class AuthService {
     }
 
     const next = newPairIds();
-    const outcome = await this.store.rotate(session, claims.jti, next);
+    const outcome = await this.store.rotate(session, claims.jti, next, clientFingerprint(cause));
     switch (outcome.kind) {
       case "missing":
         throw errors.sessionNotFound();

@@ -54,7 +54,12 @@ export class KafkaEventPublisher {
 
   constructor(
     kafka: Kafka,
-    private readonly options: { idempotent: boolean; timeoutMs: number },
+    private readonly options: {
+      idempotent: boolean;
+      timeoutMs: number;
+      /** Completes a row into the message consumers receive (one-time link tokens). */
+      render?: (message: OutboxMessage) => OutboxMessage;
+    },
   ) {
     this.producer = kafka.producer({
       // Java's murmur2 partitioner: consumers in any language agree on a key's partition.
@@ -75,7 +80,8 @@ export class KafkaEventPublisher {
   /** Throws when the broker cannot be reached in time. */
   async publish(messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await withTimeout(this.send(messages), this.options.timeoutMs, "publish");
+    const rendered = this.options.render ? messages.map(this.options.render) : messages;
+    await withTimeout(this.send(rendered), this.options.timeoutMs, "publish");
   }
 
   /** Whether a broker answers a metadata request in time. */

@@ -158,6 +158,26 @@ export class OutboxRepository {
     return count;
   }
 
+  /**
+   * GDPR erasure, in the erasure's transaction: nothing the outbox keeps about the user may still
+   * identify them. Notifications not yet published are dropped (no e-mail goes to a person who
+   * erased their account); in every other row of the user, published or not, `email`, `name`
+   * and `ipAddress` are replaced by the erased values. Published rows are deleted after their
+   * retention anyway; this covers that time and every row that waits (Kafka off or down).
+   */
+  async redactUser(tx: Tx, userId: string, erased: { email: string; name: string }): Promise<void> {
+    await tx.$executeRaw`
+      DELETE FROM "OutboxEvent"
+      WHERE "key" = ${userId} AND "topic" = ${this.topics.notifications} AND "publishedAt" IS NULL`;
+    await tx.$executeRaw`
+      UPDATE "OutboxEvent" SET "payload" =
+        jsonb_set(jsonb_set(jsonb_set("payload",
+          '{data,email}', to_jsonb(${erased.email}::text), false),
+          '{data,name}', to_jsonb(${erased.name}::text), false),
+          '{data,ipAddress}', 'null'::jsonb, false)
+      WHERE "key" = ${userId} AND ("payload"->'data') ?| array['email', 'name', 'ipAddress']`;
+  }
+
   private async addTo(tx: Tx, topic: string, cause: Cause, events: EventEnvelope[]) {
     if (events.length === 0) return;
     // Writers of one key take turns until commit, so a key's ids are in commit order: the relay

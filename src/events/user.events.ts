@@ -39,16 +39,23 @@ export const userEvents = {
     envelope("user.role_changed", userId, { id: userId, oldRole, newRole, actorId }),
 };
 
-/** What a one-time-link notification carries besides the user: the token and where it leads. */
+/** A one-time link as issued: the token and where it leads (never stored: see below). */
 export interface OneTimeLink {
   token: string;
   expiresAt: Date;
   link: string;
 }
 
+/** What a one-time-link notification's outbox row carries: a reference, never the token. */
+export interface OneTimeLinkRef {
+  tokenRef: string;
+  expiresAt: Date;
+}
+
 /**
- * Requests to the notification service. The verification and reset requests carry their one-time
- * token (the e-mail needs it) and nothing else secret.
+ * Requests to the notification service. The verification and reset requests are stored with a
+ * reference to their one-time token; the token and the link are derived into the message when it
+ * is published (recovery/link-tokens.ts), so the outbox never holds a usable link.
  */
 export const notificationEvents = {
   welcome: (user: UserProfile) =>
@@ -58,24 +65,22 @@ export const notificationEvents = {
       name: user.name,
       template: "welcome",
     }),
-  emailVerification: (user: UserProfile, { token, expiresAt, link }: OneTimeLink) =>
+  emailVerification: (user: UserProfile, { tokenRef, expiresAt }: OneTimeLinkRef) =>
     envelope("notification.email_verification", user.id, {
       userId: user.id,
       email: user.email,
       name: user.name,
       template: "email_verification",
-      token,
+      tokenRef,
       expiresAt: expiresAt.toISOString(),
-      link,
     }),
-  passwordReset: (user: UserProfile, { token, expiresAt, link }: OneTimeLink) =>
+  passwordReset: (user: UserProfile, { tokenRef, expiresAt }: OneTimeLinkRef) =>
     envelope("notification.password_reset", user.id, {
       userId: user.id,
       email: user.email,
       name: user.name,
       template: "password_reset",
-      token,
+      tokenRef,
       expiresAt: expiresAt.toISOString(),
-      link,
     }),
 };

@@ -4,8 +4,9 @@ import { notificationEvents, type OneTimeLink } from "../events/user.events";
 import type { Logger } from "../infra/logger";
 import type { Tx } from "../infra/prisma";
 import type { UserProfile } from "../users/user.model";
-import { newAccountToken, type AccountTokenPurpose } from "./account-token";
+import type { AccountTokenPurpose } from "./account-token";
 import type { AccountTokenRepository } from "./account-token.repository";
+import type { LinkTokens } from "./link-tokens";
 
 export interface OneTimeLinkOptions {
   /** Where the frontend runs; links are `<frontendUrl>/verify-email?token=…` and `/reset-password?token=…`. */
@@ -16,15 +17,16 @@ export interface OneTimeLinkOptions {
   logLinks: boolean;
 }
 
-const PURPOSES = {
-  EMAIL_VERIFICATION: { path: "verify-email", build: notificationEvents.emailVerification },
-  PASSWORD_RESET: { path: "reset-password", build: notificationEvents.passwordReset },
+const BUILDERS = {
+  EMAIL_VERIFICATION: notificationEvents.emailVerification,
+  PASSWORD_RESET: notificationEvents.passwordReset,
 } as const;
 
 /**
- * Issues the one-time links of e-mail verification and password reset: a new random token whose
- * hash replaces the user's earlier ones, and a request to the notification service carrying the
- * token, its expiry and the link, both in the caller's transaction.
+ * Issues the one-time links of e-mail verification and password reset: a new token whose hash
+ * replaces the user's earlier one, and a request to the notification service, both in the
+ * caller's transaction. The request's outbox row holds a reference to the token, never the token
+ * (recovery/link-tokens.ts): the token and link are added when the row is published.
  */
 export class OneTimeLinks {
   constructor(
@@ -32,6 +34,7 @@ export class OneTimeLinks {
     private readonly outbox: OutboxRepository,
     private readonly logger: Logger,
     private readonly options: OneTimeLinkOptions,
+    private readonly linkTokens: LinkTokens,
   ) {}
 
   async issue(
@@ -40,17 +43,15 @@ export class OneTimeLinks {
     purpose: AccountTokenPurpose,
     cause: Cause,
   ): Promise<OneTimeLink> {
-    const { token, tokenHash } = newAccountToken();
+    const { ref, token, tokenHash } = this.linkTokens.issue(purpose);
     const ttl =
       purpose === "EMAIL_VERIFICATION"
         ? this.options.verificationTtlSeconds
         : this.options.resetTtlSeconds;
     const expiresAt = new Date(Date.now() + ttl * 1000);
-    const { path, build } = PURPOSES[purpose];
-    const link = `${this.options.frontendUrl.replace(/\/+$/, "")}/${path}?token=${token}`;
     await this.tokens.replace(tx, user.id, purpose, tokenHash, expiresAt);
-    await this.outbox.addNotification(tx, cause, build(user, { token, expiresAt, link }));
-    return { token, expiresAt, link };
+    await this.outbox.addNotification(tx, cause, BUILDERS[purpose](user, { tokenRef: ref, expiresAt }));
+    return { token, expiresAt, link: this.linkTokens.link(purpose, token) };
   }
 
   /** After the commit: in development, the link goes to the debug log (never in production). */

@@ -1,7 +1,8 @@
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import { errors } from "../errors";
+import { loggableVariables } from "../observability/variable-redaction";
 import type { GraphQLContext } from "./context";
-import type { RequestPolicy } from "./request-policy";
+import type { PreparedOperation, RequestPolicy } from "./request-policy";
 
 /** What admission needs to know about one graphql-ws connection. */
 export interface AdmissionState {
@@ -47,7 +48,7 @@ export function admitSubscription(
   }
   const prepared = policy.prepare(schema, (operation.payload ?? {}) as Record<string, unknown>);
   if (Array.isArray(prepared)) return prepared;
-  const { document, operationName, variables, cost } = prepared as Exclude<typeof prepared, GraphQLError[]>;
+  const { document, operation: definition, operationName, variables, cost } = prepared as PreparedOperation;
   // Only operations still open count: a completed one's share is free at once.
   let spent = cost;
   for (const id of operation.open) spent += state.costs.get(id) ?? 0;
@@ -55,12 +56,22 @@ export function admitSubscription(
     return [errors.tooManySubscriptions("costPerConnection", policy.maxCost)];
   }
   state.costs.set(operation.id, cost);
+  const contextValue = operation.context();
+  if (contextValue.logger.isLevelEnabled("trace")) {
+    contextValue.logger.trace(
+      {
+        operation: operationName ?? definition.name?.value,
+        variables: loggableVariables(schema, document, definition, variables),
+      },
+      "graphql operation",
+    );
+  }
   return {
     schema,
     document,
     operationName,
     variableValues: variables,
-    contextValue: operation.context(),
+    contextValue,
     hideSuggestions: policy.hideSuggestions,
   } as ExecutionArgs;
 }

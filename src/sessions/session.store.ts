@@ -65,22 +65,23 @@ return evicted
 `;
 
 // KEYS: session hash, user set. ARGV: presented jti, new refresh jti, new access jti, now (ms),
-// grace (ms), ttl (s), issuedAt (s), session id.
+// grace (ms), ttl (s), issuedAt (s), session id, client fingerprint. The grace pair goes only to
+// the client that rotated (same fingerprint); the same token from anyone else is reuse.
 const ROTATE = `
 local s = redis.call('HMGET', KEYS[1], 'userId', 'refreshJti', 'previousRefreshJti', 'rotatedAt',
-  'accessJti', 'issuedAt')
+  'accessJti', 'issuedAt', 'rotatedBy')
 if not s[1] then return {'missing'} end
 local presented, now = ARGV[1], tonumber(ARGV[4])
 if presented == s[2] then
   redis.call('HSET', KEYS[1], 'refreshJti', ARGV[2], 'previousRefreshJti', presented,
-    'rotatedAt', now, 'accessJti', ARGV[3], 'issuedAt', ARGV[7], 'lastUsedAt', now,
+    'rotatedAt', now, 'rotatedBy', ARGV[9], 'accessJti', ARGV[3], 'issuedAt', ARGV[7], 'lastUsedAt', now,
     'expiresAt', now + tonumber(ARGV[6]) * 1000)
   redis.call('EXPIRE', KEYS[1], ARGV[6])
   redis.call('ZADD', KEYS[2], now, ARGV[8])
   redis.call('EXPIRE', KEYS[2], ARGV[6])
   return {'rotated'}
 end
-if presented == s[3] and now - tonumber(s[4]) < tonumber(ARGV[5]) then
+if presented == s[3] and now - tonumber(s[4]) < tonumber(ARGV[5]) and s[7] == ARGV[9] then
   return {'grace', s[2], s[5], s[6]}
 end
 redis.call('DEL', KEYS[1])
@@ -204,6 +205,8 @@ export class SessionStore {
     session: { id: string; userId: string },
     presentedJti: string,
     next: { refreshJti: string; accessJti: string; issuedAt: number },
+    /** Who presents the token (a hash of IP and User-Agent): the grace pair is only theirs. */
+    client: string,
     now = Date.now(),
   ): Promise<RotationOutcome> {
     const [kind, refreshJti, accessJti, issuedAt] = await this.redis.rotateSession(
@@ -217,6 +220,7 @@ export class SessionStore {
       this.options.ttlSeconds,
       next.issuedAt,
       session.id,
+      client,
     );
     if (kind === "grace") {
       return { kind, refreshJti: refreshJti!, accessJti: accessJti!, issuedAt: Number(issuedAt) };

@@ -87,6 +87,7 @@ export class UserErasureService {
       });
       await this.admin.deleteLoginHistory(tx, userId, target.profile.email);
       await this.tokens.deleteForUser(tx, userId);
+      await this.outbox.redactUser(tx, userId, { email: erasedEmail(userId), name: ERASED_NAME });
       await this.outbox.add(tx, cause, userEvents.deleted(userId, deletedAt));
       await options.inTransaction?.(tx, target.profile);
       await this.sessions.revokeAll(userId, "ACCOUNT_DELETED", cause, { tx });

@@ -130,6 +130,7 @@ describe("production refuses embedded defaults", () => {
     const result = await runGatewayUntilExit({
       NODE_ENV: "production",
       JWT_SECRET_KEY: TEST_JWT_SECRET,
+      ONE_TIME_LINK_SECRET: TEST_JWT_SECRET,
       EMBEDDED_DATA_DIR: path.join(os.tmpdir(), "aegis-never-created"),
     });
     expect(result.code).toBe(1);
@@ -145,6 +146,7 @@ describe("production refuses embedded defaults", () => {
     const result = await runGatewayUntilExit({
       NODE_ENV: "production",
       JWT_SECRET_KEY: TEST_JWT_SECRET,
+      ONE_TIME_LINK_SECRET: TEST_JWT_SECRET,
       REDIS_URL: "redis://127.0.0.1:6379",
     });
     expect(result.code).toBe(1);

@@ -1,4 +1,6 @@
+import { buildBareSchema } from "../../src/server/schema";
 import { PASSWORD, registerUser, uniqueEmail } from "../support/factories";
+import { generateCalls } from "../support/schema-inputs";
 import { op } from "../support/operations";
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from "../support/test-server";
 
@@ -102,5 +104,38 @@ describe("request log", () => {
     }
     expect(logs).not.toMatch(/bearer/i);
     expect(logs).not.toMatch(/authorization/i);
+  });
+});
+
+describe("variables at trace, whatever the client names them", () => {
+  it("logs every mutation with random variable names and never a value that lands on a credential", async () => {
+    const schema = await buildBareSchema();
+    const calls = generateCalls(schema, "mutation");
+    for (const call of calls) await server.client.request(call.query, call.variables);
+    // And a real refresh token and password under names no list would guess.
+    const session = await registerUser(server.client);
+    await server.client.request("mutation($t: String!) { refreshToken(refreshToken: $t) { tokenType } }", {
+      t: session.refreshToken,
+    });
+    await server.client.request("mutation($x: LoginInput!) { login(input: $x) { tokenType } }", {
+      x: { email: session.user.email, password: PASSWORD },
+    });
+
+    const logs = server.rawLogs();
+    const positions = calls.flatMap((call) => call.strings.map((s) => ({ ...s, field: call.field })));
+    const secret = positions.filter((p) => /password|token|secret/i.test(p.name));
+    const visible = positions.filter((p) => p.name === "name" || p.name === "email");
+    expect(secret.length).toBeGreaterThan(5);
+    for (const position of secret) {
+      expect({ at: `${position.field} ${position.path}`, logged: logs.includes(position.value) }).toEqual({
+        at: `${position.field} ${position.path}`,
+        logged: false,
+      });
+    }
+    // The log does show other variables, so the search above could have found a leak.
+    expect(visible.some((p) => logs.includes(p.value))).toBe(true);
+    expect(logs).not.toContain(session.refreshToken);
+    expect(logs).not.toContain(session.refreshToken.split(".")[2]);
+    expect(logs).not.toContain(PASSWORD);
   });
 });

@@ -30,7 +30,11 @@ export async function linkNotifications(
     where: { key: userId, eventType },
     orderBy: { id: "asc" },
   });
-  return rows.map((row) => (row.payload as unknown as { data: LinkNotification }).data);
+  // As the notification service receives them: the token is derived into the message when it is
+  // published; the row itself holds only a reference (recovery/link-tokens.ts).
+  return rows.map(
+    (row) => server.container.linkTokens.render(row.payload as never).data as unknown as LinkNotification,
+  );
 }
 
 /** Asks for a verification link as `session` and returns the token the e-mail would carry. */

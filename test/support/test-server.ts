@@ -6,6 +6,7 @@ import { createGateway } from "../../src/server/app";
 import { GraphQLClient } from "./graphql-client";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long!";
+export const TEST_LINK_SECRET = "test-link-secret-that-is-at-least-32-bytes!";
 
 /**
  * The environment every test server starts from; a test overrides what it is about.
@@ -20,6 +21,7 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     REDIS_URL: inProcessRedis ? undefined : process.env.TEST_REDIS_URL,
     REDIS_KEY_PREFIX: process.env.TEST_REDIS_PREFIX,
     JWT_SECRET_KEY: TEST_JWT_SECRET,
+    ONE_TIME_LINK_SECRET: TEST_LINK_SECRET,
     BCRYPT_ROUNDS: "4",
     LOG_LEVEL: "debug",
     // Every test logs in and registers from 127.0.0.1 many times; the rate-limit tests switch

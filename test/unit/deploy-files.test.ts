@@ -24,7 +24,7 @@ describe("docker-compose.yml", () => {
     volumes: Record<string, unknown>;
   };
   const { gateway, migrate, postgres, redis, kafka } = compose.services;
-  const environment = () => serviceEnvironment(gateway!.environment, { JWT_SECRET_KEY: SECRET });
+  const environment = () => serviceEnvironment(gateway!.environment, { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET });
 
   it("runs the gateway with PostgreSQL, Redis and Kafka in KRaft mode, each health-checked, data in volumes", () => {
     for (const [name, service] of Object.entries({ postgres, redis, kafka })) {

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLFormattedError } from "graphql";
 import type { GraphQLOutcome } from "../../observability/metrics";
+import { loggableVariables } from "../../observability/variable-redaction";
 import type { GraphQLContext } from "../context";
 
 function outcomeOf(codes: string[]): GraphQLOutcome {
@@ -25,13 +26,16 @@ export function observabilityPlugin(): ApolloServerPlugin<GraphQLContext> {
       const scope = contextValue.scope;
       if (!scope) return;
       return {
-        async didResolveOperation({ operationName, operation, request }) {
+        async didResolveOperation({ operationName, operation, request, schema, document }) {
           if (!operation) return;
-          // For debugging only; credentials in variables are redacted (infra/logger.ts).
-          contextValue.logger.trace(
-            { operation: operationName, variables: request.variables },
-            "graphql operation",
-          );
+          // For debugging only; credentials are redacted by where they land in the schema,
+          // whatever the client named its variables (observability/variable-redaction.ts).
+          if (contextValue.logger.isLevelEnabled("trace")) {
+            contextValue.logger.trace(
+              { operation: operationName, variables: loggableVariables(schema, document, operation, request.variables) },
+              "graphql operation",
+            );
+          }
           scope.record.operationName = operationName ?? null;
           scope.record.operationType = operation.operation;
           scope.span.setName(`${operation.operation} ${operationName ?? "anonymous"}`);
