@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { login, PASSWORD, registerUser, uniqueEmail } from "../support/factories";
 import { errorOf } from "../support/graphql-client";
@@ -85,5 +86,20 @@ describe("npm run admin:create", () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/usage: admin:create --email/);
     expect(await server.container.db.user.count({ where: { email } })).toBe(0);
+  });
+
+  it("applies the input rules of register: a reserved domain, a control character, one NFC spelling", async () => {
+    const [reserved, control] = await Promise.all([
+      adminCreate(["--email", `deleted_${randomUUID()}@deleted.invalid`, "--password", PASSWORD]),
+      adminCreate(["--email", uniqueEmail("cli"), "--password", PASSWORD, "--name", "Ada\r\nBcc: x"]),
+    ]);
+    expect(reserved.code).toBe(1);
+    expect(reserved.stderr).toMatch(/^refused: Email address is not valid/);
+    expect(control.code).toBe(1);
+    expect(control.stderr).toMatch(/^refused: Invalid input: name must not contain control/);
+    const local = `zoë.${randomUUID().slice(0, 8)}`;
+    const made = await adminCreate(["--email", `${local.normalize("NFD")}@example.com`, "--password", PASSWORD]);
+    expect(made.code).toBe(0);
+    expect(await server.container.db.user.count({ where: { email: `${local.normalize("NFC")}@example.com` } })).toBe(1);
   });
 });

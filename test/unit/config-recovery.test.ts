@@ -7,6 +7,7 @@ it("has the documented defaults", () => {
   const config = loadConfig(base);
   expect(config.recovery).toEqual({
     frontendUrl: "http://localhost:3000",
+    linkSecret: expect.stringMatching(/^[\w-]{64}$/),
     verificationTtlSeconds: 24 * 3600,
     resetTtlSeconds: 3600,
     requireVerifiedEmail: false,
@@ -40,9 +41,22 @@ it("reads limits written points/duration, and refuses anything else", () => {
   expect(loadConfig({ ...base, RATE_LIMIT_ENABLED: "false" }).rateLimits.enabled).toBe(false);
 });
 
+it("requires ONE_TIME_LINK_SECRET in production, of at least 32 bytes", () => {
+  const production = { ...base, NODE_ENV: "production", JWT_SECRET_KEY: "x".repeat(32), REDIS_URL: "redis://127.0.0.1:6379" };
+  expect(() => loadConfig(production)).toThrow(/ONE_TIME_LINK_SECRET: required in production/);
+  expect(() => loadConfig({ ...production, ONE_TIME_LINK_SECRET: "short" })).toThrow(/at least 32 bytes/);
+  expect(loadConfig({ ...production, ONE_TIME_LINK_SECRET: "y".repeat(32) }).recovery.linkSecret).toBe("y".repeat(32));
+});
+
 it("logs links in development only", () => {
   const logLinks = (NODE_ENV: string) =>
-    loadConfig({ ...base, NODE_ENV, JWT_SECRET_KEY: "x".repeat(32), REDIS_URL: "redis://127.0.0.1:6379" })
+    loadConfig({
+      ...base,
+      NODE_ENV,
+      JWT_SECRET_KEY: "x".repeat(32),
+      ONE_TIME_LINK_SECRET: "y".repeat(32),
+      REDIS_URL: "redis://127.0.0.1:6379",
+    })
       .recovery.logLinks;
   expect(logLinks("development")).toBe(true);
   expect(logLinks("test")).toBe(false);
