@@ -70,6 +70,7 @@ function gatewayEnv(options: BenchOptions, databaseUrl: string, prefix: string):
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     JWT_SECRET_KEY: randomBytes(48).toString("base64url"),
+    ONE_TIME_LINK_SECRET: randomBytes(48).toString("base64url"),
     BCRYPT_ROUNDS: String(options.bcryptRounds),
     // Every request of a flood comes from its own address, so per-IP limits never bind.
     TRUST_PROXY: "true",
