@@ -1,19 +1,22 @@
 # syntax=docker/dockerfile:1
 # The gateway's image. Built with the whole toolchain, run with production dependencies only, as
-# the unprivileged `node` user. The build fetches npm packages and nothing else: install scripts
-# are skipped (bcrypt loads its prebuilt binary, Prisma 7's client needs no engine, and
-# `prisma generate` is told not to fetch the schema engine it does not use; see db:generate).
+# the unprivileged `node` user, on Node 24 LTS. The build fetches npm packages and nothing else:
+# install scripts are skipped (bcrypt loads its prebuilt binary, Prisma 7's client needs no engine,
+# and `prisma generate` is told not to fetch the schema engine it does not use; see db:generate),
+# so the one our own package.json runs, patch-package (patches/), is run by hand.
 #
 #   docker build -t aegis-identity-gateway .
 #   docker run --rm -e DATABASE_URL=… aegis-identity-gateway node dist/db/migrate.js   # once per release
 #   docker run -p 4000:4000 -e DATABASE_URL=… -e JWT_SECRET_KEY=… -e ONE_TIME_LINK_SECRET=… aegis-identity-gateway
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY patches ./patches
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && npx patch-package --error-on-fail
 COPY tsconfig.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY src ./src

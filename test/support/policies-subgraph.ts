@@ -60,7 +60,7 @@ export async function startPoliciesSubgraph(options: {
   const authorizations: Array<string | undefined> = [];
   const verifiedSubjects: string[] = [];
 
-  const schema = buildSubgraphSchema({
+  const schema = buildSubgraphSchema([{
     typeDefs: parse(POLICIES_SDL),
     resolvers: {
       User: {
@@ -83,7 +83,7 @@ export async function startPoliciesSubgraph(options: {
         sharedWith: (policy: PolicyRecord) => policy.sharedWith.map((id) => ({ id })),
       },
     } as never,
-  });
+  }]);
 
   const server = new ApolloServer<PoliciesContext>({ schema, logger: silentLogger });
   const { url } = await startStandaloneServer(server, {

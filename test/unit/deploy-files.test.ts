@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config";
@@ -8,7 +8,10 @@ import { interpolate, serviceEnvironment } from "../support/compose";
 // without one, against the code they must agree with.
 const ROOT = path.join(__dirname, "..", "..");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
-const packageJson = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
+const packageJson = JSON.parse(read("package.json")) as {
+  scripts: Record<string, string>;
+  engines: { node: string };
+};
 const SECRET = "a-compose-secret-that-is-at-least-32-bytes-long";
 
 /** `node dist/x/y.js` must be built from `src/x/y.ts`, and that file must run as a program. */
@@ -77,6 +80,25 @@ describe("Dockerfile", () => {
   const ignored = read(".dockerignore")
     .split("\n")
     .filter((line) => line.trim() && !line.startsWith("#"));
+
+  it("builds and runs every stage on the Node that package.json's engines names", () => {
+    const major = /^>=\s*(\d+)/.exec(packageJson.engines.node)?.[1];
+    expect(major).toBeDefined();
+    const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    expect(image).toBe(`node:${major}-bookworm-slim`);
+    for (const stage of stages) expect(stage.split("\n")[0]).toMatch(/^\$\{NODE_IMAGE\} AS \w+/);
+  });
+
+  it("applies the committed dependency patches after installing, as npm ci does through postinstall", () => {
+    const patches = readdirSync(path.join(ROOT, "patches")).filter((file) => file.endsWith(".patch"));
+    expect(patches.length).toBeGreaterThan(0);
+    expect(packageJson.scripts.postinstall).toMatch(/^patch-package --error-on-fail$/);
+    const build = stages[0]!;
+    expect(build).toMatch(/^COPY patches \.\/patches$/m);
+    // Install scripts are skipped in the image, so patch-package runs right after npm ci.
+    expect(build).toMatch(/RUN npm ci --ignore-scripts[^\n]*&& npx patch-package --error-on-fail/);
+    expect(build.indexOf("COPY patches")).toBeLessThan(build.indexOf("RUN npm ci"));
+  });
 
   it("builds in stages and runs as a non-root user", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
