@@ -9,8 +9,8 @@ import { allow, and, chain, deny, not, or, race, rule, shield } from "graphql-sh
 // that calls a Node helper this Node removed fails only when the line runs: graphql-shield 7.6.5
 // (its last release) calls util.isUndefined in `race` and `chain`, which Node 23 removed, and
 // every field behind those rules answered INTERNAL_SERVER_ERROR. patches/ holds the fix (applied
-// by patch-package at install); these tests fail if it is not applied, or if another dependency
-// does the same.
+// by patch-package at install), with one for kafkajs; these tests fail if they are not applied,
+// or if another dependency does the same.
 const ROOT = path.join(__dirname, "..", "..");
 const packageJson = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
   engines: { node: string };
@@ -72,6 +72,41 @@ describe("graphql-shield on this Node", () => {
       // Refused by a rule ("no" or "denied"), never by a TypeError from inside graphql-shield.
       expect(result.data?.[field]).toBeNull();
       expect({ field, error: result.errors?.[0]?.message }).toEqual({ field, error: expect.stringMatching(/^(no|denied)$/) });
+    }
+  });
+});
+
+describe("kafkajs on this Node", () => {
+  // kafkajs 2.2.4 (its last release) re-armed a timer with a negative delay after every answer
+  // from a broker, even with nothing queued: a check every millisecond, and on Node 24 a
+  // TimeoutNegativeWarning on stderr. patches/kafkajs+2.2.4.patch stops scheduling then.
+  const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as new (options: object) => {
+    checkPendingRequests(): void;
+    throttleCheckTimeoutId: NodeJS.Timeout | null;
+  };
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+  it("schedules no check when nothing is pending and nothing is throttled", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    const queue = new RequestQueue({
+      maxInFlightRequests: 1,
+      requestTimeout: 1000,
+      enforceRequestTimeout: false,
+      clientId: "runtime-test",
+      broker: "127.0.0.1:9",
+      logger: quiet,
+    });
+    try {
+      queue.checkPendingRequests();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(queue.throttleCheckTimeoutId).toBeNull();
+      expect(warnings.map((w) => w.name)).not.toContain("TimeoutNegativeWarning");
+    } finally {
+      process.off("warning", onWarning);
+      // Unpatched, the check re-arms itself every millisecond: stop it so the test can end.
+      if (queue.throttleCheckTimeoutId) clearTimeout(queue.throttleCheckTimeoutId);
     }
   });
 });
