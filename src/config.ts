@@ -1,175 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import { z } from "zod";
 import { readSigningKeys, type SigningKeys } from "./auth/key.reader";
+import { DEVELOPMENT_DEFAULTS } from "./config/development";
+import { ConfigError } from "./config/error";
+import { describeIssue, emptyAsUnset } from "./config/values";
+import { schema, type Environment } from "./config/variables";
 
 /**
  * The gateway's whole configuration, validated once at start-up. This is the only module that
- * reads `process.env`; everything else receives a `Config`.
+ * reads `process.env` (after config/env-file.ts has added `.env` under it); everything else
+ * receives a `Config`. The variables, their defaults and descriptions are in config/variables.ts.
  */
 
-/** An empty value (`VAR=` in an env file) means "not set": the default applies. */
-const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const int = (fallback: number, min = 0) =>
-  z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).default(fallback));
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
-/** "true"/"false" (or 1/0, yes/no); unset or empty is undefined. */
-const optionalBool = () =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx): boolean | undefined => {
-      if (v === undefined || v.trim() === "") return undefined;
-      const value = v.trim().toLowerCase();
-      if (["true", "1", "yes"].includes(value)) return true;
-      if (["false", "0", "no"].includes(value)) return false;
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "expected true or false" });
-      return z.NEVER;
-    });
-/** As optionalBool, with `fallback` when unset or empty. */
-const bool = (fallback: boolean) => optionalBool().transform((v) => v ?? fallback);
-const csv = optionalString.transform((v) =>
-  v
-    ?.split(",")
-    .map((item) => item.trim())
-    .filter(Boolean),
-);
-
-const DURATION_UNITS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
-
-/** A rate limit written `points/duration`, e.g. `5/1m`, `3/1h`, `100/30s`. */
-const rate = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*([smhd])\s*$/.exec(value);
-      const points = Number(match?.[1]);
-      const durationSeconds = Number(match?.[2]) * DURATION_UNITS[(match?.[3] ?? "s") as "s"];
-      if (!match || points < 1 || durationSeconds < 1) {
-        ctx.addIssue({ code: "custom", message: "expected points/duration, e.g. 5/1m or 3/1h" });
-        return z.NEVER;
-      }
-      return { points, durationSeconds };
-    });
-
-const schema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: int(4000),
-  HOST: z.string().default("0.0.0.0"),
-  // Unset: embedded PGlite and in-process Redis (development only; see `embedded` below).
-  DATABASE_URL: optionalString.pipe(z.string().url().optional()),
-  REDIS_URL: optionalString.pipe(z.string().url().optional()),
-  REDIS_KEY_PREFIX: z.string().default(""),
-  EMBEDDED_DATA_DIR: z.string().min(1).default(".data"),
-
-  JWT_SECRET_KEY: optionalString.refine(
-    (v) => v === undefined || Buffer.byteLength(v) >= 32,
-    "must be at least 32 bytes",
-  ),
-  JWT_ALGORITHM: z.enum(["HS256", "RS256", "ES256"]).default("HS256"),
-  JWT_PRIVATE_KEY: optionalString,
-  JWT_PRIVATE_KEY_FILE: optionalString,
-  JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
-  JWT_ISSUER: z.string().min(1).default("aegis-identity-gateway"),
-  JWT_AUDIENCE: z.string().min(1).default("aegis"),
-  JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int(30, 1),
-  JWT_REFRESH_TOKEN_EXPIRE_DAYS: int(7, 1),
-  REFRESH_TOKEN_REUSE_GRACE_SECONDS: int(10),
-
-  BCRYPT_ROUNDS: int(12, 4).pipe(z.number().max(15)),
-  BCRYPT_CONCURRENCY: int(os.availableParallelism(), 1),
-  BCRYPT_NICE: int(19).pipe(z.number().max(19)),
-
-  MAX_LOGIN_ATTEMPTS: int(5, 1),
-  ACCOUNT_LOCKOUT_DURATION_MINUTES: int(15, 1),
-  MAX_SESSIONS_PER_USER: int(5, 1),
-  SESSION_TOUCH_INTERVAL_SECONDS: int(60),
-  PROFILE_CACHE_TTL_SECONDS: int(300, 1),
-
-  KAFKA_BOOTSTRAP_SERVERS: csv,
-  KAFKA_CLIENT_ID: z.string().min(1).default("identity-gateway"),
-  KAFKA_TOPIC_USER_EVENTS: z.string().min(1).default("user-events"),
-  KAFKA_TOPIC_NOTIFICATIONS: z.string().min(1).default("aegis.notification.requested.v1"),
-  KAFKA_IDEMPOTENT_PRODUCER: bool(false),
-  KAFKA_REQUEST_TIMEOUT_MS: int(10000, 100),
-  KAFKA_RELAY_BATCH_SIZE: int(100, 1).pipe(z.number().max(10000)),
-  KAFKA_RELAY_POLL_INTERVAL_MS: int(1000, 10),
-  KAFKA_RELAY_BACKOFF_MS: int(1000, 10),
-  KAFKA_RELAY_MAX_BACKOFF_MS: int(60000, 10),
-  KAFKA_RELAY_HOUSEKEEPING_SECONDS: int(60, 1),
-  KAFKA_OUTBOX_RETENTION_HOURS: int(168),
-
-  FRONTEND_URL: z.string().url().default("http://localhost:3000"),
-  EMAIL_VERIFICATION_TOKEN_TTL_HOURS: int(24, 1),
-  PASSWORD_RESET_TOKEN_TTL_MINUTES: int(60, 1),
-  REQUIRE_EMAIL_VERIFICATION: bool(false),
-  ONE_TIME_LINK_SECRET: optionalString.refine(
-    (v) => v === undefined || Buffer.byteLength(v) >= 32,
-    "must be at least 32 bytes",
-  ),
-
-  RATE_LIMIT_ENABLED: bool(true),
-  RATE_LIMIT_LOGIN_PER_IP: rate("5/1m"),
-  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: rate("10/1h"),
-  RATE_LIMIT_REGISTER_PER_IP: rate("3/1h"),
-  RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: rate("3/1h"),
-  RATE_LIMIT_PASSWORD_RESET_PER_IP: rate("10/1h"),
-  RATE_LIMIT_VERIFICATION_PER_EMAIL: rate("3/1h"),
-  RATE_LIMIT_VERIFICATION_PER_IP: rate("10/1h"),
-  RATE_LIMIT_TOKEN_PER_IP: rate("20/1h"),
-  RATE_LIMIT_REFRESH_PER_SESSION: rate("60/1h"),
-
-  BUSINESS_REGISTRY_URL: optionalString.pipe(z.string().url().optional()),
-  BUSINESS_REGISTRY_API_KEY: optionalString,
-  BUSINESS_REGISTRY_TIMEOUT_MS: int(3000, 50),
-  BUSINESS_REGISTRY_BREAKER_VOLUME: int(5, 1),
-  BUSINESS_REGISTRY_BREAKER_ERROR_PERCENT: int(50, 1).pipe(z.number().max(100)),
-  BUSINESS_REGISTRY_BREAKER_RESET_SECONDS: int(30, 1),
-
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  TRUST_PROXY: optionalString,
-
-  GRAPHQL_INTROSPECTION: optionalBool(),
-  PLAYGROUND_ENABLED: optionalBool(),
-  // Operating the gateway: deadlines, shutdown, limits, metrics, tracing (README "Operating").
-  REQUEST_TIMEOUT_MS: int(10_000, 100),
-  SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
-  SHUTDOWN_READINESS_DELAY_MS: int(0),
-  HTTP_BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)?$/i, "a size such as 100kb or 1mb")
-    .default("100kb"),
-  CORS_ORIGINS: z.string().default(""),
-  GRAPHQL_ALLOW_BATCHING: bool(false),
-  GRAPHQL_MAX_DEPTH: int(10, 1),
-  GRAPHQL_MAX_ALIASES: int(15, 0),
-  GRAPHQL_MAX_TOKENS: int(1000, 1),
-  GRAPHQL_MAX_COST: int(5000, 1),
-  GRAPHQL_MAX_DIRECTIVES: int(50, 0),
-  GRAPHQL_MAX_LIST_SIZE: int(100, 1),
-  GRAPHQL_WS_MAX_SUBSCRIPTIONS: int(20, 1),
-  GRAPHQL_WS_MAX_CONNECTIONS_PER_USER: int(10, 1),
-  METRICS_TOKEN: optionalString,
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.string().url().optional()),
-  OTEL_SERVICE_NAME: z.string().min(1).default("aegis-identity-gateway"),
-  TRACING_SAMPLE_RATIO: z.preprocess(emptyAsUnset, z.coerce.number().min(0).max(1).default(1)),
-});
-
-/** Every variable the gateway reads (`.env.example` must list each; a test checks it). */
+/** Every variable the gateway reads (the README's reference and `.env.example` list each). */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 export type Config = ReturnType<typeof toConfig>;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  }
-}
+export { ConfigError };
+export { loadEnvFile } from "./config/env-file";
 
 /** Express's `trust proxy` setting: a hop count, a boolean, or a list of addresses/subnets. */
 function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
@@ -202,7 +52,12 @@ export function embeddedDatabase(dataDir: string) {
   };
 }
 
-function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys: SigningKeys) {
+function toConfig(
+  env: Environment,
+  secret: string | undefined,
+  keys: SigningKeys,
+  developmentDefaults: string[],
+) {
   const production = env.NODE_ENV === "production";
   const embedded = embeddedDatabase(env.EMBEDDED_DATA_DIR);
   const introspection = env.GRAPHQL_INTROSPECTION ?? !production;
@@ -216,7 +71,7 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
       /** Unset: an in-process Redis (see infra/redis.ts). */
       url: env.REDIS_URL,
       // A prefix shares one Redis between deployments; in-process there is nothing to share.
-      keyPrefix: env.REDIS_URL === undefined ? "" : env.REDIS_KEY_PREFIX,
+      keyPrefix: env.REDIS_URL === undefined ? "" : (env.REDIS_KEY_PREFIX ?? ""),
     },
     /** What runs in-process because its variable is unset (development and tests only). */
     embedded: {
@@ -275,7 +130,7 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
       verificationTtlSeconds: env.EMAIL_VERIFICATION_TOKEN_TTL_HOURS * 3600,
       resetTtlSeconds: env.PASSWORD_RESET_TOKEN_TTL_MINUTES * 60,
       requireVerifiedEmail: env.REQUIRE_EMAIL_VERIFICATION,
-      /** Links go to the debug log in development only, never in production. */
+      /** Development only: each link is also logged at info, so a developer can click it. */
       logLinks: env.NODE_ENV === "development",
       /**
        * Derives one-time tokens from the references the outbox stores (recovery/link-tokens.ts);
@@ -310,6 +165,8 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
         }
       : undefined,
     logLevel: env.LOG_LEVEL,
+    /** JSON lines (production, tests, log pipelines) or pino-pretty for a terminal. */
+    logFormat: env.LOG_FORMAT ?? "json",
     ...operations(env),
     /** GraphiQL at GET /graphql for browsers: on in development, opt-in in production. */
     playground: { enabled: env.PLAYGROUND_ENABLED ?? (!production && introspection) },
@@ -318,11 +175,13 @@ function toConfig(env: z.infer<typeof schema>, secret: string | undefined, keys:
      * (development and test only).
      */
     generatedJwtSecret: keys.generated || secret !== env.JWT_SECRET_KEY,
+    /** Variables that took their development default (config/development.ts), for the banner. */
+    developmentDefaults,
   };
 }
 
 /** Deadlines, shutdown, GraphQL hardening, metrics and tracing. */
-function operations(env: z.infer<typeof schema>) {
+function operations(env: Environment) {
   const production = env.NODE_ENV === "production";
   return {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
@@ -332,10 +191,14 @@ function operations(env: z.infer<typeof schema>) {
     },
     hardening: {
       bodyLimit: env.HTTP_BODY_LIMIT,
-      /** Origins allowed to call from a browser; `["*"]` is any; empty is none. */
-      corsOrigins: env.CORS_ORIGINS.split(",")
-        .map((origin) => origin.trim())
-        .filter(Boolean),
+      /**
+       * Origins allowed to call from a browser; `["*"]` is any; empty is none. Unset in
+       * development: the frontend's, so a React app on another port works on its first fetch.
+       */
+      corsOrigins:
+        env.CORS_ORIGINS?.split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean) ?? (env.NODE_ENV === "development" ? [new URL(env.FRONTEND_URL).origin] : []),
       /** Off in production unless asked for; field suggestions follow it. */
       introspection: env.GRAPHQL_INTROSPECTION ?? !production,
       allowBatching: env.GRAPHQL_ALLOW_BATCHING ?? false,
@@ -368,10 +231,11 @@ function operations(env: z.infer<typeof schema>) {
  * Validates the environment. Throws a `ConfigError` listing every bad variable, one per line.
  */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(source);
+  const { environment, developmentDefaults } = withDevelopmentDefaults(source);
+  const parsed = schema.safeParse(environment);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${describeIssue(issue)}`),
     );
   }
   const env = parsed.data;
@@ -415,5 +279,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const secret = symmetric
     ? (env.JWT_SECRET_KEY ?? randomBytes(48).toString("base64url"))
     : env.JWT_SECRET_KEY;
-  return toConfig(env, secret, keys);
+  return toConfig(env, secret, keys, developmentDefaults);
+}
+
+/** DATABASE_URL alone, validated as the server validates it, for `db:migrate` (which needs nothing else). */
+export function loadDatabaseUrl(source: NodeJS.ProcessEnv = process.env): string {
+  const parsed = schema.shape.DATABASE_URL.safeParse(source.DATABASE_URL);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `DATABASE_URL: ${describeIssue(issue)}`));
+  }
+  if (parsed.data === undefined) throw new ConfigError(["DATABASE_URL: required (the database to migrate)"]);
+  return parsed.data;
+}
+
+/**
+ * In development (NODE_ENV unset or `development`), the variables the environment leaves unset
+ * (or empty) take config/development.ts's values; elsewhere the environment is read as it is.
+ */
+function withDevelopmentDefaults(source: NodeJS.ProcessEnv) {
+  const nodeEnv = emptyAsUnset(source.NODE_ENV) ?? "development";
+  if (nodeEnv !== "development") return { environment: source, developmentDefaults: [] };
+  const developmentDefaults = Object.keys(DEVELOPMENT_DEFAULTS).filter(
+    (name) => emptyAsUnset(source[name]) === undefined,
+  );
+  const environment = { ...source };
+  for (const name of developmentDefaults) environment[name] = DEVELOPMENT_DEFAULTS[name];
+  return { environment, developmentDefaults };
 }

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { ConfigError, loadConfig, type Config } from "./config";
+import { ConfigError, loadConfig, loadEnvFile, type Config } from "./config";
 import { EmbeddedDatabaseBusyError, startEmbeddedBackends } from "./infra/embedded";
 import { createLogger } from "./infra/logger";
 import { startTracing } from "./observability/tracing";
@@ -8,6 +8,8 @@ import { startupBanner, startupFacts } from "./server/startup.banner";
 
 function readConfig(): Config {
   try {
+    // .env (or ENV_FILE) under the environment first: the environment wins.
+    loadEnvFile();
     return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -20,7 +22,7 @@ function readConfig(): Config {
 
 async function main() {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   // Tracing first: its instrumentations patch http, ioredis and kafkajs when they are first
   // required, so everything that loads them is imported only below.
   const tracing = await startTracing(config.tracing);
@@ -66,7 +68,11 @@ async function main() {
 
   const address = await gateway.listen(config.http.port, config.http.host);
   logger.info({ port: address.port, ...startupFacts(config, address.port) }, "identity gateway ready");
-  if (!config.isProduction) process.stdout.write(startupBanner(config, address.port));
+  if (!config.isProduction) {
+    // The first-admin hint is for a fresh install only.
+    const admins = await container.repositories.userAdmin.countActiveAdmins(container.db);
+    process.stdout.write(startupBanner(config, address.port, { adminExists: admins > 0 }));
+  }
   await container.lifecycle.start();
 }
 

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
+import { ConfigError, loadDatabaseUrl, loadEnvFile } from "../config";
 
 // The key Prisma's schema engine passes to pg_advisory_lock: sharing it serialises this runner
 // with other instances of itself and with `prisma migrate deploy`.
@@ -211,9 +212,13 @@ async function applyUnwrapped(client: Client, name: string, sql: string): Promis
 }
 
 if (require.main === module) {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error("DATABASE_URL is not set");
+  let url: string;
+  try {
+    loadEnvFile();
+    url = loadDatabaseUrl();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(`config: ${problem}`);
     process.exit(1);
   }
   applyMigrations(url, { log: (m) => console.log(m) }).then(

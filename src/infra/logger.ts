@@ -58,12 +58,20 @@ function serializeError(error: unknown) {
   return serialized;
 }
 
+export type LogFormat = "json" | "pretty";
+
 /**
  * Logs to `destination`, or to stdout synchronously: an asynchronous stdout lets the flush at
  * process.exit() overtake a line still being written, so the last lines of a shutdown could come
- * out of order or not at all.
+ * out of order or not at all. `pretty` (development's default) writes pino-pretty's lines for a
+ * person at a terminal instead of JSON; pino-pretty is a development dependency, so where it is
+ * not installed (a production image) the lines stay JSON.
  */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  format: LogFormat = "json",
+): Logger {
   return pino(
     {
       level,
@@ -81,6 +89,24 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     // Synchronous: asynchronous writes were measured at a few percent of `me`'s CPU, but they
     // let the last lines of a shutdown reach stdout out of order (the shutdown test caught it).
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? (format === "pretty" ? prettyStdout() : undefined) ?? pino.destination({ dest: 1, sync: true }),
   );
+}
+
+/** pino-pretty writing to stdout synchronously, or undefined where it is not installed. */
+function prettyStdout(): pino.DestinationStream | undefined {
+  let pretty: typeof import("pino-pretty");
+  try {
+    pretty = require("pino-pretty") as typeof import("pino-pretty");
+  } catch {
+    process.stderr.write("LOG_FORMAT=pretty: pino-pretty is not installed (a development dependency); logging JSON\n");
+    return undefined;
+  }
+  return pretty({
+    sync: true,
+    destination: 1,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname,service",
+    singleLine: false,
+  });
 }

@@ -13,7 +13,7 @@ export interface OneTimeLinkOptions {
   frontendUrl: string;
   verificationTtlSeconds: number;
   resetTtlSeconds: number;
-  /** Development only: the link also goes to the debug log. */
+  /** Development only: the link is also logged at info, where a developer can click it. */
   logLinks: boolean;
 }
 
@@ -54,12 +54,17 @@ export class OneTimeLinks {
     return { token, expiresAt, link: this.linkTokens.link(purpose, token) };
   }
 
-  /** After the commit: in development, the link goes to the debug log (never in production). */
+  /**
+   * After the commit, in development only (never in production, where it would put a usable
+   * token in the logs): the link at info level, so a developer without a notification service
+   * can click it.
+   */
   logLink(purpose: AccountTokenPurpose, userId: string, issued: OneTimeLink): void {
     if (!this.options.logLinks) return;
-    this.logger.debug(
+    const what = purpose === "EMAIL_VERIFICATION" ? "e-mail verification" : "password reset";
+    this.logger.info(
       { purpose, userId, link: issued.link, expiresAt: issued.expiresAt.toISOString() },
-      `one-time link (development only): ${issued.link}`,
+      `development only: ${what} link ${issued.link}`,
     );
   }
 }

@@ -95,7 +95,20 @@ export async function createGateway(container: Container): Promise<Gateway> {
   });
   // CORS first on /graphql: its preflight answer must not be Express's automatic OPTIONS reply
   // for the playground's GET route.
-  app.use("/graphql", corsPolicy(config.hardening.corsOrigins));
+  app.use(
+    "/graphql",
+    corsPolicy(
+      config.hardening.corsOrigins,
+      // A refused preflight is a bare 204: in development, say why in the log, once per origin.
+      config.env === "development"
+        ? (origin) =>
+            logger.warn(
+              { origin, allowed: config.hardening.corsOrigins },
+              `CORS: browsers at ${origin} may not call this gateway; add the origin to CORS_ORIGINS`,
+            )
+        : undefined,
+    ),
+  );
   // GraphiQL for browsers on GET /graphql (src/playground); everything else goes on to Apollo.
   if (config.playground.enabled) {
     app.use(playgroundRouter({ endpoint: "/graphql", schema, assets: loadPlaygroundAssets(), logger }));

@@ -15,9 +15,9 @@ export function securityHeaders(): RequestHandler {
  * Cross-origin access for browsers: only the configured origins (CORS_ORIGINS; `*` for any).
  * Credentials travel in the Authorization header, never in cookies, so none are allowed.
  */
-export function corsPolicy(origins: string[]): RequestHandler {
+export function corsPolicy(origins: string[], onRefused?: (origin: string) => void): RequestHandler {
   const origin = origins.includes("*") ? "*" : origins;
-  return cors({
+  const policy = cors({
     origin,
     methods: ["GET", "POST", "OPTIONS"],
     allowedHeaders: [
@@ -33,6 +33,18 @@ export function corsPolicy(origins: string[]): RequestHandler {
     exposedHeaders: ["x-request-id"],
     maxAge: 600,
   });
+  if (!onRefused || origin === "*") return policy;
+  const told = new Set<string>();
+  return (req, res, next) => {
+    const from = req.headers.origin;
+    // Same-origin requests (the playground) carry an Origin too, and need no CORS.
+    const own = `${req.protocol}://${req.headers.host}`;
+    if (from && from !== own && !origins.includes(from) && !told.has(from) && told.size < 100) {
+      told.add(from);
+      onRefused(from);
+    }
+    policy(req, res, next);
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Config } from "../config";
+import { schema } from "../config/variables";
 
 /**
  * What the gateway says when it is ready: where to point a browser, which backends are embedded
@@ -43,7 +44,41 @@ export function startupFacts(config: Config, port: number) {
   };
 }
 
-export function startupBanner(config: Config, port: number): string {
+/** `5/1m` for a limit of 5 points per 60 seconds. */
+function formatRate({ points, durationSeconds }: { points: number; durationSeconds: number }): string {
+  const units: Array<[string, number]> = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  const [unit, seconds] = units.find(([, size]) => durationSeconds % size === 0)!;
+  return `${points}/${durationSeconds / seconds}${unit}`;
+}
+
+const productionDefault = (name: keyof typeof schema.shape) => schema.shape[name].meta()?.default;
+
+/** Lines on the development defaults in use (config/development.ts), in a developer's words. */
+function developmentLines(config: Config): string[] {
+  const defaults = new Set(config.developmentDefaults);
+  const lines: string[] = [];
+  if (defaults.has("HOST")) {
+    lines.push(`   Listening   ${config.http.host} only: other machines cannot reach it (HOST=0.0.0.0 lets them)`);
+  }
+  if (config.env === "development" && config.hardening.corsOrigins.length > 0) {
+    lines.push(`   Browsers    may call from ${config.hardening.corsOrigins.join(", ")} (CORS_ORIGINS)`);
+  }
+  if ([...defaults].some((name) => name.startsWith("RATE_LIMIT_")) && config.rateLimits.enabled) {
+    const { loginPerIp, registerPerIp } = config.rateLimits.limits;
+    lines.push(
+      `   Rate limits relaxed for development: login ${formatRate(loginPerIp)}, register ${formatRate(registerPerIp)} per IP`,
+      `               (production keeps ${productionDefault("RATE_LIMIT_LOGIN_PER_IP")} and ${productionDefault("RATE_LIMIT_REGISTER_PER_IP")}; RATE_LIMIT_* in the README's configuration)`,
+    );
+  }
+  return lines;
+}
+
+export interface BannerOptions {
+  /** Whether an active ADMIN exists: the first-admin hint shows only while none does. */
+  adminExists: boolean;
+}
+
+export function startupBanner(config: Config, port: number, options: BannerOptions): string {
   const facts = startupFacts(config, port);
   const embedded = facts.database.embedded || facts.redis.embedded;
   const relative = (dir: string) => {
@@ -67,6 +102,7 @@ export function startupBanner(config: Config, port: number): string {
     facts.kafka
       ? `   Kafka       ${facts.kafka.brokers.join(",")}`
       : "   Kafka       not configured: events wait in the outbox table",
+    ...developmentLines(config),
   ];
   if (embedded) {
     lines.push(
@@ -76,11 +112,11 @@ export function startupBanner(config: Config, port: number): string {
       "   For real services set DATABASE_URL, REDIS_URL and KAFKA_BOOTSTRAP_SERVERS (README, Quick start).",
     );
   }
-  if (!config.isProduction) {
+  if (!config.isProduction && !options.adminExists) {
     lines.push(
       "",
-      " First admin (in another terminal, while this runs):",
-      "   npm run admin:create -- --email admin@example.com --password 'Chang3-Me!now'",
+      " No admin yet. First admin (in another terminal, while this runs; it asks for the password):",
+      "   npm run admin:create -- --email admin@example.com --password-stdin",
     );
   }
   lines.push(rule);

@@ -1,31 +1,24 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { parse } from "yaml";
+import { runAdminCreate } from "../support/admin-cli";
+import { serviceEnvironment } from "../support/compose";
 import { login, PASSWORD, registerUser, uniqueEmail } from "../support/factories";
 import { errorOf } from "../support/graphql-client";
 import { op } from "../support/operations";
 import { auditEntries } from "../support/records";
-import { startTestServer, testEnv, type TestServer } from "../support/test-server";
+import { startTestServer, TEST_JWT_SECRET, testEnv, type TestServer } from "../support/test-server";
 
 // `npm run admin:create` as an operator runs it: a separate process reading the environment.
 const root = path.join(__dirname, "..", "..");
 
-function adminCreate(args: string[], stdin?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["-r", "ts-node/register/transpile-only", "src/cli/admin-create.ts", ...args],
-      { cwd: root, env: { ...process.env, ...testEnv({ LOG_LEVEL: "warn" }) } },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const adminCreate = (
+  args: string[],
+  stdin?: string,
+  env: NodeJS.ProcessEnv = { ...process.env, ...testEnv({ LOG_LEVEL: "warn" }) },
+) => runAdminCreate(args, env, stdin);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -84,7 +77,8 @@ describe("npm run admin:create", () => {
     expect(weak.stdout).toBe("");
 
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/usage: admin:create --email/);
+    expect(usage.stderr).toMatch(/^usage: npm run admin:create -- --email <email> \(--password-stdin \| --password <password>\)/);
+    expect(usage.stderr).toContain("(--help for more)");
     expect(await server.container.db.user.count({ where: { email } })).toBe(0);
   });
 
@@ -101,5 +95,63 @@ describe("npm run admin:create", () => {
     const made = await adminCreate(["--email", `${local.normalize("NFD")}@example.com`, "--password", PASSWORD]);
     expect(made.code).toBe(0);
     expect(await server.container.db.user.count({ where: { email: `${local.normalize("NFC")}@example.com` } })).toBe(1);
+  });
+
+  it("prints its usage with --help, and changes nothing", async () => {
+    const help = await adminCreate(["--help"]);
+    expect(help).toMatchObject({ code: 0, stderr: "" });
+    expect(help.stdout).toMatch(/^usage: npm run admin:create -- --email <email> \(--password-stdin \| --password <password>\)/);
+    expect(help.stdout).toContain("--password-stdin       read the password from standard input");
+    expect(help.stdout).toContain("Exit codes: 0 done or nothing to do, 1 refused or failed, 2 wrong usage.");
+    expect((await adminCreate(["-h"])).stdout).toBe(help.stdout);
+  });
+
+  it("asks for the password at a terminal and shows nothing of it", async () => {
+    // A real terminal: util-linux's `script` gives the CLI a pseudo-terminal; the password is
+    // typed into it as a person would.
+    const email = uniqueEmail("tty-admin");
+    const command = `${process.execPath} -r ts-node/register/transpile-only src/cli/admin-create.ts --email ${email} --password-stdin`;
+    const result = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn("script", ["-qec", command, "/dev/null"], {
+        cwd: root,
+        env: { ...process.env, ...testEnv({ LOG_LEVEL: "warn" }) },
+      });
+      let output = "";
+      child.stdout.on("data", (chunk) => {
+        output += chunk;
+        if (output.includes("Password (not shown): ") && !child.stdin.writableEnded) child.stdin.end(`${PASSWORD}\r`);
+      });
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, output }));
+    });
+    expect(result.output).toContain("Password (not shown): ");
+    expect(result.output).toContain(`created ADMIN ${email}`);
+    expect(result.output).not.toContain(PASSWORD);
+    expect(result.code).toBe(0);
+    expect((await login(server.client, email)).user.role).toBe("ADMIN");
+  });
+
+  it("runs with the compose gateway's own environment (production), as docker compose exec runs it", async () => {
+    const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8")) as {
+      services: { gateway: { environment: Record<string, unknown> } };
+    };
+    // The container's environment, with this machine's PostgreSQL and Redis in place of the
+    // stack's; no broker (the CLI publishes nothing itself: its events wait in the outbox).
+    const containerEnv: Record<string, string> = {
+      ...serviceEnvironment(compose.services.gateway.environment, { JWT_SECRET_KEY: TEST_JWT_SECRET }),
+      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      REDIS_URL: process.env.TEST_REDIS_URL!,
+      REDIS_KEY_PREFIX: process.env.TEST_REDIS_PREFIX!,
+      KAFKA_BOOTSTRAP_SERVERS: "",
+    };
+    expect(containerEnv.NODE_ENV).toBe("production");
+    const email = uniqueEmail("compose-admin");
+    const created = await adminCreate(["--email", email, "--password-stdin"], `${PASSWORD}\n`, {
+      PATH: process.env.PATH,
+      ...containerEnv,
+    });
+    expect(created).toMatchObject({ code: 0, stderr: "" });
+    expect(created.stdout).toMatch(new RegExp(`^created ADMIN ${email} `));
+    expect((await login(server.client, email)).user.role).toBe("ADMIN");
   });
 });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runAdminCreate } from "../support/admin-cli";
 import { errorOf } from "../support/graphql-client";
 import { PASSWORD, uniqueEmail } from "../support/factories";
 import { startGatewayProcess, runGatewayUntilExit, type GatewayProcess } from "../support/gateway-process";
@@ -35,15 +36,18 @@ describe("embedded defaults: the gateway with no external service", () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** `npm run admin:create` in another terminal, on the same data folder. */
+  const adminCreate = (args: string[], stdin: string) => runAdminCreate(args, env, stdin);
+
   it("starts, applies the migrations and says what is embedded", async () => {
     gateway = await startGatewayProcess(env);
-    const banner = await gateway.waitForStdout(/First admin[\s\S]*─{20,}/);
+    const banner = await gateway.waitForStdout(/No admin yet[\s\S]*─{20,}/);
     expect(banner).toContain(`Playground  ${gateway.url}/graphql`);
     expect(banner).toMatch(/Database\s+embedded PostgreSQL \(PGlite\)/);
     expect(banner).toMatch(/Redis\s+in-process/);
     expect(banner).toMatch(/Kafka\s+not configured: events wait in the outbox/);
     expect(banner).toContain("not for production");
-    expect(banner).toContain("npm run admin:create -- --email");
+    expect(banner).toContain("npm run admin:create -- --email admin@example.com --password-stdin");
     expect(banner).toContain("migrations applied");
     expect(fs.existsSync(path.join(dataDir, "pglite", "PG_VERSION"))).toBe(true);
 
@@ -89,10 +93,20 @@ describe("embedded defaults: the gateway with no external service", () => {
     expect((await fetch(`${gateway!.url}/health/readiness`)).status).toBe(200);
   });
 
+  it("makes the first admin with admin:create, the password on standard input, beside the running gateway", async () => {
+    const created = await adminCreate(["--email", uniqueEmail("embedded-admin"), "--password-stdin"], PASSWORD);
+    expect(created).toMatchObject({ code: 0, stderr: "" });
+    expect(created.stdout).toMatch(/^created ADMIN /);
+  });
+
   it("keeps users across a restart; sessions, being in-process, end with the process", async () => {
     expect(await gateway!.stop()).toBe(0);
     gateway = await startGatewayProcess(env);
     const client = gateway.client;
+    // An admin exists now: the banner stops offering the first-admin command.
+    const banner = await gateway.waitForStdout(/(─{78})[\s\S]*\1/);
+    expect(banner).toContain("Aegis identity gateway is ready");
+    expect(banner).not.toContain("No admin yet");
 
     const login = await client.request(op("Login"), { input: { email, password: PASSWORD } });
     expect(login.errors).toBeUndefined();

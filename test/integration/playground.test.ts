@@ -170,7 +170,7 @@ describe("the playground switch", () => {
     expect(() => loadConfig(testEnv({ PLAYGROUND_ENABLED: "true", GRAPHQL_INTROSPECTION: "false" }))).toThrow(
       /needs GRAPHQL_INTROSPECTION=true/,
     );
-    expect(() => loadConfig(testEnv({ PLAYGROUND_ENABLED: "maybe" }))).toThrow(/PLAYGROUND_ENABLED: expected true or false/);
+    expect(() => loadConfig(testEnv({ PLAYGROUND_ENABLED: "maybe" }))).toThrow(/PLAYGROUND_ENABLED: must be true or false/);
   });
 
   it("follows introspection in development, and can be switched off", () => {

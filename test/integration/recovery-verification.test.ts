@@ -168,13 +168,13 @@ describe("REQUIRE_EMAIL_VERIFICATION", () => {
 });
 
 describe("the link in the logs", () => {
-  it("is logged at debug level in development", async () => {
+  it("is logged at info level in development", async () => {
     const dev = await startTestServer({ NODE_ENV: "development", LOG_LEVEL: "debug" });
     try {
       const session = await registerUser(dev.client);
       const token = await verificationToken(dev, session);
       const line = dev.logs.find((l) => String(l.link ?? "").includes(token));
-      expect(line).toMatchObject({ level: 20, purpose: "EMAIL_VERIFICATION", userId: session.user.id });
+      expect(line).toMatchObject({ level: 30, purpose: "EMAIL_VERIFICATION", userId: session.user.id });
     } finally {
       await dev.stop();
     }

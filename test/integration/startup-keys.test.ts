@@ -110,7 +110,10 @@ describe("signing key configuration", () => {
       ["-r", "ts-node/register/transpile-only", path.join(root, "src", "main.ts")],
       {
         cwd: root,
-        env: { PATH: process.env.PATH, ...env({ NODE_ENV: "development", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" }) },
+        env: {
+          PATH: process.env.PATH,
+          ...env({ NODE_ENV: "development", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json" }),
+        },
       },
     );
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));

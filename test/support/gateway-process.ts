@@ -30,7 +30,9 @@ export interface ExitedProcess {
 function spawnMain(env: Record<string, string | undefined>) {
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "src", "main.ts")], {
     cwd: root,
-    env: { PATH: process.env.PATH, ...env },
+    // No .env of the developer's; JSON log lines, which readyPort reads (development's default
+    // is pretty).
+    env: { PATH: process.env.PATH, ENV_FILE: "none", LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -17,6 +17,8 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
   const inProcessRedis = process.env.TEST_REDIS === "in-process" && overrides.NODE_ENV !== "production";
   return {
     NODE_ENV: "test",
+    // A developer's .env never reaches a test.
+    ENV_FILE: "none",
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     REDIS_URL: inProcessRedis ? undefined : process.env.TEST_REDIS_URL,
     REDIS_KEY_PREFIX: process.env.TEST_REDIS_PREFIX,

@@ -1,6 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { parse } from "yaml";
+import { documentedVariables } from "../../scripts/config-reference";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config";
 import { interpolate, serviceEnvironment } from "../support/compose";
 
@@ -22,12 +26,21 @@ function expectBuiltEntryPoint(script: string) {
 }
 
 describe("docker-compose.yml", () => {
-  const compose = parse(read("docker-compose.yml")) as {
+  const composeText = read("docker-compose.yml");
+  const compose = parse(composeText) as {
     services: Record<string, Record<string, any>>;
     volumes: Record<string, unknown>;
   };
   const { gateway, migrate, postgres, redis, kafka } = compose.services;
-  const environment = () => serviceEnvironment(gateway!.environment, { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET });
+  const environment = (dotEnv: Record<string, string> = { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET }) =>
+    serviceEnvironment(gateway!.environment, dotEnv);
+  /** The header's command lines (`#   command`), as an operator copies them. */
+  const headerCommands = composeText
+    .split("\n")
+    .filter((line) => /^#   \S/.test(line) && !/^#   #/.test(line))
+    .map((line) => line.slice(4).replace(/\s+#.*$/, "").trim());
+  const readme = read("README.md");
+  const notInCompose = documentedVariables().filter((v) => v.notInCompose).map((v) => v.name);
 
   it("runs the gateway with PostgreSQL, Redis and Kafka in KRaft mode, each health-checked, data in volumes", () => {
     for (const [name, service] of Object.entries({ postgres, redis, kafka })) {
@@ -37,28 +50,99 @@ describe("docker-compose.yml", () => {
     }
     expect(kafka!.environment.KAFKA_PROCESS_ROLES).toBe("broker,controller");
     expect(Object.keys(compose.services).some((name) => /zookeeper/i.test(name))).toBe(false);
+  });
+
+  it("starts the gateway once the database is migrated and Redis answers, without waiting for Kafka", () => {
+    // Kafka down never fails a request: events wait in the outbox and the relay retries.
     expect(gateway!.depends_on).toEqual({
       postgres: { condition: "service_healthy" },
       redis: { condition: "service_healthy" },
-      kafka: { condition: "service_healthy" },
       migrate: { condition: "service_completed_successfully" },
     });
   });
 
-  it("gives the gateway every variable of the configuration, and a configuration that loads", () => {
+  it("gives the gateway every variable but the ones it has no use for, and a configuration that loads", () => {
     const env = environment();
-    for (const variable of CONFIG_VARIABLES) expect(Object.keys(env)).toContain(variable);
+    expect(notInCompose).toEqual(expect.arrayContaining(["EMBEDDED_DATA_DIR", "ENV_FILE"]));
+    expect(Object.keys(env).sort()).toEqual(CONFIG_VARIABLES.filter((name) => !notInCompose.includes(name)).sort());
     const config = loadConfig(env);
     expect(config.isProduction).toBe(true);
     expect(config.hardening.introspection).toBe(false);
+    expect(config.playground.enabled).toBe(false);
     expect(config.passwords.hashConcurrency).toBeGreaterThan(0);
     // Same broker address as Kafka advertises, same database as the migrations run on.
     expect(env.KAFKA_BOOTSTRAP_SERVERS).toBe(kafka!.environment.KAFKA_ADVERTISED_LISTENERS.replace("PLAINTEXT://", ""));
     expect(serviceEnvironment(migrate!.environment, {}).DATABASE_URL).toBe(env.DATABASE_URL);
   });
 
-  it("refuses to start without a JWT secret of its operator's own", () => {
-    expect(() => serviceEnvironment(gateway!.environment, {})).toThrow(/JWT_SECRET_KEY/);
+  it("leaves defaults to the gateway: every variable it does not set itself passes through as ${VAR:-}", () => {
+    const own = ["NODE_ENV", "PORT", "HOST", "DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS"];
+    const secrets = ["JWT_SECRET_KEY", "ONE_TIME_LINK_SECRET"];
+    for (const [name, value] of Object.entries(gateway!.environment as Record<string, unknown>)) {
+      if (own.includes(name)) continue;
+      if (secrets.includes(name)) {
+        expect({ name, value }).toEqual({ name, value: expect.stringMatching(new RegExp(`^\\$\\{${name}:\\?`)) });
+        continue;
+      }
+      expect({ name, value }).toEqual({ name, value: `\${${name}:-}` });
+    }
+  });
+
+  it("keeps its secrets in .env, made once by the documented line, so any new shell runs it", () => {
+    const line = headerCommands.find((command) => command.includes("openssl rand"));
+    expect(line).toBeDefined();
+    // The README gives the same line.
+    expect(readme).toContain(line);
+    const dir = mkdtempSync(path.join(tmpdir(), "aegis-compose-"));
+    try {
+      writeFileSync(path.join(dir, ".env"), "LOG_LEVEL=warn\n");
+      execFileSync("bash", ["-c", line!], { cwd: dir });
+      const first = readFileSync(path.join(dir, ".env"), "utf8");
+      execFileSync("bash", ["-c", line!], { cwd: dir });
+      // Run again, it adds nothing and changes nothing: tokens and links stay valid.
+      expect(readFileSync(path.join(dir, ".env"), "utf8")).toBe(first);
+      const dotEnv = parseEnv(first);
+      expect(dotEnv.LOG_LEVEL).toBe("warn");
+      // A new shell exports nothing: compose reads .env beside the file.
+      const config = loadConfig(serviceEnvironment(gateway!.environment, dotEnv));
+      expect(config.jwt.secret).toBe(dotEnv.JWT_SECRET_KEY);
+      expect(config.recovery.linkSecret).toBe(dotEnv.ONE_TIME_LINK_SECRET);
+      expect(dotEnv.JWT_SECRET_KEY).not.toBe(dotEnv.ONE_TIME_LINK_SECRET);
+      for (const secret of [dotEnv.JWT_SECRET_KEY!, dotEnv.ONE_TIME_LINK_SECRET!]) {
+        expect(Buffer.byteLength(secret)).toBeGreaterThanOrEqual(32);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to start without those secrets, saying where they go", () => {
+    expect(() => serviceEnvironment(gateway!.environment, { ONE_TIME_LINK_SECRET: SECRET })).toThrow(
+      /JWT_SECRET_KEY: is not set - add it to \.env/,
+    );
+    expect(() => serviceEnvironment(gateway!.environment, { JWT_SECRET_KEY: SECRET })).toThrow(
+      /ONE_TIME_LINK_SECRET: is not set - add it to \.env/,
+    );
+  });
+
+  it("turns the playground on from .env, for a trusted network", () => {
+    const config = loadConfig(
+      environment({
+        JWT_SECRET_KEY: SECRET,
+        ONE_TIME_LINK_SECRET: SECRET,
+        GRAPHQL_INTROSPECTION: "true",
+        PLAYGROUND_ENABLED: "true",
+      }),
+    );
+    expect(config.playground.enabled).toBe(true);
+    expect(composeText).toMatch(/GRAPHQL_INTROSPECTION=true and PLAYGROUND_ENABLED=true in\n# \.env/);
+  });
+
+  it("creates the first admin with the image's own CLI, the password asked for, not typed in the command", () => {
+    const command = headerCommands.find((c) => c.includes("admin-create"));
+    expect(command).toMatch(/^docker compose exec gateway node (dist\/cli\/admin-create\.js) --email \S+ --password-stdin$/);
+    expectBuiltEntryPoint(/node (\S+)/.exec(command!)![1]!);
+    expect(readme).toContain(command);
   });
 
   it("lets the gateway's own shutdown deadline finish before Docker kills it", () => {
@@ -166,19 +250,6 @@ describe("Dockerfile", () => {
     expect(runtime).toMatch(/COPY --from=build \/app\/prisma\/migrations \.\/prisma\/migrations/);
     expect(read("src/db/migrate.ts")).toContain("require.main === module");
     expect(/^EXPOSE (\d+)/m.exec(runtime)?.[1]).toBe(String(loadConfig({ DATABASE_URL: "postgresql://x@y/z" }).http.port));
-  });
-});
-
-describe("README", () => {
-  it("documents every configuration variable in its table", () => {
-    const section = read("README.md").split("## Configuration")[1]!.split("\n## ")[0]!;
-    const rows = section.split("\n").filter((line) => line.startsWith("| `"));
-    for (const variable of CONFIG_VARIABLES) {
-      expect({ variable, documented: rows.some((row) => row.split("|")[1]!.includes(`\`${variable}\``)) }).toEqual({
-        variable,
-        documented: true,
-      });
-    }
   });
 });
 
