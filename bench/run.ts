@@ -66,6 +66,8 @@ function gatewayEnv(options: BenchOptions, databaseUrl: string, prefix: string):
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: "production",
+    // Exactly this environment: no developer's .env.
+    ENV_FILE: "none",
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,

@@ -9,7 +9,7 @@ import { login, PASSWORD, registerUser, uniqueEmail } from "../support/factories
 import { errorOf } from "../support/graphql-client";
 import { op } from "../support/operations";
 import { auditEntries } from "../support/records";
-import { startTestServer, TEST_JWT_SECRET, testEnv, type TestServer } from "../support/test-server";
+import { startTestServer, TEST_JWT_SECRET, TEST_LINK_SECRET, testEnv, type TestServer } from "../support/test-server";
 
 // `npm run admin:create` as an operator runs it: a separate process reading the environment.
 const root = path.join(__dirname, "..", "..");
@@ -138,7 +138,10 @@ describe("npm run admin:create", () => {
     // The container's environment, with this machine's PostgreSQL and Redis in place of the
     // stack's; no broker (the CLI publishes nothing itself: its events wait in the outbox).
     const containerEnv: Record<string, string> = {
-      ...serviceEnvironment(compose.services.gateway.environment, { JWT_SECRET_KEY: TEST_JWT_SECRET }),
+      ...serviceEnvironment(compose.services.gateway.environment, {
+        JWT_SECRET_KEY: TEST_JWT_SECRET,
+        ONE_TIME_LINK_SECRET: TEST_LINK_SECRET,
+      }),
       DATABASE_URL: process.env.TEST_DATABASE_URL!,
       REDIS_URL: process.env.TEST_REDIS_URL!,
       REDIS_KEY_PREFIX: process.env.TEST_REDIS_PREFIX!,

@@ -10,6 +10,7 @@ const production = {
   DATABASE_URL: "postgresql://gateway@db:5432/identity",
   REDIS_URL: "redis://cache:6379",
   JWT_SECRET_KEY: "a-production-secret-that-is-at-least-32-bytes",
+  ONE_TIME_LINK_SECRET: "a-production-link-secret-of-at-least-32-bytes",
 };
 
 /** The problems loadConfig reports for `env`, or [] when it loads. */
