@@ -12,8 +12,19 @@ export function securityHeaders(): RequestHandler {
 }
 
 /**
+ * Headers that make a GraphQL request safe from CSRF in Apollo's sense: a browser sends none of
+ * them cross-site without a CORS preflight. Apollo's two, plus `authorization`: urql and other
+ * clients send queries as GET without a content type, and a GET that carries a token is exactly
+ * as preflighted as one with `apollo-require-preflight` (and it is how every signed-in call
+ * arrives). An anonymous GET without any of them is still refused.
+ */
+export const CSRF_PREFLIGHT_HEADERS = ["x-apollo-operation-name", "apollo-require-preflight", "authorization"];
+
+/**
  * Cross-origin access for browsers: only the configured origins (CORS_ORIGINS; `*` for any).
- * Credentials travel in the Authorization header, never in cookies, so none are allowed.
+ * Credentials travel in the Authorization header, never in cookies, so none are allowed. Every
+ * header a GraphQL client may send is allowed, the CSRF preflight headers included (a header
+ * Apollo accepts but CORS refuses could never be used cross-origin).
  */
 export function corsPolicy(origins: string[], onRefused?: (origin: string) => void): RequestHandler {
   const origin = origins.includes("*") ? "*" : origins;
@@ -21,10 +32,9 @@ export function corsPolicy(origins: string[], onRefused?: (origin: string) => vo
     origin,
     methods: ["GET", "POST", "OPTIONS"],
     allowedHeaders: [
-      "authorization",
+      ...CSRF_PREFLIGHT_HEADERS,
       "content-type",
       "x-request-id",
-      "apollo-require-preflight",
       "apollographql-client-name",
       "apollographql-client-version",
       "traceparent",
@@ -56,6 +66,6 @@ export function apolloHardening(hardening: Hardening, policy: RequestPolicy) {
   return {
     ...policy.apolloOptions(),
     allowBatchedHttpRequests: hardening.allowBatching,
-    csrfPrevention: true as const,
+    csrfPrevention: { requestHeaders: CSRF_PREFLIGHT_HEADERS },
   };
 }

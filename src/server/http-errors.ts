@@ -2,9 +2,22 @@ import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { errors, type AppError } from "../errors";
 import type { Logger } from "../infra/logger";
 
-/** Answers in the GraphQL error format, as every other error of the gateway does. */
+/** The media types of a GraphQL answer (GraphQL over HTTP), in Apollo Server's order of preference. */
+const GRAPHQL_RESPONSE_TYPES = ["application/json", "application/graphql-response+json"];
+
+/**
+ * Answers in the GraphQL error format, as every other error of the gateway does, and in the media
+ * type the client asked for, chosen as Apollo Server chooses it for its own answers: a client that
+ * prefers `application/graphql-response+json` (Apollo Client 4, urql) reads a non-2xx answer of
+ * that type as GraphQL errors, while a plain `application/json` error body is an opaque failure
+ * to it. No Accept header, or one that takes neither type, gets `application/json`.
+ */
 export function sendError(res: Response, status: number, error: AppError): void {
-  res.status(status).json({ errors: [{ message: error.message, extensions: error.extensions }] });
+  const type = res.req.accepts(GRAPHQL_RESPONSE_TYPES) || GRAPHQL_RESPONSE_TYPES[0]!;
+  res
+    .status(status)
+    .type(type)
+    .send(JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] }));
 }
 
 export const notFound: RequestHandler = (_req, res) => sendError(res, 404, errors.notFound());
