@@ -11,6 +11,7 @@ import { CLOSE_TRY_AGAIN_LATER, ConnectionGuard } from "./connection.guard";
 import { isClientSafe } from "./errors.plugin";
 import type { RequestPolicy } from "./request-policy";
 import { admitSubscription, type AdmissionState } from "./subscription-admission";
+import { connectionAuthorization, refuseUnsupportedClients } from "./ws-handshake";
 
 /** The same limit as JSON bodies over HTTP. */
 const MAX_MESSAGE_BYTES = 100 * 1024;
@@ -40,18 +41,15 @@ export interface SubscriptionServerOptions {
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
-function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
-  const value = params?.authorization ?? params?.Authorization;
-  return typeof value === "string" ? value : undefined;
-}
-
 /**
  * GraphQL subscriptions over graphql-ws, on the HTTP server's own port and path (/graphql).
  *
- * The client authenticates in `connection_init` with `{ "authorization": "Bearer <token>" }`,
- * checked by the Authenticator that serves HTTP; a missing or bad token closes the socket with
- * 4403. Each operation gets the same context as an HTTP request, so graphql-shield decides
- * exactly as it does over HTTP. A ConnectionGuard then ends the connection when its right to
+ * The client authenticates in `connection_init` with `{ "authorization": "Bearer <token>" }`, or a
+ * router forwards the caller's token on the upgrade request (ws-handshake.ts); either is checked
+ * by the Authenticator that serves HTTP, and a missing or bad token closes the socket with 4403.
+ * A client of another protocol (subscriptions-transport-ws) is refused with a reason. Each
+ * operation gets the same context as an HTTP request, so graphql-shield decides exactly as it
+ * does over HTTP. A ConnectionGuard then ends the connection when its right to
  * exist ends. Queries and mutations stay on HTTP, where Apollo's CSRF prevention, limits and
  * error logging apply.
  */
@@ -89,7 +87,7 @@ export function createSubscriptionServer(
 
       onConnect: async (ctx) => {
         const info = connectionInfo(ctx.extra.request, trustProxy, logger);
-        const authorization = authorizationOf(ctx.connectionParams);
+        const authorization = connectionAuthorization(ctx.connectionParams, ctx.extra.request);
         const auth = await authenticator.authenticate(authorization);
         if (!auth.viewer || !authorization) {
           info.logger.info(
@@ -153,6 +151,7 @@ export function createSubscriptionServer(
     },
     wsServer,
   );
+  refuseUnsupportedClients(wsServer);
 
   /**
    * Counts the connection against its user's cap (SocketRegistry, shared by every process);

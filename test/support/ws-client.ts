@@ -133,11 +133,16 @@ export class TestWsClient extends Observed {
   connected = false;
   closeInfo?: CloseInfo;
 
-  constructor(url: string, connectionParams?: Record<string, unknown>) {
+  constructor(
+    url: string,
+    connectionParams?: Record<string, unknown>,
+    /** Headers of the upgrade request (what a router sends; browsers cannot set any). */
+    upgradeHeaders?: Record<string, string>,
+  ) {
     super();
     this.client = createClient({
       url,
-      webSocketImpl: WebSocket,
+      webSocketImpl: upgradeHeaders ? webSocketWithHeaders(upgradeHeaders) : WebSocket,
       connectionParams,
       lazy: false,
       // One connection: a test sees every close instead of a silent reconnect.
@@ -184,17 +189,30 @@ export class TestWsClient extends Observed {
   }
 }
 
+/** The `ws` WebSocket, sending `headers` with its upgrade request. */
+function webSocketWithHeaders(headers: Record<string, string>): unknown {
+  return class extends WebSocket {
+    constructor(address: string | URL, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  };
+}
+
 const openClients = new Set<TestWsClient>();
 
-/** Opens a graphql-ws connection to `server` with `{ authorization: "Bearer <token>" }`. */
+/**
+ * Opens a graphql-ws connection to `server` with `{ authorization: "Bearer <token>" }`, or the
+ * given `connection_init` payload and upgrade headers.
+ */
 export function connectWs(
   server: TestServer,
   token?: string,
   connectionParams: Record<string, unknown> | undefined = token
     ? { authorization: `Bearer ${token}` }
     : undefined,
+  upgradeHeaders?: Record<string, string>,
 ): TestWsClient {
-  const client = new TestWsClient(server.graphqlUrl.replace(/^http/, "ws"), connectionParams);
+  const client = new TestWsClient(server.graphqlUrl.replace(/^http/, "ws"), connectionParams, upgradeHeaders);
   openClients.add(client);
   return client;
 }
