@@ -1,4 +1,4 @@
-import { Field, ObjectType } from "type-graphql";
+import { Directive, Field, ObjectType } from "type-graphql";
 import type { z } from "zod";
 import { errors } from "../errors";
 
@@ -34,6 +34,12 @@ export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
+/**
+ * `@shareable`: PageInfo is the Relay value type every subgraph with connections defines the same
+ * way; without it, composing with any such subgraph fails ("Non-shareable field
+ * PageInfo.hasNextPage is resolved from multiple subgraphs").
+ */
+@Directive("@shareable")
 @ObjectType("PageInfo", { description: "Where a page is in its list (Relay cursor connections)." })
 export class PageInfoType {
   @Field(() => Boolean, { description: "True when more rows follow: ask again with `after: endCursor`." })

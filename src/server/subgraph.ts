@@ -5,10 +5,11 @@ import { createResolversMap } from "type-graphql";
 
 /**
  * The Federation 2 version this subgraph links to, and the directives it imports. Type-GraphQL's
- * `@Directive` puts the directives on the types (`@key` on User); this link makes them federation's.
+ * `@Directive` puts the directives on the types (`@key` on User, `@shareable` on value types such as
+ * PageInfo); this link makes them federation's.
  */
 export const FEDERATION_LINK =
-  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
 
 /** Reference resolvers by type name: `{ User: { __resolveReference } }`. */
 export type ReferenceResolvers = Record<string, { __resolveReference: (...args: any[]) => unknown }>;

@@ -96,6 +96,17 @@ describe("a query across both subgraphs", () => {
     expect(policies.verifiedSubjects).toContain(alice.user.id);
   });
 
+  it("pages through the other subgraph's Relay connection (its PageInfo next to ours)", async () => {
+    const first = await gateway.client.request(op("MyPolicyPage"), { first: 1 }, { token: alice.accessToken });
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.me.policyPage).toEqual({
+      edges: [{ cursor: "0", node: { id: "p-1", title: "Home insurance" } }],
+      pageInfo: { hasNextPage: true, hasPreviousPage: false, endCursor: "0" },
+    });
+    const next = await gateway.client.request(op("MyPolicyPage"), { first: 1, after: "0" }, { token: alice.accessToken });
+    expect(next.data!.me.policyPage.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, endCursor: "1" });
+  });
+
   it("does not hand another user's email over through entity resolution", async () => {
     const response = await gateway.client.request(op("MyPoliciesWithSharedContacts"), {}, { token: alice.accessToken });
     expect(JSON.stringify(response)).not.toContain(bob.user.email);

@@ -1,4 +1,5 @@
 import { composeServices } from "@apollo/composition";
+import { composeServices as composeServicesTheGuildsWay } from "@theguild/federation-composition";
 import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
@@ -14,18 +15,21 @@ export interface SubgraphDefinition {
   sdl: string;
 }
 
+/** Who composes: Apollo's composition (Rover, GraphOS) or The Guild's (Hive, Hive Gateway). */
+export type Composer = "apollo" | "the-guild";
+
 /**
- * Composes subgraphs into a supergraph with @apollo/composition, as Rover or GraphOS would.
- * Composition errors throw, with every message, so a test that composes fails on them.
+ * Composes subgraphs into a supergraph with @apollo/composition, as Rover or GraphOS would, or
+ * with @theguild/federation-composition, as Hive does. Composition errors throw, with every
+ * message, so a test that composes fails on them.
  */
-export function composeSupergraph(subgraphs: SubgraphDefinition[]): string {
-  const result = composeServices(
-    subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })),
-  );
+export function composeSupergraph(subgraphs: SubgraphDefinition[], composer: Composer = "apollo"): string {
+  const services = subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) }));
+  const result = composer === "apollo" ? composeServices(services) : composeServicesTheGuildsWay(services);
   if (result.errors) {
     throw new Error(`composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join("\n")}`);
   }
-  return result.supergraphSdl;
+  return result.supergraphSdl!;
 }
 
 export interface TestGateway {
