@@ -144,6 +144,12 @@ export const errors = {
 
   forbidden: (message = "You are not allowed to do this.") =>
     new AppError(message, { code: "FORBIDDEN" }),
+  /** `_service { sdl }` refused by FEDERATION_SDL_ACCESS (off, or no valid shared secret). */
+  subgraphSdlForbidden: () =>
+    new AppError("The subgraph schema is not served to this caller.", {
+      code: "FORBIDDEN",
+      reason: "FEDERATION_SDL_ACCESS",
+    }),
   /**
    * An admin rule, not a missing permission: `reason` says which one (SELF_CHANGE, LAST_ADMIN,
    * MODERATOR_SCOPE, ACTOR_CHANGED), so a client can explain it.

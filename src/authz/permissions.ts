@@ -2,7 +2,7 @@ import { allow, race, shield } from "graphql-shield";
 import { AppError, errors } from "../errors";
 import type { Logger } from "../infra/logger";
 import type { GraphQLContext } from "../server/context";
-import { denyByDefault, hasRole, isAuthenticated, isSelf } from "./rules";
+import { canReadSubgraphSdl, denyByDefault, hasRole, isAuthenticated, isSelf } from "./rules";
 
 const staff = hasRole("ADMIN", "MODERATOR");
 const isAdmin = hasRole("ADMIN");
@@ -29,9 +29,10 @@ export const permissionTable = {
     exportMyData: isAuthenticated,
     // Federation. The router calls `_entities` with the caller's Authorization header to resolve
     // users other subgraphs refer to; what it may read of each is decided by the User rules below,
-    // exactly as for a user reached directly. `_service` is the SDL, read by routers and Rover.
+    // exactly as for a user reached directly. `_service` is the SDL, read by routers and Rover:
+    // open, behind a shared secret, or closed, as FEDERATION_SDL_ACCESS says.
     _entities: isAuthenticated,
-    _service: allow,
+    _service: canReadSubgraphSdl,
   },
   Mutation: {
     register: allow,

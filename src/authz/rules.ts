@@ -40,3 +40,9 @@ export const denyByDefault = rule({ cache: "contextual" })(
   (_parent, _args, ctx: GraphQLContext) =>
     ctx.auth.viewer ? errors.forbidden() : (ctx.auth.error ?? errors.authenticationRequired()),
 );
+
+/** `_service { sdl }`: as FEDERATION_SDL_ACCESS decides for this request (server/federation-sdl.ts). */
+export const canReadSubgraphSdl = rule({ cache: "contextual" })(
+  (_parent, _args, ctx: GraphQLContext) =>
+    ctx.subgraphSdlAllowed?.() ? true : errors.subgraphSdlForbidden(),
+);

@@ -17,6 +17,7 @@ import { playgroundRouter } from "../playground/playground.router";
 import { createLoaders } from "../users/user.loader";
 import { requestInfo, type GraphQLContext } from "./context";
 import { errorFormatter, errorLoggingPlugin } from "./errors.plugin";
+import { subgraphSdlPolicy } from "./federation-sdl";
 import { withFieldGuards } from "./field-guards";
 import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
@@ -115,6 +116,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
   }
 
   const hardening = apolloHardening(config.hardening, policy);
+  const subgraphSdlAllowed = subgraphSdlPolicy(config.federation);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError,
@@ -151,6 +153,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
           auth: await authenticator.authenticate(req.get("authorization")),
           loaders: createLoaders(container.repositories),
           scope: scopeOf(res),
+          subgraphSdlAllowed: () => subgraphSdlAllowed(req),
         }),
     }),
   );

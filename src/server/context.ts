@@ -25,6 +25,11 @@ export interface GraphQLContext {
   signedInUserId?: string;
   /** HTTP requests: the deadline, and what logs, metrics and the trace record about it. */
   scope?: RequestScope;
+  /**
+   * HTTP requests: whether this caller may read the subgraph SDL (FEDERATION_SDL_ACCESS,
+   * server/federation-sdl.ts). Unset (WebSocket) is no.
+   */
+  subgraphSdlAllowed?: () => boolean;
 }
 
 export interface RequestInfo {

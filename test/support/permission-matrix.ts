@@ -225,7 +225,7 @@ export const ROOT_FIELDS: Record<string, RootFieldCase> = {
   "Query._service": {
     expect: ANYONE,
     call: () => ({ query: "{ _service { sdl } }" }),
-    note: "federation: the subgraph SDL",
+    note: "federation: the subgraph SDL; as `FEDERATION_SDL_ACCESS` says (open by default in development, off in production)",
   },
   "Query.mySessions": { expect: SIGNED_IN, call: () => ({ query: "{ mySessions { id } }" }) },
   "Mutation.revokeSession": {
