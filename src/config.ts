@@ -86,6 +86,8 @@ function toConfig(
       privateKey: keys.privateKey,
       /** Keys that signed before the last rotation: they verify and stay in the JWKS. */
       previousPublicKeys: keys.previousPublicKeys,
+      /** The next signing key's public key: published and verifying before it signs (rotation step 1). */
+      nextPublicKeys: keys.nextPublicKeys,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
@@ -170,6 +172,14 @@ function toConfig(
     ...operations(env),
     /** GraphiQL at GET /graphql for browsers: on in development, opt-in in production. */
     playground: { enabled: env.PLAYGROUND_ENABLED ?? (!production && introspection) },
+    federation: {
+      /**
+       * Who may read `_service { sdl }`: anyone, a router sending the shared secret, or no one.
+       * Follows introspection when unset: open in development, off in production.
+       */
+      sdlAccess: env.FEDERATION_SDL_ACCESS ?? (introspection ? "open" : "off"),
+      sdlSecret: env.FEDERATION_SDL_SECRET,
+    },
     /**
      * Set when no signing secret or key was configured and a throw-away one was generated
      * (development and test only).
@@ -265,6 +275,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.PLAYGROUND_ENABLED === true && !introspection) {
     problems.push("PLAYGROUND_ENABLED: the playground needs GRAPHQL_INTROSPECTION=true");
   }
+  problems.push(...federationProblems(env));
   if (env.SHUTDOWN_READINESS_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
     problems.push("SHUTDOWN_READINESS_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS");
   }
@@ -272,6 +283,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     privateKey: env.JWT_PRIVATE_KEY,
     privateKeyFile: env.JWT_PRIVATE_KEY_FILE,
     previousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS,
+    nextPublicKeys: env.JWT_NEXT_PUBLIC_KEYS,
     generateIfMissing: !production,
   });
   problems.push(...keys.problems);
@@ -280,6 +292,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ? (env.JWT_SECRET_KEY ?? randomBytes(48).toString("base64url"))
     : env.JWT_SECRET_KEY;
   return toConfig(env, secret, keys, developmentDefaults);
+}
+
+/** The SDL secret is used exactly when asked for, and is long enough to be a secret. */
+function federationProblems(env: Environment): string[] {
+  const secret = env.FEDERATION_SDL_SECRET;
+  if (env.FEDERATION_SDL_ACCESS === "secret") {
+    if (secret === undefined) return ["FEDERATION_SDL_SECRET: required when FEDERATION_SDL_ACCESS=secret"];
+    if (Buffer.byteLength(secret) < 32) return ["FEDERATION_SDL_SECRET: must be at least 32 bytes"];
+  } else if (secret !== undefined) {
+    return ["FEDERATION_SDL_SECRET: only used when FEDERATION_SDL_ACCESS=secret"];
+  }
+  return [];
 }
 
 /** DATABASE_URL alone, validated as the server validates it, for `db:migrate` (which needs nothing else). */

@@ -20,6 +20,8 @@ export interface SigningKeys {
   privateKey?: KeyObject;
   /** Public keys of earlier signing keys: they still verify and stay in the JWKS. */
   previousPublicKeys: KeyObject[];
+  /** Public keys of the next signing key, published (and verifying) before it signs. */
+  nextPublicKeys: KeyObject[];
   /** True when no key was configured and a throw-away one was generated. */
   generated: boolean;
   problems: string[];
@@ -29,6 +31,7 @@ export interface KeySources {
   privateKey?: string;
   privateKeyFile?: string;
   previousPublicKeys?: string;
+  nextPublicKeys?: string;
   /** Development and test: make a key when none is configured. Production: a missing key is an error. */
   generateIfMissing: boolean;
 }
@@ -97,16 +100,17 @@ function readPrivateKey(
   return key;
 }
 
-function readPreviousPublicKeys(value: string | undefined, problems: string[]): KeyObject[] {
+/** PEM public keys, one block after the other, from the variable named `variable`. */
+function readPublicKeys(variable: string, value: string | undefined, problems: string[]): KeyObject[] {
   if (value === undefined) return [];
   const blocks = [...unescapePem(value).matchAll(PEM_BLOCK)];
   if (blocks.length === 0) {
-    problems.push("JWT_PREVIOUS_PUBLIC_KEYS: no PEM public key found");
+    problems.push(`${variable}: no PEM public key found`);
     return [];
   }
   const keys: KeyObject[] = [];
   blocks.forEach(([block, label], index) => {
-    const where = `JWT_PREVIOUS_PUBLIC_KEYS: key ${index + 1}`;
+    const where = `${variable}: key ${index + 1}`;
     if (label!.includes("PRIVATE")) {
       problems.push(`${where} is a private key; give only public keys here`);
       return;
@@ -133,27 +137,29 @@ function generatePrivateKey(algorithm: AsymmetricAlgorithm): KeyObject {
 
 export function readSigningKeys(algorithm: SigningAlgorithm, sources: KeySources): SigningKeys {
   const problems: string[] = [];
-  const previousPublicKeys = readPreviousPublicKeys(sources.previousPublicKeys, problems);
+  const previousPublicKeys = readPublicKeys("JWT_PREVIOUS_PUBLIC_KEYS", sources.previousPublicKeys, problems);
+  const nextPublicKeys = readPublicKeys("JWT_NEXT_PUBLIC_KEYS", sources.nextPublicKeys, problems);
+  const published = { previousPublicKeys, nextPublicKeys };
   const configured = sources.privateKey !== undefined || sources.privateKeyFile !== undefined;
 
   if (sources.privateKey !== undefined && sources.privateKeyFile !== undefined) {
     problems.push("JWT_PRIVATE_KEY_FILE: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both");
-    return { previousPublicKeys, generated: false, problems };
+    return { ...published, generated: false, problems };
   }
   if (algorithm === "HS256") {
     if (configured) {
       const variable = sources.privateKey !== undefined ? "JWT_PRIVATE_KEY" : "JWT_PRIVATE_KEY_FILE";
       problems.push(`${variable}: only used when JWT_ALGORITHM is RS256 or ES256 (it is HS256)`);
     }
-    return { previousPublicKeys, generated: false, problems };
+    return { ...published, generated: false, problems };
   }
   if (!configured) {
     if (!sources.generateIfMissing) {
       problems.push(`JWT_PRIVATE_KEY: required in production when JWT_ALGORITHM is ${algorithm} (or JWT_PRIVATE_KEY_FILE)`);
-      return { previousPublicKeys, generated: false, problems };
+      return { ...published, generated: false, problems };
     }
-    return { privateKey: generatePrivateKey(algorithm), previousPublicKeys, generated: true, problems };
+    return { privateKey: generatePrivateKey(algorithm), ...published, generated: true, problems };
   }
   const privateKey = readPrivateKey(algorithm, sources, problems);
-  return { privateKey, previousPublicKeys, generated: false, problems };
+  return { privateKey, ...published, generated: false, problems };
 }

@@ -56,15 +56,23 @@ function publicKeySet(keys: readonly KeyObject[]) {
 }
 
 /**
- * A key ring for RS256/ES256: the private key signs, its public key and the previous ones verify
- * and are published. Previous keys keep verifying until an operator removes them, which must not
- * happen before the tokens they signed have expired (refresh tokens included).
+ * A key ring for RS256/ES256: the private key signs; its public key, the next ones and the
+ * previous ones verify and are published, in that order. Previous keys keep verifying until an
+ * operator removes them, which must not happen before the tokens they signed have expired (refresh
+ * tokens included). Next keys are published before they sign, so that verifiers which cache the
+ * JWKS already hold them when they do; they verify too, because during a rolling deploy of the
+ * switch, processes still on the old configuration must accept tokens the new ones signed.
  */
 export function asymmetricKeyRing(
   privateKey: KeyObject,
   previousPublicKeys: readonly KeyObject[] = [],
+  nextPublicKeys: readonly KeyObject[] = [],
 ): KeyRing {
-  const { verification, publicKeys } = publicKeySet([createPublicKey(privateKey), ...previousPublicKeys]);
+  const { verification, publicKeys } = publicKeySet([
+    createPublicKey(privateKey),
+    ...nextPublicKeys,
+    ...previousPublicKeys,
+  ]);
   const current = verification.get(publicKeys[0]!.kid)!;
   return { signing: { ...current, signingKey: privateKey }, verification, publicKeys };
 }
@@ -77,12 +85,18 @@ export function asymmetricKeyRing(
 export function keyRingFromConfig(jwt: Config["jwt"]): KeyRing {
   if (jwt.algorithm === "HS256") {
     const ring = hmacKeyRing(requireValue(jwt.secret, "HS256 secret"));
-    if (jwt.previousPublicKeys.length === 0) return ring;
-    // Back from RS256/ES256 to HS256: the old public keys still verify (and are published).
-    const previous = publicKeySet(jwt.previousPublicKeys);
-    return withExtraKeys(ring, previous.verification, previous.publicKeys);
+    const published = [...jwt.nextPublicKeys, ...jwt.previousPublicKeys];
+    if (published.length === 0) return ring;
+    // Back from RS256/ES256 to HS256, the old public keys still verify; on the way to RS256/ES256,
+    // the next key is published before it signs. Both are in the JWKS.
+    const extra = publicKeySet(published);
+    return withExtraKeys(ring, extra.verification, extra.publicKeys);
   }
-  const ring = asymmetricKeyRing(requireValue(jwt.privateKey, "private key"), jwt.previousPublicKeys);
+  const ring = asymmetricKeyRing(
+    requireValue(jwt.privateKey, "private key"),
+    jwt.previousPublicKeys,
+    jwt.nextPublicKeys,
+  );
   if (jwt.secret === undefined) return ring;
   const kid = hmacKeyId(jwt.secret);
   return withExtraKeys(ring, new Map([[kid, { kid, algorithm: "HS256", key: jwt.secret }]]), []);

@@ -118,6 +118,10 @@ const tokens = {
     optionalText(),
     "public keys (PEM blocks one after the other) of earlier signing keys: they still verify and stay in the JWKS during a rotation. Remove one only after `JWT_REFRESH_TOKEN_EXPIRE_DAYS` have passed since it stopped signing",
   ),
+  JWT_NEXT_PUBLIC_KEYS: doc(
+    optionalText(),
+    "public key (PEM) of the next signing key: published in the JWKS, and verifying, before it signs, so verifiers that cache the JWKS hold it when it does (step 1 of a rotation: [Tokens other services can verify](#tokens-other-services-can-verify))",
+  ),
   JWT_ISSUER: doc(text("aegis-identity-gateway"), "`iss` of every token, checked on every verification"),
   JWT_AUDIENCE: doc(text("aegis"), "`aud` of every token, checked on every verification"),
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES: doc(int(30, 1), "access token lifetime"),
@@ -251,6 +255,15 @@ const graphql = {
     optionalBool(),
     "GraphiQL at `GET /graphql` for browsers; `true` needs `GRAPHQL_INTROSPECTION=true`",
     { defaultText: "`true`", production: "`false` unless set" },
+  ),
+  FEDERATION_SDL_ACCESS: doc(
+    optionalOneOf(["open", "secret", "off"]),
+    "who may read the subgraph SDL (`_service { sdl }`, the whole schema): `open` anyone, `secret` a router sending `X-Federation-SDL-Secret`, `off` no one (compose from `schema.graphql`): see [docs/federation.md](docs/federation.md#who-may-read-the-subgraph-sdl)",
+    { defaultText: "`open` where introspection is on", production: "`off` unless set" },
+  ),
+  FEDERATION_SDL_SECRET: doc(
+    optionalText(),
+    "the shared secret for `FEDERATION_SDL_ACCESS=secret`, at least 32 bytes; refused with any other setting",
   ),
   GRAPHQL_ALLOW_BATCHING: doc(bool(false), "accept several operations in one HTTP request (a JSON array)"),
   GRAPHQL_MAX_DEPTH: doc(int(10, 1), "deepest selection"),
