@@ -55,6 +55,18 @@ describe("signing key configuration", () => {
     expect(config.jwt.previousPublicKeys.map((k) => k.asymmetricKeyType)).toEqual(["rsa", "ec"]);
   });
 
+  it("reads the next key from JWT_NEXT_PUBLIC_KEYS, with the same checks", () => {
+    const next = rsaKeyPair();
+    const config = loadConfig(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: next.publicKey }));
+    expect(config.jwt.nextPublicKeys.map((k) => k.asymmetricKeyType)).toEqual(["rsa"]);
+    expect(problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: next.privateKey }))).toEqual([
+      "JWT_NEXT_PUBLIC_KEYS: key 1 is a private key; give only public keys here",
+    ]);
+    expect(problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: rsaKeyPair(1024).publicKey }))).toEqual([
+      "JWT_NEXT_PUBLIC_KEYS: key 1: an RSA key needs at least 2048 bits, this one has 1024",
+    ]);
+  });
+
   it("refuses keys that do not fit, one line per problem", () => {
     expect(problemsOf(env({ JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEY: rsa.privateKey }))).toEqual([
       "JWT_PRIVATE_KEY: this key signs RS256, but JWT_ALGORITHM is ES256",

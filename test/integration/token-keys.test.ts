@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import * as jose from "jose";
 import jwt from "jsonwebtoken";
 import { MeDocument } from "../generated/graphql";
-import { registerUser, type Session } from "../support/factories";
+import { login, registerUser, type Session } from "../support/factories";
 import { errorOf } from "../support/graphql-client";
 import { ecKeyPair, rsaKeyPair } from "../support/keys";
 import { op } from "../support/operations";
@@ -187,6 +187,24 @@ describe("moving between HS256 and RS256 without logging anyone out", () => {
       expect(body.keys.map((k) => k.kid)).toEqual([await thumbprintOf(key1.publicKey)]);
     } finally {
       await back.stop();
+    }
+  });
+});
+
+describe("moving from HS256 to RS256 in two steps", () => {
+  it("publishes the RS256 key with JWT_NEXT_PUBLIC_KEYS while HS256 still signs, and accepts its tokens", async () => {
+    const hs256 = await startTestServer({ JWT_NEXT_PUBLIC_KEYS: key1.publicKey });
+    const rs256 = await startTestServer({ JWT_ALGORITHM: "RS256", JWT_PRIVATE_KEY: key1.privateKey });
+    try {
+      const { body } = await jwksOf(hs256);
+      expect(body.keys.map((k) => k.kid)).toEqual([await thumbprintOf(key1.publicKey)]);
+      const user = await registerUser(hs256.client);
+      expect(headerOf(user.accessToken).alg).toBe("HS256");
+      // A process already switched signs RS256; one still on step 1 accepts that token.
+      const switched = await login(rs256.client, user.user.email);
+      expect((await me(hs256, switched.accessToken)).data?.me.id).toBe(user.user.id);
+    } finally {
+      await Promise.all([hs256.stop(), rs256.stop()]);
     }
   });
 });

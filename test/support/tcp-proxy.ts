@@ -3,17 +3,21 @@ import net from "node:net";
 /**
  * A TCP peer in front of a real service (Redis), to play an outage at the wire: `cut()` drops
  * every connection and refuses new ones, `restore()` accepts them again on the same port.
+ * `retarget()` plays a deploy behind one address: open connections drop, new ones reach the new
+ * service.
  */
 export interface TcpProxy {
   port: number;
   url(scheme: string): string;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  retarget(target: { host: string; port: number }): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(initial: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let target = initial;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     for (const socket of [client, upstream]) {
@@ -47,6 +51,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     url: (scheme) => `${scheme}://127.0.0.1:${port}`,
     cut: stopListening,
     restore: () => listen(port),
+    retarget(next) {
+      target = next;
+      for (const socket of sockets) socket.destroy();
+    },
     close: stopListening,
   };
 }
