@@ -90,7 +90,7 @@ function toConfig(
       nextPublicKeys: keys.nextPublicKeys,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
-      accessTtlSeconds: env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+      accessTtlSeconds: Math.round(env.JWT_ACCESS_TOKEN_EXPIRE_MINUTES * 60),
       refreshTtlSeconds: env.JWT_REFRESH_TOKEN_EXPIRE_DAYS * 24 * 3600,
       reuseGraceSeconds: env.REFRESH_TOKEN_REUSE_GRACE_SECONDS,
     },

@@ -124,7 +124,12 @@ const tokens = {
   ),
   JWT_ISSUER: doc(text("aegis-identity-gateway"), "`iss` of every token, checked on every verification"),
   JWT_AUDIENCE: doc(text("aegis"), "`aud` of every token, checked on every verification"),
-  JWT_ACCESS_TOKEN_EXPIRE_MINUTES: doc(int(30, 1), "access token lifetime"),
+  JWT_ACCESS_TOKEN_EXPIRE_MINUTES: doc(
+    z
+      .preprocess(emptyAsUnset, z.coerce.number().min(1 / 60, "must be at least 1 second (1/60 minute)").default(30))
+      .meta({ default: "30" }),
+    "access token lifetime; fractions allowed down to one second (`0.1` is 6 s: demos and the frontend example's browser test watch tokens expire)",
+  ),
   JWT_REFRESH_TOKEN_EXPIRE_DAYS: doc(
     int(7, 1),
     "refresh token and session lifetime (sliding: each refresh restarts it)",
