@@ -2,18 +2,12 @@ import { randomUUID } from "node:crypto";
 import { PASSWORD, uniqueEmail } from "../support/factories";
 import { op } from "../support/operations";
 import { databaseUrlFor } from "../support/test-db";
-import { startTestServer, type TestServer } from "../support/test-server";
+import { testServers, type TestServer } from "../support/test-server";
 
 /** Words that would mean internals reached the client. */
 const INTERNALS = /prisma|postgres|redis|ioredis|ECONNREFUSED|does_not_exist|stack|node_modules|\bat \w+ \(|max retries/i;
 
-const servers: TestServer[] = [];
-async function server(env: Record<string, string> = {}): Promise<TestServer> {
-  const started = await startTestServer(env);
-  servers.push(started);
-  return started;
-}
-afterAll(() => Promise.all(servers.map((s) => s.stop())));
+const server = testServers().start;
 
 async function postRaw(target: TestServer, body: string, path = "/graphql") {
   const response = await fetch(`${target.url}${path}`, {

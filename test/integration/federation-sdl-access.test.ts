@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "../../src/config";
 import { SubgraphSdlDocument } from "../generated/graphql";
 import { silentLogger } from "../support/federation";
 import { errorOf } from "../support/graphql-client";
-import { startTestServer, testEnv, type TestServer } from "../support/test-server";
+import { testEnv, testServers, type TestServer } from "../support/test-server";
 
 /**
  * `_service { sdl }` serves the whole schema, so FEDERATION_SDL_ACCESS decides who reads it:
@@ -13,13 +13,7 @@ import { startTestServer, testEnv, type TestServer } from "../support/test-serve
 
 const SECRET = "router-secret-that-is-at-least-32-bytes!";
 const HEADER = "x-federation-sdl-secret";
-const servers: TestServer[] = [];
-async function server(env: Record<string, string> = {}): Promise<TestServer> {
-  const started = await startTestServer(env);
-  servers.push(started);
-  return started;
-}
-afterAll(() => Promise.all(servers.map((s) => s.stop())));
+const server = testServers().start;
 
 const readSdl = (target: TestServer, headers: Record<string, string> = {}) =>
   target.client.request(SubgraphSdlDocument, {}, { headers });

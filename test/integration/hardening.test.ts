@@ -1,15 +1,9 @@
 import { getIntrospectionQuery } from "graphql";
 import { errorOf } from "../support/graphql-client";
 import { allOperationNames, op } from "../support/operations";
-import { startTestServer, type TestServer } from "../support/test-server";
+import { testServers, type TestServer } from "../support/test-server";
 
-const servers: TestServer[] = [];
-async function server(env: Record<string, string> = {}): Promise<TestServer> {
-  const started = await startTestServer(env);
-  servers.push(started);
-  return started;
-}
-afterAll(() => Promise.all(servers.map((s) => s.stop())));
+const server = testServers().start;
 
 /** What GraphiQL and other playgrounds send to learn the schema. */
 const PLAYGROUND_INTROSPECTION = getIntrospectionQuery({

@@ -3,7 +3,7 @@ import { MeDocument } from "../generated/graphql";
 import { login, registerUser } from "../support/factories";
 import { rsaKeyPair } from "../support/keys";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { startTestServer, type TestServer } from "../support/test-server";
+import { testServers, type TestServer } from "../support/test-server";
 
 /**
  * A key rotation as another service sees it: `jose`'s createRemoteJWKSet verifies our tokens
@@ -20,16 +20,12 @@ const oldKey = rsaKeyPair();
 const newKey = rsaKeyPair();
 const JWKS_PATH = "/.well-known/jwks.json";
 
-const servers: TestServer[] = [];
+const servers = testServers();
 let proxy: TcpProxy;
-async function gateway(env: Record<string, string>): Promise<TestServer> {
-  const started = await startTestServer({ JWT_ALGORITHM: "RS256", ...env });
-  servers.push(started);
-  return started;
-}
+const gateway = (env: Record<string, string>) => servers.start({ JWT_ALGORITHM: "RS256", ...env });
 const address = (server: TestServer) => ({ host: "127.0.0.1", port: Number(new URL(server.url).port) });
 const jwksFetches = () =>
-  servers.reduce((count, s) => count + s.logs.filter((line) => line.path === JWKS_PATH).length, 0);
+  servers.started.reduce((count, s) => count + s.logs.filter((line) => line.path === JWKS_PATH).length, 0);
 
 /** What a resource server does with a bearer token. */
 const verify = (keys: ReturnType<typeof createRemoteJWKSet>, token: string) =>
@@ -40,10 +36,7 @@ beforeAll(async () => {
   step1 = await gateway({ JWT_PRIVATE_KEY: oldKey.privateKey, JWT_NEXT_PUBLIC_KEYS: newKey.publicKey });
   proxy = await startTcpProxy(address(step1));
 });
-afterAll(async () => {
-  await proxy?.close();
-  await Promise.all(servers.map((s) => s.stop()));
-});
+afterAll(() => proxy?.close());
 
 it("step 1 publishes the next key after the current one; the current one still signs", async () => {
   const jwks = (await (await fetch(`${step1.url}${JWKS_PATH}`)).json()) as { keys: Array<{ kid: string }> };

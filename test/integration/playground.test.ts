@@ -17,7 +17,7 @@ import { createLogger } from "../../src/infra/logger";
 import { EXAMPLES, type PlaygroundExample } from "../../src/playground/playground.examples";
 import { playgroundRouter } from "../../src/playground/playground.router";
 import { GraphQLClient } from "../support/graphql-client";
-import { startTestServer, testEnv, type TestServer } from "../support/test-server";
+import { startTestServer, testEnv, testServers, type TestServer } from "../support/test-server";
 
 /** What a browser sends when it navigates to a URL. */
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -136,14 +136,7 @@ describe("the playground page (development defaults)", () => {
 });
 
 describe("the playground switch", () => {
-  const servers: TestServer[] = [];
-  const start = async (overrides: Record<string, string>) => {
-    const server = await startTestServer(overrides);
-    servers.push(server);
-    return server;
-  };
-
-  afterAll(() => Promise.all(servers.map((s) => s.stop())));
+  const start = testServers().start;
 
   it("is off in production by default, and introspection with it", async () => {
     const server = await start({ NODE_ENV: "production" });

@@ -77,3 +77,20 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     },
   };
 }
+
+/**
+ * For a test file that starts servers with settings of their own: `start(overrides)` starts one,
+ * and every server it started is stopped after the file (an afterAll registered here).
+ */
+export function testServers(): { start(overrides?: Record<string, string>): Promise<TestServer>; started: TestServer[] } {
+  const started: TestServer[] = [];
+  afterAll(() => Promise.all(started.map((s) => s.stop())));
+  return {
+    started,
+    async start(overrides = {}) {
+      const server = await startTestServer(overrides);
+      started.push(server);
+      return server;
+    },
+  };
+}
