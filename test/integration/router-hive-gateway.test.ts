@@ -3,7 +3,7 @@ import {
   subscriptionsViaUpgradeHeader,
 } from "../../examples/routers/hive-gateway/gateway.config";
 import { SubgraphSdlDocument } from "../generated/graphql";
-import { login, registerUser, type Session } from "../support/factories";
+import { registerUser, type Session } from "../support/factories";
 import { composeSupergraph } from "../support/federation";
 import { errorOf } from "../support/graphql-client";
 import { startHiveGateway, type HiveGateway } from "../support/hive-gateway";
@@ -11,7 +11,14 @@ import { rsaKeyPair } from "../support/keys";
 import { op } from "../support/operations";
 import { POLICIES_SDL, startPoliciesSubgraph, type PoliciesSubgraph } from "../support/policies-subgraph";
 import { startTestServer, type TestServer } from "../support/test-server";
-import { channels, closeAllWs, pollUntil, TestWsClient, untilListening } from "../support/ws-client";
+import {
+  channels,
+  closeAllWs,
+  pollUntil,
+  receivesNextSignIn,
+  TestWsClient,
+  untilListening,
+} from "../support/ws-client";
 
 /**
  * Hive Gateway (its npm runtime) as the router in front of this gateway and the policies
@@ -93,11 +100,7 @@ describe("queries through Hive Gateway", () => {
 describe("subscriptions through Hive Gateway over graphql-ws", () => {
   it("deliver the caller's own session events (token mapped into connection_init)", async () => {
     const ws = subscribeThroughRouter(router, alice.accessToken);
-    const events = ws.subscribe("SessionEvents");
-    await untilListening(identity, channels(identity).sessionEvents(alice.user.id));
-    await login(identity.client, alice.user.email);
-    const [event] = await events.next(1, (e) => e.type === "SESSION_CREATED");
-    expect(event).toMatchObject({ userId: alice.user.id });
+    expect(await receivesNextSignIn(ws, identity, alice.user)).toMatchObject({ userId: alice.user.id });
   });
 
   it("deliver them with the token on the upgrade request instead", async () => {
@@ -107,11 +110,7 @@ describe("subscriptions through Hive Gateway over graphql-ws", () => {
     });
     const bob = await registerUser(identity.client);
     const ws = subscribeThroughRouter(viaHeader, bob.accessToken);
-    const events = ws.subscribe("SessionEvents");
-    await untilListening(identity, channels(identity).sessionEvents(bob.user.id));
-    await login(identity.client, bob.user.email);
-    const [event] = await events.next(1, (e) => e.type === "SESSION_CREATED");
-    expect(event).toMatchObject({ userId: bob.user.id });
+    expect(await receivesNextSignIn(ws, identity, bob.user)).toMatchObject({ userId: bob.user.id });
   });
 
   it("deliver the revocation of the caller's session, then lose the router's connection (4403)", async () => {

@@ -4,7 +4,7 @@ import { accessTokenExpiringIn } from "../support/accounts";
 import { login, registerUser } from "../support/factories";
 import { op } from "../support/operations";
 import { startTestServer, type TestServer } from "../support/test-server";
-import { channels, closeAllWs, connectWs, untilListening } from "../support/ws-client";
+import { channels, closeAllWs, connectWs, receivesNextSignIn, untilListening } from "../support/ws-client";
 
 /**
  * The WebSocket handshake as clients and routers really make it: the official graphql-ws client
@@ -27,11 +27,7 @@ describe("a token in the upgrade request's Authorization header", () => {
     const alice = await registerUser(server.client);
     const ws = connectWs(server, undefined, undefined, bearer(alice.accessToken));
     await ws.waitConnected();
-    const events = ws.subscribe("SessionEvents");
-    await untilListening(server, channels(server).sessionEvents(alice.user.id));
-    await login(server.client, alice.user.email);
-    const [created] = await events.next(1, (e) => e.type === "SESSION_CREATED");
-    expect(created).toMatchObject({ userId: alice.user.id });
+    expect(await receivesNextSignIn(ws, server, alice.user)).toMatchObject({ userId: alice.user.id });
   });
 
   it("gets the same verification: expired, forged and ended sessions close with 4403", async () => {

@@ -2,6 +2,7 @@ import { createClient, type Client, type FormattedExecutionResult } from "graphq
 import WebSocket from "ws";
 import { channelName } from "../../src/infra/pubsub";
 import { SessionTopic } from "../../src/sessions/session-event.bus";
+import { login } from "./factories";
 import { op } from "./operations";
 import type { TestServer } from "./test-server";
 
@@ -244,4 +245,21 @@ export async function listeners(server: TestServer, channel: string): Promise<nu
  */
 export function untilListening(server: TestServer, channel: string): Promise<void> {
   return pollUntil(async () => (await listeners(server, channel)) > 0, `a listener on ${channel}`);
+}
+
+/**
+ * Subscribes `ws` to the caller's SessionEvents, signs `user` in once more on `server` (the
+ * gateway that owns the session events, whoever `ws` is connected to) and returns the
+ * SESSION_CREATED event that arrives for it.
+ */
+export async function receivesNextSignIn(
+  ws: TestWsClient,
+  server: TestServer,
+  user: { id: string; email: string },
+): Promise<Record<string, any>> {
+  const events = ws.subscribe("SessionEvents");
+  await untilListening(server, channels(server).sessionEvents(user.id));
+  await login(server.client, user.email);
+  const [created] = await events.next(1, (e) => e.type === "SESSION_CREATED");
+  return created!;
 }
