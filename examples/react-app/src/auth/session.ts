@@ -30,8 +30,8 @@ function claimsOf(accessToken: string): { sid: string; exp: number } {
  *
  * So concurrent requests that all meet TOKEN_EXPIRED cause exactly one `refreshToken`. That
  * matters: the refresh token rotates on every use, and presenting a rotated one again counts as
- * theft and ends the session, except within REFRESH_TOKEN_REUSE_GRACE_SECONDS (10 s), when the
- * gateway answers the same new pair. The grace window covers what one tab cannot coordinate (a
+ * theft and ends the session, except within REFRESH_TOKEN_REUSE_GRACE_SECONDS (10 s) from the
+ * same client, when the gateway answers the same new pair. The grace window covers what one tab cannot coordinate (a
  * refresh whose answer was lost and is sent again); this object makes the app never rely on it.
  */
 export class Session {
