@@ -156,6 +156,8 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     maxAttempts: config.lockout.maxAttempts,
     lockoutSeconds: config.lockout.durationSeconds,
     memorySeconds: 24 * 3600,
+    // No request outlives its deadline; twice that is a safe bound for a hash still in flight.
+    inFlightSeconds: Math.ceil((config.requestTimeoutMs * 2) / 1000),
   });
   const passwords = new PasswordCheck(hasher, lockout, limits, metrics.auth);
   const accounts = new AccountCreator(users, outbox, hasher, business);

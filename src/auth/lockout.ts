@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Redis, Result } from "ioredis";
 
 /**
@@ -9,51 +9,83 @@ import type { Redis, Result } from "ioredis";
  * Every operation that checks a password counts here (login, changePassword, deleteMyAccount:
  * auth/password-check.ts), so they share one count and one lock.
  *
- * Decided atomically across every gateway process, each step one Lua script:
- * - `reserve`, before the password is hashed, counts the attempt as a failure in advance. While
- *   the address is locked it refuses without hashing. The reservation that reaches the limit
- *   locks at once, so of 25 concurrent guesses only `maxAttempts` are ever hashed.
- * - `succeed`, after a correct password, clears the count, unless the address was locked by
- *   another attempt in the meantime: a correct password never undoes a lock it did not make, and
- *   never logs in once the lock is decided. (The attempt that locked may clear its own lock when
- *   its password turns out right: sequentially, it was the first success after the failures.)
- * - A wrong password needs no further step: its reservation is the failure.
+ * Decided atomically across every gateway process, each step one Lua script on one key:
+ * - `reserve`, before the password is hashed, admits the attempt only while the failures so far
+ *   plus the attempts still being hashed stay under the limit. So of 25 concurrent guesses only
+ *   `maxAttempts` are ever hashed; the others are refused at once as "busy" (retryable), not as
+ *   locked: no lock has been decided yet, and the attempts in flight may all be right (a user
+ *   signing in from five tabs at once must not lock their own account).
+ * - `settle`, after the hash, records the outcome. A failure counts, and the one that reaches
+ *   the limit locks. A success clears the count, unless the address is locked: a correct password
+ *   never undoes a lock. Because admitted attempts never outnumber the failures still allowed, no
+ *   lock can be decided while a correct password that was admitted is in flight: a success never
+ *   races a lock.
+ * - An attempt whose process died between the two steps holds its place only until
+ *   `inFlightSeconds` have passed.
  *
  * Failures are forgotten `memorySeconds` after the last one (Keycloak's "failure reset time"),
  * which also bounds what addresses that never log in keep in Redis.
  */
 
-// KEYS: lockout hash. ARGV: now (ms), max attempts, lock (ms), memory (ms).
-// Returns {locked, untilMs} when locked; {reserved, lockedByThisMs or 0, count}.
+// The hash holds `count` (failures), `until` (lock end, ms) and one `p:<id>` field per attempt in
+// flight (its deadline, ms).
+// KEYS: lockout hash. ARGV: now, max attempts, id, in-flight deadline (ms), memory (ms).
+// Returns {locked, untilMs} | {busy, 0} | {reserved, 0}.
 const RESERVE = `
-local now, max, lockMs, memoryMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local untilMs = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
-if untilMs > now then return {'locked', untilMs, 0} end
-if untilMs > 0 then redis.call('DEL', KEYS[1]) end
-local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
-local locked = 0
-if count >= max then
-  locked = now + lockMs
-  redis.call('HSET', KEYS[1], 'until', locked, 'count', 0)
+local now, max = tonumber(ARGV[1]), tonumber(ARGV[2])
+local count, untilMs, inFlight = 0, 0, 0
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields, 2 do
+  local name, value = fields[i], tonumber(fields[i + 1])
+  if name == 'count' then count = value
+  elseif name == 'until' then untilMs = value
+  elseif value <= now then redis.call('HDEL', KEYS[1], name)
+  else inFlight = inFlight + 1 end
 end
-redis.call('PEXPIRE', KEYS[1], math.max(memoryMs, lockMs))
-return {'reserved', locked, count}
+if untilMs > now then return {'locked', untilMs} end
+if untilMs > 0 then
+  redis.call('HDEL', KEYS[1], 'until')
+  count = 0
+end
+if count + inFlight >= max then return {'busy', 0} end
+redis.call('HSET', KEYS[1], 'count', count, 'p:' .. ARGV[3], ARGV[4])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[5]) then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+return {'reserved', 0}
 `;
 
-// KEYS: lockout hash. ARGV: now (ms), the lock this attempt made (ms, 0 if none).
-// Returns {ok} or {locked, untilMs}.
-const SUCCEED = `
-local now, mine = tonumber(ARGV[1]), tonumber(ARGV[2])
+// KEYS: lockout hash. ARGV: now, max attempts, id, outcome (right|wrong), lock (ms), memory (ms).
+// Returns {locked, untilMs} (refused: locked before this attempt settled) | {ok, 0} (right) |
+// {counted, 0} | {locks, untilMs} (wrong; this failure locked).
+const SETTLE = `
+local now, max = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('HDEL', KEYS[1], 'p:' .. ARGV[3])
 local untilMs = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
-if untilMs > now and untilMs ~= mine then return {'locked', untilMs} end
-redis.call('DEL', KEYS[1])
-return {'ok', 0}
+if untilMs > now then return {'locked', untilMs} end
+if ARGV[4] == 'right' then
+  redis.call('HDEL', KEYS[1], 'until')
+  redis.call('HSET', KEYS[1], 'count', 0)
+  return {'ok', 0}
+end
+local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0') + 1
+if untilMs > 0 then count = 1 end
+local ttl = tonumber(ARGV[6])
+if count >= max then
+  untilMs = now + tonumber(ARGV[5])
+  redis.call('HSET', KEYS[1], 'count', 0, 'until', untilMs)
+  ttl = math.max(ttl, tonumber(ARGV[5]))
+else
+  redis.call('HSET', KEYS[1], 'count', count)
+  redis.call('HDEL', KEYS[1], 'until')
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+if count >= max then return {'locks', untilMs} end
+return {'counted', 0}
 `;
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    lockoutReserve(key: string, ...args: number[]): Result<[string, number, number], Context>;
-    lockoutSucceed(key: string, ...args: number[]): Result<[string, number], Context>;
+    lockoutReserve(key: string, ...args: Array<number | string>): Result<[string, number], Context>;
+    lockoutSettle(key: string, ...args: Array<number | string>): Result<[string, number], Context>;
   }
 }
 
@@ -62,13 +94,24 @@ export interface LockoutPolicy {
   lockoutSeconds: number;
   /** How long failures are remembered after the last one. */
   memorySeconds: number;
+  /** How long an attempt being hashed holds its place, should its process die before settling. */
+  inFlightSeconds: number;
 }
 
 /** What `reserve` decided. */
 export type Reservation =
   | { kind: "locked"; lockedUntil: Date }
-  /** `lockedUntil`: this attempt reached the limit and locked (its failure is the locking one). */
-  | { kind: "reserved"; lockedUntil?: Date };
+  /** Failures plus attempts in flight already reach the limit: refused now, retry in a moment. */
+  | { kind: "busy" }
+  | { kind: "reserved"; id: string };
+
+/** What `settle` decided. */
+export type Settlement =
+  /** Locked before this attempt settled: refused, whatever its password. */
+  | { kind: "locked"; lockedUntil: Date }
+  | { kind: "accepted" }
+  /** A wrong password; `lockedUntil` when this failure locked the address. */
+  | { kind: "counted"; lockedUntil?: Date };
 
 /** What staff and the data export see. */
 export interface LockoutState {
@@ -82,33 +125,50 @@ export class Lockout {
     private readonly policy: LockoutPolicy,
   ) {
     redis.defineCommand("lockoutReserve", { numberOfKeys: 1, lua: RESERVE });
-    redis.defineCommand("lockoutSucceed", { numberOfKeys: 1, lua: SUCCEED });
+    redis.defineCommand("lockoutSettle", { numberOfKeys: 1, lua: SETTLE });
   }
 
   static key(email: string): string {
     return `lockout:${createHash("sha256").update(email).digest("base64url")}`;
   }
 
+  /** Before the password is hashed: may this attempt run? */
   async reserve(email: string, now = Date.now()): Promise<Reservation> {
+    const id = randomUUID();
     const [kind, until] = await this.redis.lockoutReserve(
       Lockout.key(email),
       now,
       this.policy.maxAttempts,
-      this.policy.lockoutSeconds * 1000,
+      id,
+      now + this.policy.inFlightSeconds * 1000,
       this.policy.memorySeconds * 1000,
     );
     if (kind === "locked") return { kind, lockedUntil: new Date(Number(until)) };
-    return Number(until) > 0 ? { kind: "reserved", lockedUntil: new Date(Number(until)) } : { kind: "reserved" };
+    if (kind === "busy") return { kind };
+    return { kind: "reserved", id };
   }
 
-  /**
-   * After a correct password: clears the count. Returns the lock's end instead when another
-   * attempt locked the address meanwhile (the caller must refuse).
-   */
-  async succeed(email: string, reservation: Reservation, now = Date.now()): Promise<Date | undefined> {
-    const mine = reservation.kind === "reserved" ? (reservation.lockedUntil?.getTime() ?? 0) : 0;
-    const [kind, until] = await this.redis.lockoutSucceed(Lockout.key(email), now, mine);
-    return kind === "locked" ? new Date(Number(until)) : undefined;
+  /** After the hash: records whether the password was right. */
+  async settle(email: string, id: string, right: boolean, now = Date.now()): Promise<Settlement> {
+    const [kind, until] = await this.redis.lockoutSettle(
+      Lockout.key(email),
+      now,
+      this.policy.maxAttempts,
+      id,
+      right ? "right" : "wrong",
+      this.policy.lockoutSeconds * 1000,
+      this.policy.memorySeconds * 1000,
+    );
+    switch (kind) {
+      case "locked":
+        return { kind, lockedUntil: new Date(Number(until)) };
+      case "ok":
+        return { kind: "accepted" };
+      case "locks":
+        return { kind: "counted", lockedUntil: new Date(Number(until)) };
+      default:
+        return { kind: "counted" };
+    }
   }
 
   /** Ends a lock and forgets the failures (unlockUser, resetPassword, erasure). */
