@@ -317,6 +317,26 @@ export class MfaFactorRepository {
     return count;
   }
 
+  /** TOTP factors whose secret was sealed by another key than `keyId` (key rotation). */
+  async totpSecretsNotSealedWith(keyId: string, take: number): Promise<Array<{ id: string; sealedSecret: string }>> {
+    const rows = await this.db.mfaFactor.findMany({
+      where: { type: "TOTP", NOT: { totpSecret: { startsWith: `v1:${keyId}:` } } },
+      select: { id: true, totpSecret: true },
+      orderBy: { id: "asc" },
+      take,
+    });
+    return rows.map((r) => ({ id: r.id, sealedSecret: r.totpSecret! }));
+  }
+
+  /** Swaps a sealed secret for its re-sealed form, unless it changed meanwhile. */
+  async replaceTotpSecret(factorId: string, before: string, after: string): Promise<boolean> {
+    const { count } = await this.db.mfaFactor.updateMany({
+      where: { id: factorId, totpSecret: before },
+      data: { totpSecret: after },
+    });
+    return count === 1;
+  }
+
   /** Housekeeping: TOTP enrolments never confirmed since `before`. */
   async removeAbandoned(before: Date): Promise<number> {
     const { count } = await this.db.mfaFactor.deleteMany({
