@@ -56,7 +56,8 @@ export class PasskeyAuthentication {
     );
     return generateAuthenticationOptions({
       rpID: this.rp.id,
-      challenge,
+      // Bytes: a string would be taken as UTF-8 text and encoded once more.
+      challenge: new Uint8Array(Buffer.from(challenge, "base64url")),
       timeout: this.ceremonies.timeoutMs,
       allowCredentials: credentials.map((c) => ({ id: c.credentialId, transports: c.transports })),
       userVerification: expectation.purpose === "passwordless" ? "preferred" : "discouraged",

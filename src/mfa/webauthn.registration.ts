@@ -44,7 +44,8 @@ export class PasskeyRegistration {
       userName: user.name,
       userDisplayName: user.displayName,
       userID: new Uint8Array(Buffer.from(userHandle, "base64url")),
-      challenge,
+      // Bytes: a string would be taken as UTF-8 text and encoded once more.
+      challenge: new Uint8Array(Buffer.from(challenge, "base64url")),
       timeout: this.ceremonies.timeoutMs,
       attestationType: "none",
       excludeCredentials: existing.map((c) => ({ id: c.credentialId, transports: c.transports })),
