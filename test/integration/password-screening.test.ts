@@ -90,7 +90,7 @@ describe("password history", () => {
 describe("the offline breached-password list", () => {
   it("holds the most common breached passwords and sees through the usual dressing-up", () => {
     expect(commonPasswordCount()).toBeGreaterThan(40_000);
-    for (const dressed of ["password", "Password1!", "P@ssw0rd123!", "Qwerty123!", "Summer2024!", "M0nkey!!", "Iloveyou1!"]) {
+    for (const dressed of ["password", "Password1!", "P@ssw0rd123!", "Qwerty123!", "Summer2024!", "M0nkey!!", "Iloveyou1!", "Dr@gon2024!", "$unshine99", "W3lc0me#1", "S3cr3t!!"]) {
       expect([dressed, isCommonPassword(dressed)]).toEqual([dressed, true]);
     }
     for (const fine of [PASSWORD, "N3w!Passw0rd", "Xk7#pL9@vQ2m", "Abc!1234x9Qz", "correct-Horse-battery-1!"]) {
