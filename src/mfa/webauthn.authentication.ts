@@ -6,7 +6,7 @@ import {
 } from "@simplewebauthn/server";
 import type { Db, MfaFactorRepository } from "./factor.repository";
 import type { CeremonyPurpose, WebAuthnCeremonyStore } from "./webauthn-ceremony.store";
-import { challengeOf, type RelyingParty } from "./webauthn.relying-party";
+import { challengeOf, type PasskeyDeps, type RelyingParty } from "./webauthn.relying-party";
 
 /** Who an assertion is expected from: a known user (second factor, step-up) or anyone (passwordless). */
 export type AssertionExpectation =
@@ -39,10 +39,8 @@ export class PasskeyAuthentication {
   private readonly ceremonies: WebAuthnCeremonyStore;
   private readonly rp: RelyingParty;
 
-  constructor(deps: { factors: MfaFactorRepository; ceremonies: WebAuthnCeremonyStore; rp: RelyingParty }) {
-    this.factors = deps.factors;
-    this.ceremonies = deps.ceremonies;
-    this.rp = deps.rp;
+  constructor(deps: PasskeyDeps) {
+    ({ factors: this.factors, ceremonies: this.ceremonies, rp: this.rp } = deps);
   }
 
   /** Options for navigator.credentials.get(); null when a named user has no passkey. */

@@ -7,7 +7,7 @@ import {
 } from "@simplewebauthn/server";
 import type { Db, FactorSummary, MfaFactorRepository } from "./factor.repository";
 import type { WebAuthnCeremonyStore } from "./webauthn-ceremony.store";
-import { challengeOf, type RelyingParty } from "./webauthn.relying-party";
+import { challengeOf, type PasskeyDeps, type RelyingParty } from "./webauthn.relying-party";
 
 /** ES256 first (every platform authenticator), then EdDSA and RS256 (Windows Hello). */
 export const SUPPORTED_ALGORITHMS = [-7, -8, -257];
@@ -27,10 +27,8 @@ export class PasskeyRegistration {
   private readonly ceremonies: WebAuthnCeremonyStore;
   private readonly rp: RelyingParty;
 
-  constructor(deps: { factors: MfaFactorRepository; ceremonies: WebAuthnCeremonyStore; rp: RelyingParty }) {
-    this.factors = deps.factors;
-    this.ceremonies = deps.ceremonies;
-    this.rp = deps.rp;
+  constructor(deps: PasskeyDeps) {
+    ({ factors: this.factors, ceremonies: this.ceremonies, rp: this.rp } = deps);
   }
 
   /** Options for navigator.credentials.create(), valid for one answer until the ceremony expires. */

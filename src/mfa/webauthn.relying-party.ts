@@ -1,3 +1,6 @@
+import type { MfaFactorRepository } from "./factor.repository";
+import type { WebAuthnCeremonyStore } from "./webauthn-ceremony.store";
+
 /**
  * The WebAuthn relying party: the id credentials are scoped to (a registrable domain, e.g.
  * `example.com`), the name authenticators show, and the exact origins pages may run ceremonies
@@ -9,6 +12,13 @@ export interface RelyingParty {
   id: string;
   name: string;
   origins: string[];
+}
+
+/** What both WebAuthn ceremonies (registration, authentication) are built from. */
+export interface PasskeyDeps {
+  factors: MfaFactorRepository;
+  ceremonies: WebAuthnCeremonyStore;
+  rp: RelyingParty;
 }
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
