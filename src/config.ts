@@ -4,6 +4,7 @@ import path from "node:path";
 import { readSigningKeys, type SigningKeys } from "./auth/key.reader";
 import { DEVELOPMENT_DEFAULTS } from "./config/development";
 import { ConfigError } from "./config/error";
+import { redisConfig, type RedisConfig } from "./config/redis";
 import { describeIssue, emptyAsUnset } from "./config/values";
 import { schema, type Environment } from "./config/variables";
 
@@ -57,6 +58,7 @@ function toConfig(
   secret: string | undefined,
   keys: SigningKeys,
   developmentDefaults: string[],
+  redis: RedisConfig,
 ) {
   const production = env.NODE_ENV === "production";
   const embedded = embeddedDatabase(env.EMBEDDED_DATA_DIR);
@@ -67,16 +69,12 @@ function toConfig(
     http: { port: env.PORT, host: env.HOST, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
     /** The configured database, or the embedded one's socket URL when DATABASE_URL is unset. */
     databaseUrl: env.DATABASE_URL ?? embedded.url,
-    redis: {
-      /** Unset: an in-process Redis (see infra/redis.ts). */
-      url: env.REDIS_URL,
-      // A prefix shares one Redis between deployments; in-process there is nothing to share.
-      keyPrefix: env.REDIS_URL === undefined ? "" : (env.REDIS_KEY_PREFIX ?? ""),
-    },
+    /** Topology, auth and TLS; in-process when nothing is configured (see infra/redis.ts). */
+    redis,
     /** What runs in-process because its variable is unset (development and tests only). */
     embedded: {
       database: env.DATABASE_URL === undefined ? embedded : undefined,
-      redis: env.REDIS_URL === undefined,
+      redis: redis.topology.kind === "in-process",
     },
     jwt: {
       algorithm: env.JWT_ALGORITHM,
@@ -265,11 +263,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         "DATABASE_URL: required in production (unset means the embedded database, for development only)",
       );
     }
-    if (env.REDIS_URL === undefined) {
-      problems.push(
-        "REDIS_URL: required in production (unset means the in-process Redis, for development only)",
-      );
-    }
   }
   const introspection = env.GRAPHQL_INTROSPECTION ?? !production;
   if (env.PLAYGROUND_ENABLED === true && !introspection) {
@@ -279,6 +272,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.SHUTDOWN_READINESS_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
     problems.push("SHUTDOWN_READINESS_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS");
   }
+  const redis = redisConfig(env, production, problems);
   const keys = readSigningKeys(env.JWT_ALGORITHM, {
     privateKey: env.JWT_PRIVATE_KEY,
     privateKeyFile: env.JWT_PRIVATE_KEY_FILE,
@@ -291,7 +285,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const secret = symmetric
     ? (env.JWT_SECRET_KEY ?? randomBytes(48).toString("base64url"))
     : env.JWT_SECRET_KEY;
-  return toConfig(env, secret, keys, developmentDefaults);
+  return toConfig(env, secret, keys, developmentDefaults, redis);
 }
 
 /** The SDL secret is used exactly when asked for, and is long enough to be a secret. */

@@ -22,7 +22,7 @@ import { Lifecycle } from "./infra/lifecycle";
 import type { Logger } from "./infra/logger";
 import { createDatabase } from "./infra/prisma";
 import { createRedisPubSub } from "./infra/pubsub";
-import { createRedis } from "./infra/redis";
+import { closeRedis, createRedis } from "./infra/redis";
 import { SessionEventBus } from "./sessions/session-event.bus";
 import { RateLimits } from "./limits/rate-limits";
 import { AccountTokenRepository } from "./recovery/account-token.repository";
@@ -51,14 +51,12 @@ import { UserService } from "./users/user.service";
 export function createContainer(config: Config, logger: Logger, tracing: Tracing = noTracing) {
   // No SQL statement outlives the request deadline it was started for.
   const db = createDatabase(config.databaseUrl, { statementTimeoutMs: config.requestTimeoutMs });
-  const redis = createRedis(config.redis.url, config.redis.keyPrefix, "identity-gateway", {
-    autoPipelining: true,
-  });
+  const redis = createRedis(config.redis, { name: "identity-gateway", autoPipelining: true });
   redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
   // PubSub needs its own connections: a subscribing connection can do nothing else. Channels are
   // not keys, so the key prefix is applied to channel names by the PubSub itself.
-  const publishRedis = createRedis(config.redis.url, "", "identity-gateway-publish");
-  const subscribeRedis = createRedis(config.redis.url, "", "identity-gateway-subscribe");
+  const publishRedis = createRedis(config.redis, { name: "identity-gateway-publish", prefixKeys: false });
+  const subscribeRedis = createRedis(config.redis, { name: "identity-gateway-subscribe", prefixKeys: false });
   for (const client of [publishRedis, subscribeRedis]) {
     client.on("error", (err) => logger.warn({ err }, "redis pubsub connection error"));
   }
@@ -125,7 +123,6 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
   });
   const store = new SessionStore(redis, {
-    keyPrefix: config.redis.keyPrefix,
     ttlSeconds: config.jwt.refreshTtlSeconds,
     maxPerUser: config.sessions.maxPerUser,
     graceSeconds: config.jwt.reuseGraceSeconds,
@@ -272,9 +269,6 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     async close() {
       await lifecycle.stop();
       registry?.shutdown();
-      // QUIT needs a connection; without one, stop the reconnect loop instead of waiting on it.
-      const closeRedis = (client: typeof redis) =>
-        client.status === "ready" ? client.quit() : Promise.resolve(client.disconnect());
       await Promise.allSettled([
         db.$disconnect(),
         closeRedis(redis),

@@ -211,7 +211,7 @@ export class AuthService {
     const session = { id: claims.sid, userId: claims.sub };
     // An ended session first, whatever became of the account: an erased account's sessions all
     // ended with it, and its refresh token is answered like any revoked session's.
-    const live = await this.store.get(session.id);
+    const live = await this.store.get(session.userId, session.id);
     if (live?.userId !== session.userId) throw errors.sessionNotFound();
     const user = await this.cache.load(claims.sub, (id) => this.users.findById(id));
     if (!user?.isActive) {

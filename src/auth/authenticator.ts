@@ -1,7 +1,8 @@
-import type Redis from "ioredis";
 import { errors } from "../errors";
-import { SessionStore } from "../sessions/session.store";
-import { UserCache } from "../users/user.cache";
+import type { RedisClient } from "../infra/redis";
+import { RedisKeys } from "../infra/redis.keys";
+import type { SessionStore } from "../sessions/session.store";
+import type { UserCache } from "../users/user.cache";
 import type { UserRepository } from "../users/user.repository";
 import {
   noAuthMetrics,
@@ -38,7 +39,7 @@ function verificationResult(state: AuthState): TokenVerificationResult {
 export class Authenticator {
   constructor(
     private readonly tokens: TokenService,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly sessions: SessionStore,
     private readonly cache: UserCache,
     private readonly users: UserRepository,
@@ -74,9 +75,10 @@ export class Authenticator {
       };
     }
 
+    // Both keys carry the user's hash tag: one node, one round trip, on a cluster too.
     const [[sessionUserId, lastUsedAt], cachedProfile] = await Promise.all([
-      this.redis.hmget(SessionStore.key(claims.sid), "userId", "lastUsedAt"),
-      this.redis.get(UserCache.key(claims.sub)),
+      this.redis.hmget(RedisKeys.session(claims.sub, claims.sid), "userId", "lastUsedAt"),
+      this.redis.get(RedisKeys.profile(claims.sub)),
     ]);
     if (sessionUserId !== claims.sub) return { error: errors.sessionEnded() };
 

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Redis, Result } from "ioredis";
+import type { Result } from "ioredis";
+import type { RedisClient } from "../infra/redis";
+import { RedisKeys } from "../infra/redis.keys";
 
 /**
  * The login lockout: the one place that decides whether an attempt to prove a password may run,
@@ -121,7 +123,7 @@ export interface LockoutState {
 
 export class Lockout {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly policy: LockoutPolicy,
   ) {
     redis.defineCommand("lockoutReserve", { numberOfKeys: 1, lua: RESERVE });
@@ -129,7 +131,7 @@ export class Lockout {
   }
 
   static key(email: string): string {
-    return `lockout:${createHash("sha256").update(email).digest("base64url")}`;
+    return RedisKeys.lockout(createHash("sha256").update(email).digest("base64url"));
   }
 
   /** Before the password is hashed: may this attempt run? */
@@ -180,14 +182,16 @@ export class Lockout {
     return (await this.states([email], now))[0]!;
   }
 
-  /** Several addresses in one round trip (a page of users for staff). */
+  /**
+   * Several addresses in one round trip (a page of users for staff): the keys lie on many cluster
+   * slots, so not one pipeline but concurrent reads that auto-pipelining sends together (per node
+   * on a cluster).
+   */
   async states(emails: readonly string[], now = Date.now()): Promise<LockoutState[]> {
-    if (emails.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const email of emails) pipeline.hmget(Lockout.key(email), "count", "until");
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, value]) => {
-      if (error) throw error;
+    const results = await Promise.all(
+      emails.map((email) => this.redis.hmget(Lockout.key(email), "count", "until")),
+    );
+    return results.map((value) => {
       const [count, until] = value as [string | null, string | null];
       const lockedUntil = Number(until) > now ? new Date(Number(until)) : null;
       return { failedAttempts: lockedUntil ? 0 : Number(count ?? 0), lockedUntil };

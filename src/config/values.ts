@@ -28,6 +28,10 @@ declare module "zod" {
   interface GlobalMeta extends Partial<VariableDoc> {}
 }
 
+/** A variable's schema with its documentation (the configuration reference is generated from it). */
+export const doc = <T extends z.ZodType>(schema: T, description: string, more: Omit<VariableDoc, "description"> = {}) =>
+  schema.meta({ description, ...more });
+
 /** An empty value (`VAR=` in an env file, `${VAR:-}` in compose) means "not set": the default applies. */
 export const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 

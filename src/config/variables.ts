@@ -14,8 +14,9 @@ import {
   rate,
   text,
   url,
-  type VariableDoc,
+  doc,
 } from "./values";
+import { redis } from "./redis";
 
 /**
  * Every environment variable the gateway reads, by section, each with its description. The
@@ -23,8 +24,6 @@ import {
  * (`npm run docs:config`); a test fails when either differs from what they would generate.
  */
 
-const doc = <T extends z.ZodType>(schema: T, description: string, more: Omit<VariableDoc, "description"> = {}) =>
-  schema.meta({ description, ...more });
 
 const HTTP = ["http", "https"];
 
@@ -78,15 +77,6 @@ const storage = {
     optionalUrl(["postgresql", "postgres"], "postgresql://user:password@host:5432/database"),
     "PostgreSQL connection string (`postgresql://` or `postgres://`); unset: the embedded PostgreSQL (PGlite) in `EMBEDDED_DATA_DIR`",
     { production: "required", example: "postgresql://postgres@127.0.0.1:5432/identity" },
-  ),
-  REDIS_URL: doc(
-    optionalUrl(["redis", "rediss"], "redis://host:6379 (rediss:// for TLS)"),
-    "Redis for sessions, profile cache, rate limits and PubSub (`redis://`, or `rediss://` for TLS); unset: an in-process Redis",
-    { production: "required", example: "redis://127.0.0.1:6379" },
-  ),
-  REDIS_KEY_PREFIX: doc(
-    optionalText(),
-    "prefix of every Redis key and PubSub channel, to share one Redis between deployments (ignored in-process)",
   ),
   EMBEDDED_DATA_DIR: doc(
     text(".data"),
@@ -307,7 +297,8 @@ const observability = {
 /** The sections of the configuration reference, in order. */
 export const SECTIONS = [
   { title: "Server", variables: server },
-  { title: "Database and Redis", variables: storage },
+  { title: "Database", variables: storage },
+  { title: "Redis", variables: redis },
   { title: "Tokens", variables: tokens },
   { title: "Passwords, lockout and sessions", variables: accounts },
   { title: "Account recovery", variables: recovery },
@@ -321,6 +312,7 @@ export const SECTIONS = [
 export const schema = z.object({
   ...server,
   ...storage,
+  ...redis,
   ...tokens,
   ...accounts,
   ...recovery,

@@ -1,7 +1,8 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, Repeater, SlidingBuffer } from "@graphql-yoga/subscription";
-import type { Redis } from "ioredis";
 import type { PubSub } from "type-graphql";
+import type { RedisClient } from "./redis";
+import { channelName } from "./redis.keys";
 
 /**
  * PubSub over Redis (Type-GraphQL's recommended `createPubSub` with a Redis event target), so a
@@ -11,10 +12,6 @@ import type { PubSub } from "type-graphql";
 /** Events a subscriber may lag behind before the oldest are dropped (see `subscribe` below). */
 const SUBSCRIBER_BUFFER = 500;
 
-/** The Redis channel of a topic: PUBLISH/SUBSCRIBE ignore ioredis' `keyPrefix`, so we add it. */
-export function channelName(prefix: string, topic: string, id?: string | number): string {
-  return id === undefined ? `${prefix}${topic}` : `${prefix}${topic}:${id}`;
-}
 
 export interface RedisPubSub {
   /** Type-GraphQL's PubSub: topics are namespaced by the Redis key prefix. */
@@ -24,8 +21,8 @@ export interface RedisPubSub {
 }
 
 export function createRedisPubSub(
-  publishClient: Redis,
-  subscribeClient: Redis,
+  publishClient: RedisClient,
+  subscribeClient: RedisClient,
   channelPrefix: string,
   onError: (error: unknown) => void,
 ): RedisPubSub {
@@ -52,10 +49,10 @@ export function createRedisPubSub(
 
   const pubSub: PubSub = {
     publish(topic, ...args) {
-      inner.publish(`${channelPrefix}${topic}`, ...(args as [unknown]));
+      inner.publish(channelName(channelPrefix, topic), ...(args as [unknown]));
     },
     subscribe(topic, id) {
-      const source = inner.subscribe(`${channelPrefix}${topic}`, id as string);
+      const source = inner.subscribe(channelName(channelPrefix, topic), id as string);
       // The source queues pushes without bound and throws (inside ioredis) past 1024 pending
       // ones; a subscriber that stalls loses its oldest events instead of ending the process.
       return new Repeater<unknown>(async (push, stop) => {
@@ -82,7 +79,7 @@ export function createRedisPubSub(
 }
 
 /** `client`, with the promises of `methods` caught and reported instead of rejected. */
-function catching(client: Redis, methods: string[], onError: (error: unknown) => void): Redis {
+function catching<T extends RedisClient>(client: T, methods: string[], onError: (error: unknown) => void): T {
   return new Proxy(client, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

@@ -38,7 +38,8 @@ export function inProcessScript(body: string): string {
 }
 
 interface ScriptDefinition {
-  numberOfKeys: number;
+  /** Unset: the caller passes the key count as the first argument, as ioredis allows. */
+  numberOfKeys?: number;
   lua: string;
 }
 
@@ -57,8 +58,18 @@ export function createInProcessRedis(server: string): Redis {
   const RedisMock = require("ioredis-mock") as new (options: object) => Redis;
   const client = new RedisMock({ host: server, port: 6379, keyPrefix: "" });
   const define = client.defineCommand.bind(client) as (name: string, def: ScriptDefinition) => void;
+  const commands = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   Object.defineProperty(client, "defineCommand", {
-    value: (name: string, def: ScriptDefinition) => define(name, { ...def, lua: inProcessScript(def.lua) }),
+    value: (name: string, def: ScriptDefinition) => {
+      const lua = inProcessScript(def.lua);
+      if (def.numberOfKeys !== undefined) return define(name, { numberOfKeys: def.numberOfKeys, lua });
+      // The emulator fixes the key count when a script is defined: one definition per count.
+      commands[name] = (numberOfKeys, ...args) => {
+        const fixed = `${name}:${Number(numberOfKeys)}`;
+        if (!commands[fixed]) define(fixed, { numberOfKeys: Number(numberOfKeys), lua });
+        return commands[fixed]!(...args);
+      };
+    },
     writable: true,
   });
   // A real PUBLISH reaches subscribers over their sockets, each message in a later turn of the

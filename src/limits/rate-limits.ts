@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis";
+import { RedisKeys } from "../infra/redis.keys";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { errors } from "../errors";
 import type { Logger } from "../infra/logger";
@@ -45,7 +46,7 @@ export class RateLimits {
   private connectedOnce: boolean;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly config: RateLimitConfig,
     private readonly logger: Logger,
   ) {
@@ -59,7 +60,7 @@ export class RateLimits {
         name,
         new RateLimiterRedis({
           storeClient: redis,
-          keyPrefix: `rate-limit:${name}`,
+          keyPrefix: RedisKeys.rateLimit(name),
           points: rate.points,
           duration: rate.durationSeconds,
         }),

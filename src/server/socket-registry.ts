@@ -1,9 +1,11 @@
-import type { Redis, Result } from "ioredis";
+import type { Result } from "ioredis";
+import type { RedisClient } from "../infra/redis";
+import { RedisKeys } from "../infra/redis.keys";
 
 /**
  * Open graphql-ws connections per user, counted in Redis so the cap holds across every gateway
  * process (a per-process count would let a user open the cap once per replica). Each user has a
- * sorted set `ws-connections:<userId>` of connection ids scored by when the entry lapses; every
+ * sorted set (RedisKeys.sockets) of connection ids scored by when the entry lapses; every
  * process renews its own connections' entries on a heartbeat, so a process that dies without
  * closing its sockets stops counting against its users within `ttlMs`.
  */
@@ -42,7 +44,7 @@ export class SocketRegistry {
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: SocketRegistryOptions,
     private readonly onRenewError: (error: unknown) => void = () => undefined,
   ) {
@@ -51,7 +53,7 @@ export class SocketRegistry {
   }
 
   static key(userId: string): string {
-    return `ws-connections:${userId}`;
+    return RedisKeys.sockets(userId);
   }
 
   get maxPerUser(): number {
@@ -93,11 +95,11 @@ export class SocketRegistry {
   private async renew(): Promise<void> {
     if (this.open.size === 0) return;
     const expiresAt = Date.now() + this.ttlMs;
-    const pipeline = this.redis.pipeline();
-    for (const [connectionId, userId] of this.open) {
-      pipeline.zadd(SocketRegistry.key(userId), "XX", expiresAt, connectionId);
-      pipeline.pexpire(SocketRegistry.key(userId), this.ttlMs);
-    }
-    await pipeline.exec().catch(this.onRenewError);
+    // Users' sets lie on many cluster slots: concurrent commands, which auto-pipelining batches.
+    const renewals = [...this.open].flatMap(([connectionId, userId]) => [
+      this.redis.zadd(SocketRegistry.key(userId), "XX", expiresAt, connectionId),
+      this.redis.pexpire(SocketRegistry.key(userId), this.ttlMs),
+    ]);
+    await Promise.all(renewals).catch(this.onRenewError);
   }
 }

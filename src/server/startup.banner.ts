@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Config } from "../config";
 import { schema } from "../config/variables";
+import { describeRedis } from "../config/redis";
 
 /**
  * What the gateway says when it is ready: where to point a browser, which backends are embedded
@@ -37,9 +38,9 @@ export function startupFacts(config: Config, port: number) {
     database: database
       ? { embedded: true as const, dataDir: database.pgliteDir }
       : { embedded: false as const, url: withoutCredentials(config.databaseUrl) },
-    redis: config.redis.url
-      ? { embedded: false as const, url: withoutCredentials(config.redis.url) }
-      : { embedded: true as const },
+    redis: config.embedded.redis
+      ? { embedded: true as const }
+      : { embedded: false as const, url: describeRedis(config.redis) },
     kafka: brokers?.length ? { brokers } : undefined,
   };
 }

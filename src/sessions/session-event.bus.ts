@@ -1,15 +1,13 @@
 import type { PubSub } from "type-graphql";
+import { Topics } from "../infra/redis.keys";
 import type { SessionEvent, SessionEventPublisher } from "./session-event";
 
-/** PubSub topics. Each is published per user (`<topic>:<userId>`); session events also to all. */
+/** The PubSub topics of sessions (named with every other channel in infra/redis.keys.ts). */
 export const SessionTopic = {
   /** SessionEvent payloads: `session-events:<userId>` for one user, `session-events` for all. */
-  EVENTS: "session-events",
-  /**
-   * `auth-changed:<userId>`: something that may end that user's right to a subscription changed
-   * (a session ended, or the profile, role or active flag was written). Payload `{ userId }`.
-   */
-  AUTH_CHANGED: "auth-changed",
+  EVENTS: Topics.SESSION_EVENTS,
+  /** `auth-changed:<userId>`: re-check that user's subscriptions. Payload `{ userId }`. */
+  AUTH_CHANGED: Topics.AUTH_CHANGED,
 } as const;
 
 /**

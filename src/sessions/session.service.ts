@@ -53,7 +53,7 @@ export class SessionService {
     tx?: Tx,
   ): Promise<boolean> {
     const revoked = await this.inTransaction(tx, async (t) => {
-      const session = await this.store.get(sessionId);
+      const session = await this.store.get(userId, sessionId);
       if (!session || session.userId !== userId) return [];
       if (!(await this.store.revoke(sessionId, userId))) return [];
       await this.outbox.add(t, cause, userEvents.loggedOut(userId, [sessionId], reason));

@@ -1,14 +1,18 @@
-import type { Redis, Result } from "ioredis";
+import { RedisKeys } from "../infra/redis.keys";
+import type { RedisClient } from "../infra/redis";
+import { CREATE, IMPORT, REVOKE_ALL_EXCEPT, ROTATE, TOUCH } from "./session.scripts";
 
 /**
- * Server-side sessions in Redis. A session is a hash `session:<id>` that expires with its refresh
- * token, and each user has a sorted set `user-sessions:<userId>` of their session ids scored by
- * last use. Every change that must not race (create with the per-user limit, refresh rotation,
- * revocation) is one Lua script, so it is atomic across gateway processes.
+ * Server-side sessions in Redis. A session is a hash that expires with its refresh token, and each
+ * user has a sorted set of their session ids scored by last use; both carry the user's hash tag
+ * (infra/redis.keys.ts), so a session is addressed by user id and session id together. Every
+ * change that must not race (create with the per-user limit, refresh rotation, revocation) is one
+ * Lua script on that one slot, so it is atomic across gateway processes and on a Redis Cluster.
  *
  * A third key, the sorted set `sessions-active` (session id scored by expiry), counts live
- * sessions for the `user_active_sessions` gauge in O(log n): it is kept up beside each change,
- * and entries past their expiry are dropped when it is read, so expired sessions need no event.
+ * sessions for the `user_active_sessions` gauge in O(log n): it is kept up beside each change
+ * (not in the same script: it lives on another slot), and entries past their expiry are dropped
+ * when it is read, so expired sessions need no event.
  */
 
 export interface SessionRecord {
@@ -40,133 +44,32 @@ export type RotationOutcome =
   /** Within the grace window: the pair minted by the concurrent refresh, to be re-signed. */
   | { kind: "grace"; refreshJti: string; accessJti: string; issuedAt: number };
 
-// KEYS: session hash, user set. ARGV: session-key prefix, max sessions, now (ms), ttl (s), then
-// field/value pairs. Returns the ids of the sessions evicted to stay within the limit, oldest
-// first.
-const CREATE = `
-local prefix, max, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if redis.call('EXISTS', prefix .. id) == 0 then redis.call('ZREM', KEYS[2], id) end
-end
-local evicted = {}
-while redis.call('ZCARD', KEYS[2]) >= max do
-  local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-  redis.call('DEL', prefix .. oldest)
-  redis.call('ZREM', KEYS[2], oldest)
-  table.insert(evicted, oldest)
-end
-local fields = {}
-for i = 5, #ARGV do table.insert(fields, ARGV[i]) end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('ZADD', KEYS[2], now, string.sub(KEYS[1], #prefix + 1))
-redis.call('EXPIRE', KEYS[2], ttl)
-return evicted
-`;
-
-// KEYS: session hash, user set. ARGV: presented jti, new refresh jti, new access jti, now (ms),
-// grace (ms), ttl (s), issuedAt (s), session id, client fingerprint. The grace pair goes only to
-// the client that rotated (same fingerprint); the same token from anyone else is reuse.
-const ROTATE = `
-local s = redis.call('HMGET', KEYS[1], 'userId', 'refreshJti', 'previousRefreshJti', 'rotatedAt',
-  'accessJti', 'issuedAt', 'rotatedBy')
-if not s[1] then return {'missing'} end
-local presented, now = ARGV[1], tonumber(ARGV[4])
-if presented == s[2] then
-  redis.call('HSET', KEYS[1], 'refreshJti', ARGV[2], 'previousRefreshJti', presented,
-    'rotatedAt', now, 'rotatedBy', ARGV[9], 'accessJti', ARGV[3], 'issuedAt', ARGV[7], 'lastUsedAt', now,
-    'expiresAt', now + tonumber(ARGV[6]) * 1000)
-  redis.call('EXPIRE', KEYS[1], ARGV[6])
-  redis.call('ZADD', KEYS[2], now, ARGV[8])
-  redis.call('EXPIRE', KEYS[2], ARGV[6])
-  return {'rotated'}
-end
-if presented == s[3] and now - tonumber(s[4]) < tonumber(ARGV[5]) and s[7] == ARGV[9] then
-  return {'grace', s[2], s[5], s[6]}
-end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[8])
-return {'reused'}
-`;
-
-// KEYS: user set. ARGV: session-key prefix, ids to keep. Deletes every other session of the
-// user; returns the deleted ids.
-const REVOKE_ALL_EXCEPT = `
-local prefix = ARGV[1]
-local keep = {}
-for i = 2, #ARGV do keep[ARGV[i]] = true end
-local revoked = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if not keep[id] then
-    if redis.call('DEL', prefix .. id) == 1 then table.insert(revoked, id) end
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-return revoked
-`;
-
-// KEYS: session hash, user set. ARGV: now (ms), session id. Only a live session is touched, so a
-// touch racing a revocation cannot resurrect the session as a hash without an expiry.
-const TOUCH = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
-redis.call('ZADD', KEYS[2], 'XX', ARGV[1], ARGV[2])
-return 1
-`;
-
-declare module "ioredis" {
-  interface RedisCommander<Context> {
-    createSession(
-      sessionKey: string,
-      userSetKey: string,
-      ...args: (string | number)[]
-    ): Result<string[], Context>;
-    rotateSession(
-      sessionKey: string,
-      userSetKey: string,
-      ...args: (string | number)[]
-    ): Result<string[], Context>;
-    revokeSessionsExcept(userSetKey: string, ...args: string[]): Result<string[], Context>;
-    touchSession(
-      sessionKey: string,
-      userSetKey: string,
-      now: number,
-      sessionId: string,
-    ): Result<number, Context>;
-  }
-}
-
 export interface SessionStoreOptions {
-  keyPrefix: string;
   ttlSeconds: number;
   maxPerUser: number;
   graceSeconds: number;
 }
 
+/** Rounds of read-then-script before a create or revoke-all gives up (see session.scripts.ts). */
+const MAX_ATTEMPTS = 20;
+
+/** A session as an earlier key layout stored it (sessions/session.migration.ts). */
+export interface ImportedSession {
+  id: string;
+  fields: Record<string, string>;
+  ttlMs: number;
+}
+
 export class SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: SessionStoreOptions,
   ) {
-    redis.defineCommand("createSession", { numberOfKeys: 2, lua: CREATE });
+    redis.defineCommand("createSession", { lua: CREATE });
     redis.defineCommand("rotateSession", { numberOfKeys: 2, lua: ROTATE });
-    redis.defineCommand("revokeSessionsExcept", { numberOfKeys: 1, lua: REVOKE_ALL_EXCEPT });
+    redis.defineCommand("revokeSessionsExcept", { lua: REVOKE_ALL_EXCEPT });
     redis.defineCommand("touchSession", { numberOfKeys: 2, lua: TOUCH });
-  }
-
-  static key(sessionId: string): string {
-    return `session:${sessionId}`;
-  }
-
-  static userKey(userId: string): string {
-    return `user-sessions:${userId}`;
-  }
-
-  static readonly activeKey = "sessions-active";
-
-  /** The full key prefix, which scripts need to build session keys themselves. */
-  private get sessionPrefix(): string {
-    return `${this.options.keyPrefix}session:`;
+    redis.defineCommand("importSession", { numberOfKeys: 2, lua: IMPORT });
   }
 
   get ttlSeconds(): number {
@@ -186,18 +89,25 @@ export class SessionStore {
       ipAddress: session.ipAddress ?? "",
       userAgent: session.userAgent ?? "",
     };
-    const evicted = await this.redis.createSession(
-      SessionStore.key(session.id),
-      SessionStore.userKey(session.userId),
-      this.sessionPrefix,
-      this.options.maxPerUser,
-      now,
-      this.options.ttlSeconds,
-      ...Object.entries(fields).flat(),
+    const evicted = await this.acrossUserSessions(session.userId, (ids, keys) =>
+      this.redis.createSession(
+        2 + keys.length,
+        RedisKeys.session(session.userId, session.id),
+        RedisKeys.userSessions(session.userId),
+        ...keys,
+        this.options.maxPerUser,
+        now,
+        this.options.ttlSeconds,
+        session.id,
+        ids.length,
+        ...ids,
+        ...Object.entries(fields).flat(),
+      ),
     );
-    const index = this.redis.pipeline().zadd(SessionStore.activeKey, fields.expiresAt!, session.id);
-    if (evicted.length > 0) index.zrem(SessionStore.activeKey, ...evicted);
-    await index.exec();
+    await Promise.all([
+      this.redis.zadd(RedisKeys.activeSessions, fields.expiresAt!, session.id),
+      evicted.length > 0 ? this.redis.zrem(RedisKeys.activeSessions, ...evicted) : undefined,
+    ]);
     return { evicted };
   }
 
@@ -210,8 +120,8 @@ export class SessionStore {
     now = Date.now(),
   ): Promise<RotationOutcome> {
     const [kind, refreshJti, accessJti, issuedAt] = await this.redis.rotateSession(
-      SessionStore.key(session.id),
-      SessionStore.userKey(session.userId),
+      RedisKeys.session(session.userId, session.id),
+      RedisKeys.userSessions(session.userId),
       presentedJti,
       next.refreshJti,
       next.accessJti,
@@ -227,23 +137,25 @@ export class SessionStore {
     }
     if (kind === "rotated") {
       const expiresAt = now + this.options.ttlSeconds * 1000;
-      await this.redis.zadd(SessionStore.activeKey, expiresAt, session.id);
+      await this.redis.zadd(RedisKeys.activeSessions, expiresAt, session.id);
     } else if (kind === "reused") {
-      await this.redis.zrem(SessionStore.activeKey, session.id);
+      await this.redis.zrem(RedisKeys.activeSessions, session.id);
     }
     return { kind: kind as "missing" | "reused" | "rotated" };
   }
 
-  async get(sessionId: string): Promise<SessionRecord | undefined> {
-    return this.decode(sessionId, await this.redis.hgetall(SessionStore.key(sessionId)));
+  /** The session `sessionId` of `userId` (both from the token), if it is alive. */
+  async get(userId: string, sessionId: string): Promise<SessionRecord | undefined> {
+    return this.decode(sessionId, await this.redis.hgetall(RedisKeys.session(userId, sessionId)));
   }
 
   /** Live sessions of a user, most recently used first. */
   async listForUser(userId: string): Promise<SessionRecord[]> {
-    const ids = await this.redis.zrevrange(SessionStore.userKey(userId), 0, -1);
+    const ids = await this.redis.zrevrange(RedisKeys.userSessions(userId), 0, -1);
     if (ids.length === 0) return [];
+    // One slot (the user's tag): a pipeline, valid on a cluster too.
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(SessionStore.key(id));
+    for (const id of ids) pipeline.hgetall(RedisKeys.session(userId, id));
     const results = (await pipeline.exec()) ?? [];
     return ids.flatMap((id, i) => {
       const record = this.decode(id, results[i]?.[1] as Record<string, string>);
@@ -255,21 +167,26 @@ export class SessionStore {
   async revoke(sessionId: string, userId: string): Promise<boolean> {
     const [[, deleted]] = (await this.redis
       .multi()
-      .del(SessionStore.key(sessionId))
-      .zrem(SessionStore.userKey(userId), sessionId)
-      .zrem(SessionStore.activeKey, sessionId)
-      .exec()) as [[null, number], [null, number], [null, number]];
+      .del(RedisKeys.session(userId, sessionId))
+      .zrem(RedisKeys.userSessions(userId), sessionId)
+      .exec()) as [[null, number], [null, number]];
+    await this.redis.zrem(RedisKeys.activeSessions, sessionId);
     return deleted === 1;
   }
 
   /** Ends every session of a user except those in `keep`; returns the ids ended. */
   async revokeAllExcept(userId: string, keep: string[] = []): Promise<string[]> {
-    const revoked = await this.redis.revokeSessionsExcept(
-      SessionStore.userKey(userId),
-      this.sessionPrefix,
-      ...keep,
+    const revoked = await this.acrossUserSessions(userId, (ids, keys) =>
+      this.redis.revokeSessionsExcept(
+        1 + keys.length,
+        RedisKeys.userSessions(userId),
+        ...keys,
+        ids.length,
+        ...ids,
+        ...keep,
+      ),
     );
-    if (revoked.length > 0) await this.redis.zrem(SessionStore.activeKey, ...revoked);
+    if (revoked.length > 0) await this.redis.zrem(RedisKeys.activeSessions, ...revoked);
     return revoked;
   }
 
@@ -277,8 +194,8 @@ export class SessionStore {
   async countActive(now = Date.now()): Promise<number> {
     const results = await this.redis
       .multi()
-      .zremrangebyscore(SessionStore.activeKey, "-inf", now)
-      .zcard(SessionStore.activeKey)
+      .zremrangebyscore(RedisKeys.activeSessions, "-inf", now)
+      .zcard(RedisKeys.activeSessions)
       .exec();
     const [error, count] = results?.[1] ?? [];
     if (error) throw error;
@@ -288,11 +205,46 @@ export class SessionStore {
   /** Records use of a session (throttled by the caller: see Authenticator). */
   async touch(sessionId: string, userId: string, now = Date.now()): Promise<void> {
     await this.redis.touchSession(
-      SessionStore.key(sessionId),
-      SessionStore.userKey(userId),
+      RedisKeys.session(userId, sessionId),
+      RedisKeys.userSessions(userId),
       now,
       sessionId,
     );
+  }
+
+  /** Writes a session moved from an earlier key layout; false when it already existed here. */
+  async import(session: ImportedSession): Promise<boolean> {
+    const userId = session.fields.userId!;
+    const written = await this.redis.importSession(
+      RedisKeys.session(userId, session.id),
+      RedisKeys.userSessions(userId),
+      session.id,
+      session.ttlMs,
+      ...Object.entries(session.fields).flat(),
+    );
+    if (written === 1 && session.fields.expiresAt) {
+      await this.redis.zadd(RedisKeys.activeSessions, session.fields.expiresAt, session.id);
+    }
+    return written === 1;
+  }
+
+  /**
+   * Runs a script that must see every session of `userId`: reads the user's set, hands `script`
+   * the ids and their keys to declare, and reads again while the script answers `stale`.
+   */
+  private async acrossUserSessions(
+    userId: string,
+    script: (ids: string[], keys: string[]) => Promise<string[]>,
+  ): Promise<string[]> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const ids = await this.redis.zrange(RedisKeys.userSessions(userId), 0, -1);
+      const [status, ...changed] = await script(
+        ids,
+        ids.map((id) => RedisKeys.session(userId, id)),
+      );
+      if (status !== "stale") return changed;
+    }
+    throw new Error(`the sessions of user ${userId} kept changing: gave up after ${MAX_ATTEMPTS} attempts`);
   }
 
   private decode(id: string, hash: Record<string, string> | undefined) {

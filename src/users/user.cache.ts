@@ -1,4 +1,6 @@
-import type { Redis, Result } from "ioredis";
+import type { Result } from "ioredis";
+import type { RedisClient } from "../infra/redis";
+import { RedisKeys } from "../infra/redis.keys";
 import type { UserProfile } from "./user.model";
 
 // Stores `value` only when nothing newer is cached: a fill that read the database before a
@@ -43,16 +45,11 @@ declare module "ioredis" {
  */
 export class UserCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly ttlSeconds: number,
     private readonly onChange: (userId: string) => void = () => undefined,
   ) {
     redis.defineCommand("setProfileIfNewer", { numberOfKeys: 1, lua: SET_IF_NEWER });
-  }
-
-  /** The key, without the client's prefix, for callers that read it inside a pipeline. */
-  static key(userId: string): string {
-    return `user-profile:${userId}`;
   }
 
   decode(json: string | null | undefined): UserProfile | undefined {
@@ -70,7 +67,7 @@ export class UserCache {
   }
 
   async get(userId: string): Promise<UserProfile | undefined> {
-    return this.decode(await this.redis.get(UserCache.key(userId)));
+    return this.decode(await this.redis.get(RedisKeys.profile(userId)));
   }
 
   /** The cached profile, or `fetch`ed and cached when it is not there. */
@@ -100,7 +97,7 @@ export class UserCache {
   }
 
   async evict(userId: string): Promise<void> {
-    await this.redis.del(UserCache.key(userId));
+    await this.redis.del(RedisKeys.profile(userId));
     this.onChange(userId);
   }
 
@@ -113,7 +110,7 @@ export class UserCache {
       businessVerifiedAt: profile.businessVerifiedAt?.getTime() ?? null,
     };
     await this.redis.setProfileIfNewer(
-      UserCache.key(profile.id),
+      RedisKeys.profile(profile.id),
       JSON.stringify(cached),
       cached.updatedAt,
       this.ttlSeconds,

@@ -1,3 +1,4 @@
+import { RedisKeys } from "../../src/infra/redis.keys";
 import { UserCache } from "../../src/users/user.cache";
 import {
   createAdmin,
@@ -31,7 +32,7 @@ const me = (session: { accessToken: string }) =>
   server.client.request(op("Me"), {}, { token: session.accessToken });
 const cachedProfile = async (userId: string) =>
   new UserCache(server.container.redis, 60).decode(
-    await server.container.redis.get(UserCache.key(userId)),
+    await server.container.redis.get(RedisKeys.profile(userId)),
   );
 
 describe("adminCreateUser", () => {

@@ -1,3 +1,5 @@
+import { RedisKeys } from "../../src/infra/redis.keys";
+import { claimsOf } from "../support/accounts";
 import { errorOf } from "../support/graphql-client";
 import { login, PASSWORD, registerUser } from "../support/factories";
 import { op } from "../support/operations";
@@ -92,7 +94,8 @@ describe("refreshToken", () => {
   it("after the grace window a rotated token is reuse", async () => {
     const first = await registerUser(server.client);
     await refresh(server, first.refreshToken);
-    const key = `session:${(JSON.parse(Buffer.from(first.accessToken.split(".")[1]!, "base64url").toString()) as { sid: string }).sid}`;
+    const { sub, sid } = claimsOf(first.accessToken);
+    const key = RedisKeys.session(sub, sid);
     // Move the rotation 11 seconds into the past instead of sleeping through the window.
     await server.container.redis.hset(key, "rotatedAt", Date.now() - 11_000);
     expect(errorOf(await refresh(server, first.refreshToken)).code).toBe("TOKEN_INVALID");

@@ -189,11 +189,14 @@ describe("embedded configuration", () => {
     const both = loadConfig({ EMBEDDED_DATA_DIR: "/srv/aegis/.data", REDIS_KEY_PREFIX: "x:" });
     expect(both.embedded).toEqual({ database: embeddedDatabase("/srv/aegis/.data"), redis: true });
     expect(both.databaseUrl).toBe(embeddedDatabase("/srv/aegis/.data").url);
-    expect(both.redis).toEqual({ url: undefined, keyPrefix: "" });
+    expect(both.redis).toMatchObject({ topology: { kind: "in-process" }, keyPrefix: "" });
 
     const real = loadConfig({ DATABASE_URL: "postgresql://db/x", REDIS_URL: "redis://cache:6379", REDIS_KEY_PREFIX: "x:" });
     expect(real.embedded).toEqual({ database: undefined, redis: false });
     expect(real.databaseUrl).toBe("postgresql://db/x");
-    expect(real.redis).toEqual({ url: "redis://cache:6379", keyPrefix: "x:" });
+    expect(real.redis).toMatchObject({
+      topology: { kind: "single", url: "redis://cache:6379" },
+      keyPrefix: "x:",
+    });
   });
 });

@@ -1,6 +1,6 @@
+import { RedisKeys } from "../../src/infra/redis.keys";
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../../src/generated/prisma/client";
-import { UserCache } from "../../src/users/user.cache";
 import {
   MeDocument,
   SubgraphSdlDocument,
@@ -92,7 +92,7 @@ describe("_entities", () => {
   it("shows contact fields to MODERATOR and ADMIN, as directly", async () => {
     const [bob, carol] = others;
     await server.container.db.user.update({ where: { id: carol!.user.id }, data: { role: "MODERATOR" } });
-    await server.container.redis.del(UserCache.key(carol!.user.id));
+    await server.container.redis.del(RedisKeys.profile(carol!.user.id));
     const response = await server.client.request(
       UserEntitiesWithContactDocument,
       { representations: [ref(bob!.user.id)] },

@@ -1,3 +1,4 @@
+import { RedisKeys } from "../../src/infra/redis.keys";
 import Redis from "ioredis";
 import { UserCache } from "../../src/users/user.cache";
 import { login, registerUser } from "../support/factories";
@@ -62,13 +63,13 @@ describe("me", () => {
 
   it("reads the database once on a cache miss, caches the profile, and is a hit again after", async () => {
     const session = await registerUser(server.client);
-    await redis.del(UserCache.key(session.user.id));
+    await redis.del(RedisKeys.profile(session.user.id));
 
     const miss = await cost(() => me(session.accessToken));
     expect(miss.sql).toHaveLength(1);
     expect(miss.sql[0]).toMatch(/^SELECT .* FROM "public"\."User"/);
     expect(miss.roundTrips).toBe(2); // the pipeline, then the write-back of the profile
-    expect(await redis.get(UserCache.key(session.user.id))).toContain(session.user.email);
+    expect(await redis.get(RedisKeys.profile(session.user.id))).toContain(session.user.email);
 
     const hit = await cost(() => me(session.accessToken));
     expect(hit.sql).toEqual([]);

@@ -1,6 +1,6 @@
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
-import { channelName } from "../../src/infra/pubsub";
+import { channelName } from "../../src/infra/redis.keys";
 import { SessionTopic } from "../../src/sessions/session-event.bus";
 import { login } from "./factories";
 import { op } from "./operations";
