@@ -28,10 +28,10 @@ export function createRedisPubSub(
 ): RedisPubSub {
   // The event target fires PUBLISH, SUBSCRIBE and UNSUBSCRIBE and drops their promises: a
   // rejection (Redis away, or the client already closed at shutdown) would be unhandled and end
-  // the process, so it gets clients that catch them.
+  // the process, so it gets clients that catch them, and that retry a failed SUBSCRIBE.
   const eventTarget = createRedisEventTarget<CustomEvent>({
     publishClient: catching(publishClient, ["publish"], onError),
-    subscribeClient: catching(subscribeClient, ["subscribe", "unsubscribe"], onError),
+    subscribeClient: resubscribing(subscribeClient, onError),
     serializer: {
       stringify: (message) => JSON.stringify(message),
       // Runs inside ioredis' reply handler, where a throw would end the process.
@@ -79,9 +79,16 @@ export function createRedisPubSub(
 }
 
 /** `client`, with the promises of `methods` caught and reported instead of rejected. */
-function catching<T extends RedisClient>(client: T, methods: string[], onError: (error: unknown) => void): T {
+function catching<T extends RedisClient>(
+  client: T,
+  methods: string[],
+  onError: (error: unknown) => void,
+  replacements: Record<string, (...args: unknown[]) => unknown> = {},
+): T {
   return new Proxy(client, {
     get(target, property) {
+      const replacement = replacements[String(property)];
+      if (replacement) return replacement;
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
       if (!methods.includes(String(property))) return value.bind(target);
@@ -89,6 +96,40 @@ function catching<T extends RedisClient>(client: T, methods: string[], onError: 
         (value.apply(target, args) as Promise<unknown>).catch((error) => {
           onError(error);
         });
+    },
+  });
+}
+
+const RESUBSCRIBE_FIRST_DELAY_MS = 100;
+const RESUBSCRIBE_MAX_DELAY_MS = 2000;
+
+/**
+ * `client` whose SUBSCRIBE is retried, with backoff, until it succeeds or the channel is no longer
+ * wanted. The event target subscribes a channel once, when its first listener comes: a SUBSCRIBE
+ * that failed (Redis briefly away, or a cluster's subscriber connection replaced while its ready
+ * check ran) would otherwise leave that listener deaf for good.
+ */
+function resubscribing<T extends RedisClient>(client: T, onError: (error: unknown) => void): T {
+  const wanted = new Set<string>();
+  const attempt = (channel: string, delayMs: number) => {
+    client.subscribe(channel).catch((error: unknown) => {
+      onError(error);
+      if (!wanted.has(channel) || client.status === "end") return;
+      const retry = setTimeout(() => {
+        if (wanted.has(channel)) attempt(channel, Math.min(delayMs * 2, RESUBSCRIBE_MAX_DELAY_MS));
+      }, delayMs);
+      retry.unref();
+    });
+  };
+  return catching(client, ["unsubscribe"], onError, {
+    subscribe: (channel) => {
+      wanted.add(String(channel));
+      attempt(String(channel), RESUBSCRIBE_FIRST_DELAY_MS);
+      return Promise.resolve();
+    },
+    unsubscribe: (channel) => {
+      wanted.delete(String(channel));
+      return client.unsubscribe(String(channel)).catch(onError);
     },
   });
 }

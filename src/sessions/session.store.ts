@@ -65,6 +65,17 @@ export class SessionStore {
     private readonly redis: RedisClient,
     private readonly options: SessionStoreOptions,
   ) {
+    // Auto-pipelining routes a command by its first argument, which for a variable key count is
+    // the count, not a key: on a cluster these two would join another slot's pipeline. They go
+    // out on their own instead (a copy: ioredis shares its default list between clients).
+    const client = redis.options as { autoPipeliningIgnoredCommands?: string[] } | undefined;
+    if (client) {
+      client.autoPipeliningIgnoredCommands = [
+        ...(client.autoPipeliningIgnoredCommands ?? []),
+        "createSession",
+        "revokeSessionsExcept",
+      ];
+    }
     redis.defineCommand("createSession", { lua: CREATE });
     redis.defineCommand("rotateSession", { numberOfKeys: 2, lua: ROTATE });
     redis.defineCommand("revokeSessionsExcept", { lua: REVOKE_ALL_EXCEPT });

@@ -1,4 +1,5 @@
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
+import { Cluster } from "ioredis";
 import WebSocket from "ws";
 import { channelName } from "../../src/infra/redis.keys";
 import { SessionTopic } from "../../src/sessions/session-event.bus";
@@ -233,10 +234,17 @@ export function channels(server: TestServer) {
   };
 }
 
-/** How many Redis connections (gateway processes) listen on `channel`. */
+/**
+ * How many Redis connections (gateway processes) listen on `channel`. On a cluster each process
+ * subscribes on one node of its choosing and PUBSUB NUMSUB counts one node's: ask every node.
+ */
 export async function listeners(server: TestServer, channel: string): Promise<number> {
-  const [, count] = (await server.container.redis.pubsub("NUMSUB", channel)) as [string, number];
-  return Number(count);
+  const redis = server.container.redis;
+  const nodes = redis instanceof Cluster ? redis.nodes("all") : [redis];
+  const counts = await Promise.all(
+    nodes.map(async (node) => Number(((await node.pubsub("NUMSUB", channel)) as [string, number])[1])),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 /**
