@@ -207,7 +207,7 @@ const openClients = new Set<TestWsClient>();
  * given `connection_init` payload and upgrade headers.
  */
 export function connectWs(
-  server: TestServer,
+  server: Pick<TestServer, "graphqlUrl">,
   token?: string,
   connectionParams: Record<string, unknown> | undefined = token
     ? { authorization: `Bearer ${token}` }
