@@ -33,6 +33,7 @@ import { PasswordResetService } from "./recovery/password-reset.service";
 import { createMetrics, registerStoreGauges } from "./observability/metrics";
 import { noTracing, type Tracing } from "./observability/tracing";
 import { SessionService } from "./sessions/session.service";
+import { KeyLayoutMigration } from "./sessions/session.migration";
 import { SessionStore } from "./sessions/session.store";
 import { SocketRegistry } from "./server/socket-registry";
 import { BusinessRegistryClient } from "./users/business-registry.client";
@@ -128,6 +129,13 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     graceSeconds: config.jwt.reuseGraceSeconds,
   });
   const sessions = new SessionService(db, store, outbox, sessionEvents);
+  const keyLayout = new KeyLayoutMigration(
+    redis,
+    store,
+    config.redis.keyPrefix,
+    config.jwt.refreshTtlSeconds,
+    logger.child({ component: "redis-key-layout" }),
+  );
   const authenticator = new Authenticator(
     tokens,
     redis,
@@ -252,6 +260,8 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     linkTokens,
     /** The login lockout (auth/lockout.ts). */
     lockout,
+    /** Moves sessions of the earlier Redis key layout; main.ts runs it before listening. */
+    keyLayout,
     /** What per-request DataLoaders read from (users/user.loader.ts createLoaders). */
     repositories: { users, userAdmin, lockout },
     services,

@@ -45,6 +45,13 @@ async function main() {
   const container = createContainer(config, logger, tracing);
   await container.hasher.warmUp();
   const gateway = await createGateway(container);
+  // Sessions stored in the key layout of an earlier release move before the first request, so
+  // an upgrade signs nobody out (an in-process Redis starts empty: nothing to move).
+  if (!config.embedded.redis) {
+    await container.keyLayout.run().catch((err: unknown) =>
+      logger.error({ err }, "redis key layout: could not move sessions of the earlier layout; they stay unusable until a start-up moves them"),
+    );
+  }
 
   // In this order, within SHUTDOWN_TIMEOUT_MS; then the process exits anyway.
   const steps: ShutdownStep[] = [
