@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { SessionStore } from "../../src/sessions/session.store";
 import { claimsOf } from "./accounts";
 import { PASSWORD, registerUser, uniqueEmail, type Session } from "./factories";
 import { errorOf, type GraphQLResponse } from "./graphql-client";
@@ -107,6 +109,28 @@ export const CORE_SCENARIOS: Record<string, (pair: Pair) => Promise<void>> = {
     expect(listed.data!.mySessions.map((s: { id: string }) => s.id).sort()).toEqual([...alive].sort());
     // The first session (registration) is the least recently used: always among the ended.
     expect(alive).not.toContain(sidOf(registered));
+  },
+
+  async "session store: concurrent creates and a revoke-all on both processes stay consistent"({ east, west }) {
+    const userId = randomUUID();
+    const stores = [east, west].map(
+      (server) => new SessionStore(server.container.redis, { ttlSeconds: 600, maxPerUser: 3, graceSeconds: 0 }),
+    );
+    const create = (i: number) =>
+      stores[i % 2]!.create({ id: `s${i}`, userId, refreshJti: "r", accessJti: "a", issuedAt: 1 }, 1_000 + i);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => create(i)));
+    const live = (await stores[0]!.listForUser(userId)).map((session) => session.id);
+    expect(live).toHaveLength(3);
+    // Every session ended to make room was reported once, by the create that ended it.
+    const evicted = results.flatMap((result) => result.evicted);
+    expect(new Set(evicted).size).toBe(evicted.length);
+    expect([...evicted, ...live].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`).sort());
+
+    const [revoked] = await Promise.all([stores[1]!.revokeAllExcept(userId), create(20), create(21)]);
+    const after = (await stores[0]!.listForUser(userId)).map((session) => session.id);
+    // What revoke-all did not end was created after it: never a session it saw.
+    expect(after.filter((id) => live.includes(id))).toEqual([]);
+    expect(revoked.every((id) => live.includes(id) || id === "s20" || id === "s21")).toBe(true);
   },
 
   async "lockout: failures through both processes lock the address for both"({ east, west }) {
