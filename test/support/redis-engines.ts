@@ -267,3 +267,77 @@ export async function startRedisSentinel(timings: SentinelTimings = {}): Promise
     throw error;
   }
 }
+
+export interface TlsRedis extends RedisEngine {
+  port: number;
+  /** PEM file of the CA that signed the server's certificate. */
+  caFile: string;
+  password: string;
+}
+
+/**
+ * One server that speaks only TLS (a certificate for 127.0.0.1 from a throw-away CA made with
+ * openssl) and requires a password, for the TLS and AUTH options.
+ */
+export async function startTlsRedis(): Promise<TlsRedis> {
+  const dir = tempDir("tls");
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => {
+    const run = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`openssl ${args[0]} failed: ${run.stderr}`);
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=aegis-test-ca");
+  openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+  fs.writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext");
+  const password = "tls-test-password";
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    [
+      "--port", "0", "--tls-port", String(port), ...BASE, "--dir", dir,
+      "--tls-cert-file", file("server.pem"), "--tls-key-file", file("server.key"),
+      "--tls-ca-cert-file", file("ca.pem"), "--tls-auth-clients", "no",
+      "--requirepass", password,
+    ],
+    { cwd: dir, stdio: "ignore" },
+  );
+  started.add(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+    started.delete(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntil(async () => {
+      const client = new Redis({
+        port, host: "127.0.0.1", password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null,
+        tls: { ca: fs.readFileSync(file("ca.pem")) },
+      });
+      try {
+        await client.connect();
+        return (await client.ping()) === "PONG";
+      } finally {
+        client.disconnect();
+      }
+    }, "the TLS server to answer");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    port,
+    caFile: file("ca.pem"),
+    password,
+    env: {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_TLS: "true",
+      REDIS_TLS_CA_FILE: file("ca.pem"),
+      REDIS_PASSWORD: password,
+    },
+    stop,
+  };
+}
