@@ -45,12 +45,9 @@ export const redis = {
   ),
   REDIS_NODES: doc(
     hostList(),
-    "`cluster`: seed nodes; `sentinel`: the sentinels. Comma-separated `host:port` (`[::1]:6379` for IPv6)",
-    { example: "10.0.1.1:6379,10.0.1.2:6379,10.0.1.3:6379" },
+    "`cluster`: seed nodes; `sentinel`: the sentinels. Comma-separated `host:port` (`[::1]:6379` for IPv6), e.g. `10.0.1.1:6379,10.0.1.2:6379,10.0.1.3:6379`",
   ),
-  REDIS_SENTINEL_MASTER: doc(optionalText(), "`sentinel`: the name the sentinels monitor the master under", {
-    example: "aegis",
-  }),
+  REDIS_SENTINEL_MASTER: doc(optionalText(), "`sentinel`: the name the sentinels monitor the master under"),
   REDIS_USERNAME: doc(optionalText(), "ACL user of the data nodes (every topology; `single` may also put it in `REDIS_URL`)"),
   REDIS_PASSWORD: doc(optionalText(), "password of the data nodes (`requirepass`, or the ACL user's)"),
   REDIS_SENTINEL_USERNAME: doc(optionalText(), "`sentinel`: ACL user of the sentinels themselves, when they have one"),

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ConfigError, loadConfig } from "../../src/config";
-import { describeRedis } from "../../src/infra/redis.config";
+import { describeRedis } from "../../src/config/redis";
 
 const base = { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/x" };
 const problems = (env: Record<string, string>) => {
@@ -68,7 +68,7 @@ it("names every missing or conflicting variable", () => {
     expect.stringMatching(/^REDIS_URL: not with REDIS_TOPOLOGY=cluster/),
   ]);
   expect(problems({ REDIS_NODES: "a:1" })).toEqual([expect.stringMatching(/^REDIS_NODES: only with/)]);
-  expect(problems({ REDIS_TOPOLOGY: "cluster", REDIS_NODES: "a" })).toEqual([expect.stringMatching(/^REDIS_NODES: expected host:port, got "a"/)]);
+  expect(problems({ REDIS_TOPOLOGY: "cluster", REDIS_NODES: "a" })).toEqual([expect.stringMatching(/^REDIS_NODES: must be host:port pairs, comma-separated \(got "a"\)/)]);
   expect(problems({ REDIS_TOPOLOGY: "ring", REDIS_NODES: "a:1" })[0]).toMatch(/^REDIS_TOPOLOGY:/);
   // A brace in the prefix would become every key's hash tag: all keys on one slot.
   expect(problems({ REDIS_TOPOLOGY: "cluster", REDIS_NODES: "a:1", REDIS_KEY_PREFIX: "{aegis}:" })).toEqual([

@@ -76,7 +76,9 @@ describe("docker-compose.yml", () => {
   });
 
   it("leaves defaults to the gateway: every variable it does not set itself passes through as ${VAR:-}", () => {
+    // What names this file's services (the Redis overlays set the topology variables instead).
     const own = ["NODE_ENV", "PORT", "HOST", "DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS"];
+    own.push("REDIS_TOPOLOGY", "REDIS_NODES", "REDIS_SENTINEL_MASTER");
     const secrets = ["JWT_SECRET_KEY", "ONE_TIME_LINK_SECRET"];
     for (const [name, value] of Object.entries(gateway!.environment as Record<string, unknown>)) {
       if (own.includes(name)) continue;
@@ -153,6 +155,49 @@ describe("docker-compose.yml", () => {
   it("runs migrations with the image's runner", () => {
     expect(migrate!.command.slice(0, 1)).toEqual(["node"]);
     expectBuiltEntryPoint(migrate!.command[1]);
+  });
+});
+
+describe("compose overlays for Redis Cluster and Sentinel", () => {
+  const base = parse(read("docker-compose.yml")) as { services: Record<string, Record<string, any>> };
+  const overlays = [
+    ["docker-compose.redis-cluster.yml", "cluster"],
+    ["docker-compose.redis-sentinel.yml", "sentinel"],
+  ] as const;
+
+  it.each(overlays)("%s gives the gateway a %s configuration that loads, on services it defines", (file, topology) => {
+    const overlay = parse(read(file), { merge: true }) as { services: Record<string, Record<string, any>> };
+    const services = { ...base.services, ...overlay.services };
+    const env = serviceEnvironment(
+      { ...base.services.gateway!.environment, ...overlay.services.gateway!.environment },
+      { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET },
+    );
+    const config = loadConfig(env);
+    expect(config.redis.topology.kind).toBe(topology);
+    const nodes = config.redis.topology.kind === "single" || config.redis.topology.kind === "in-process"
+      ? []
+      : config.redis.topology.kind === "cluster" ? config.redis.topology.nodes : config.redis.topology.sentinels;
+    expect(nodes).toHaveLength(3);
+    for (const node of nodes) {
+      const service = services[node.host];
+      expect({ node: node.host, defined: service !== undefined }).toEqual({ node: node.host, defined: true });
+      // A sentinel listens on 26379, a data node on 6379 (their images' defaults).
+      const listens = JSON.stringify(service!.command ?? "").includes("--sentinel") ? 26379 : 6379;
+      expect(node.port).toBe(listens);
+    }
+    // The gateway waits only for services that exist, each health-checked or a one-off job.
+    for (const [name, { condition }] of Object.entries(overlay.services.gateway!.depends_on as Record<string, { condition: string }>)) {
+      expect(services[name]).toBeDefined();
+      if (condition === "service_healthy") expect(services[name]!.healthcheck).toBeDefined();
+    }
+    if (topology === "sentinel") {
+      const monitor = /sentinel monitor (\S+) (\S+) (\d+) (\d+)/.exec(JSON.stringify(services["sentinel-1"]!.command))!;
+      expect(monitor[1]).toBe(env.REDIS_SENTINEL_MASTER);
+      expect(services[monitor[2]!]).toBeDefined();
+    } else {
+      const create = JSON.stringify(services["redis-cluster-init"]!.command);
+      for (const node of nodes) expect(create).toContain(`getent hosts ${node.host} `);
+    }
   });
 });
 
