@@ -163,6 +163,8 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
     /** SIGKILL of the master to the first request served after the last failure. */
     unavailableMs: failures.length > 0 ? firstSuccessAfter - killedAt : 0,
     failingWindowMs: failures.length > 0 ? lastFailure - firstFailure : 0,
+    /** Requests wait in ioredis's queue while it reconnects: the longest answer during the switch. */
+    slowestRequestMs: Math.max(...during.map((o) => o.endedAt - o.startedAt)),
     sessionsLost: lost.length,
     sessionsLostOfRotating: lost.filter((l) => l.rotates).length,
     lostReasons: lost.map((l) => l.reason),

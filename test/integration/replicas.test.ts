@@ -4,6 +4,7 @@ import { Cluster } from "ioredis";
 import { Client } from "pg";
 import { channelName, Topics } from "../../src/infra/redis.keys";
 import { claimsOf } from "../support/accounts";
+import { SCENARIO_ENV } from "../support/core-scenarios";
 import { startBalancer, type Balancer } from "../support/balancer";
 import { PASSWORD, registerUser, type Session } from "../support/factories";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process";
@@ -55,13 +56,9 @@ beforeAll(async () => {
     KAFKA_RELAY_BATCH_SIZE: "5",
     KAFKA_RELAY_BACKOFF_MS: "50",
     KAFKA_RELAY_MAX_BACKOFF_MS: "500",
-    MAX_LOGIN_ATTEMPTS: "5",
-    RATE_LIMIT_ENABLED: "true",
-    TRUST_PROXY: "true",
-    RATE_LIMIT_LOGIN_PER_IP: "4/1m",
-    RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: "1000/1h",
-    RATE_LIMIT_REGISTER_PER_IP: "1000/1h",
-    RATE_LIMIT_REFRESH_PER_SESSION: "1000/1h",
+    // The core scenarios' limits (login 4/1m per address, lockout after 5), more sessions.
+    ...SCENARIO_ENV,
+    MAX_SESSIONS_PER_USER: "10",
     LOG_LEVEL: "debug",
   });
   replicas = await Promise.all([0, 1, 2].map(() => startGatewayProcess(env)));
