@@ -20,6 +20,9 @@ function readConfig(): Config {
   }
 }
 
+/** Longest the start-up waits for sessions of an earlier Redis key layout to move. */
+const KEY_LAYOUT_WAIT_MS = 30_000;
+
 async function main() {
   const config = readConfig();
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
@@ -47,11 +50,7 @@ async function main() {
   const gateway = await createGateway(container);
   // Sessions stored in the key layout of an earlier release move before the first request, so
   // an upgrade signs nobody out (an in-process Redis starts empty: nothing to move).
-  if (!config.embedded.redis) {
-    await container.keyLayout.run().catch((err: unknown) =>
-      logger.error({ err }, "redis key layout: could not move sessions of the earlier layout; they stay unusable until a start-up moves them"),
-    );
-  }
+  if (!config.embedded.redis) await container.keyLayout.runAtStartup(KEY_LAYOUT_WAIT_MS);
 
   // In this order, within SHUTDOWN_TIMEOUT_MS; then the process exits anyway.
   const steps: ShutdownStep[] = [

@@ -41,6 +41,31 @@ export class KeyLayoutMigration {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * At start-up: waits up to `waitMs` for the move, never throws. A Redis that does not answer
+   * in time (a cluster still forming) does not keep the gateway from starting: the move goes on
+   * in the background, and the log says how it ended.
+   */
+  async runAtStartup(waitMs: number): Promise<void> {
+    const run = this.run().then(
+      () => true,
+      (err: unknown) => {
+        this.logger.error({ err }, "redis key layout: could not move sessions of the earlier layout; the next start-up tries again");
+        return true;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+      timer.unref();
+    });
+    const done = await Promise.race([run, late]);
+    clearTimeout(timer);
+    if (!done) {
+      this.logger.warn({ waitMs }, "redis key layout: Redis did not answer in time; starting, the move goes on in the background");
+    }
+  }
+
   async run(): Promise<KeyLayoutSummary> {
     if ((await this.redis.get(RedisKeys.layoutMarker)) === KEY_LAYOUT_VERSION) {
       return { alreadyCurrent: true, moved: 0, found: 0 };

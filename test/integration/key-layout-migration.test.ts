@@ -4,6 +4,7 @@ import { login, registerUser, type Session } from "../support/factories";
 import { errorOf } from "../support/graphql-client";
 import { op } from "../support/operations";
 import { startRedisCluster, type RedisEngine } from "../support/redis-engines";
+import { spawnServer } from "../support/spawn-server";
 import { startTestServer, type TestServer } from "../support/test-server";
 
 /**
@@ -16,7 +17,7 @@ const topologies: Array<[string, () => Promise<RedisEngine>]> = [
   ["Redis Cluster", () => startRedisCluster()],
 ];
 
-describe.each(topologies)("on %s", (_, start) => {
+describe.each(topologies)("on %s", (name, start) => {
   let engine: RedisEngine;
   let server: TestServer;
   beforeAll(async () => {
@@ -79,6 +80,22 @@ describe.each(topologies)("on %s", (_, start) => {
     expect(await redis().exists(`user-sessions:${alice.user.id}`)).toBe(0);
     expect(await redis().exists(`session:${claimsOf(bob.accessToken).sid}`)).toBe(0);
   });
+
+  if (name === "single node") {
+    it("moves them when the gateway starts (src/main.ts), before it answers", async () => {
+      const session = await registerUser(server.client);
+      await downgrade(session);
+      const gateway = await spawnServer();
+      try {
+        expect((await gateway.client.request(op("Me"), {}, { token: session.accessToken })).data?.me.id).toBe(
+          session.user.id,
+        );
+      } finally {
+        gateway.kill();
+        await gateway.exited;
+      }
+    });
+  }
 
   it("sets a marker once nothing is left, so later start-ups skip the scan", async () => {
     await redis().del(RedisKeys.layoutMarker);
