@@ -32,6 +32,13 @@ export const RedisKeys = {
   lockout: (emailDigest: string) => `lockout:${emailDigest}`,
   /** rate-limiter-flexible's prefix for one limit; it appends `:<digest of the key>`. */
   rateLimit: (limit: string) => `rate-limit:${limit}`,
+  /**
+   * Hash: one multi-factor sign-in challenge (user, methods, attempts left, lease), under the
+   * digest of its token: a Redis dump shows nothing that could complete a sign-in.
+   */
+  mfaSignInChallenge: (tokenDigest: string) => `mfa:challenge:${tokenDigest}`,
+  /** String: one WebAuthn ceremony challenge (purpose, user), under the challenge's digest. */
+  mfaWebauthnCeremony: (challengeDigest: string) => `mfa:webauthn:${challengeDigest}`,
   /** String: set once no key of an earlier layout is left (sessions/session.migration.ts). */
   layoutMarker: "meta:key-layout",
 } as const;

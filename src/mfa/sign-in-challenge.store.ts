@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { Redis, Result } from "ioredis";
+import type { Result } from "ioredis";
+import type { RedisClient } from "../infra/redis";
+import { RedisKeys } from "../infra/redis.keys";
 import type { SecondFactorMethod } from "./mfa.errors";
-import { MfaRedisKeys } from "./mfa.keys";
 
 /**
  * The short-lived, single-use challenge between a right password and the second factor. The
@@ -87,10 +88,10 @@ export type SettleResult = "won" | "gone" | "failed" | "exhausted";
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export class SignInChallengeStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly options: SignInChallengeOptions;
 
-  constructor(deps: { redis: Redis; options: SignInChallengeOptions }) {
+  constructor(deps: { redis: RedisClient; options: SignInChallengeOptions }) {
     this.redis = deps.redis;
     this.options = deps.options;
     this.redis.defineCommand("mfaClaimChallenge", { numberOfKeys: 1, lua: CLAIM });
@@ -147,5 +148,5 @@ export class SignInChallengeStore {
 }
 
 function keyOf(token: string): string {
-  return MfaRedisKeys.signInChallenge(createHash("sha256").update(token).digest("base64url"));
+  return RedisKeys.mfaSignInChallenge(createHash("sha256").update(token).digest("base64url"));
 }

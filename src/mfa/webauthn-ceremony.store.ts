@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
-import { MfaRedisKeys } from "./mfa.keys";
+import type { RedisClient } from "../infra/redis";
+import { RedisKeys } from "../infra/redis.keys";
 
 /** What a WebAuthn challenge was issued for; an answer is accepted only for that. */
 export type CeremonyPurpose = "registration" | "second-factor" | "passwordless" | "reauthentication";
@@ -20,10 +20,10 @@ export interface Ceremony {
  * No ceremony id travels beside the options: the challenge is the id.
  */
 export class WebAuthnCeremonyStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ttlSeconds: number;
 
-  constructor(deps: { redis: Redis; ttlSeconds: number }) {
+  constructor(deps: { redis: RedisClient; ttlSeconds: number }) {
     this.redis = deps.redis;
     this.ttlSeconds = deps.ttlSeconds;
   }
@@ -47,5 +47,5 @@ export class WebAuthnCeremonyStore {
 }
 
 function keyOf(challenge: string): string {
-  return MfaRedisKeys.webauthnCeremony(createHash("sha256").update(challenge).digest("base64url"));
+  return RedisKeys.mfaWebauthnCeremony(createHash("sha256").update(challenge).digest("base64url"));
 }

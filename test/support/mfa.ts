@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import type { Redis } from "ioredis";
 import { Lockout } from "../../src/auth/lockout";
 import { loadConfig } from "../../src/config";
 import { createLogger, type Logger } from "../../src/infra/logger";
 import { createDatabase, type Database } from "../../src/infra/prisma";
-import { createRedis } from "../../src/infra/redis";
+import { closeRedis, createRedis, type RedisClient } from "../../src/infra/redis";
 import { RateLimits } from "../../src/limits/rate-limits";
 import { MfaFactorRepository } from "../../src/mfa/factor.repository";
 import { MfaSignIn } from "../../src/mfa/mfa-sign-in";
@@ -32,7 +31,7 @@ import { testEnv } from "./test-server";
  */
 export interface MfaHarness {
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   logs(): Array<Record<string, unknown>>;
   close(): Promise<void>;
@@ -40,8 +39,8 @@ export interface MfaHarness {
 
 export function createMfaHarness(): MfaHarness {
   const db = createDatabase(process.env.TEST_DATABASE_URL!);
-  const inProcess = process.env.TEST_REDIS === "in-process";
-  const redis = createRedis(inProcess ? undefined : process.env.TEST_REDIS_URL, inProcess ? "" : process.env.TEST_REDIS_PREFIX!, "mfa-test");
+  const config = loadConfig(testEnv()).redis;
+  const redis = createRedis(config, { name: "mfa-test" });
   const chunks: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -56,7 +55,8 @@ export function createMfaHarness(): MfaHarness {
     logs: () => chunks.join("").split("\n").filter(Boolean).map((line) => JSON.parse(line)),
     async close() {
       await db.$disconnect();
-      if (!inProcess) await redis.quit();
+      // The in-process Redis is shared by the whole test process: leave it open.
+      if (config.topology.kind !== "in-process") await closeRedis(redis);
     },
   };
 }
