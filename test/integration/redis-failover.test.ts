@@ -16,6 +16,9 @@ import { startTestServer, type TestServer } from "../support/test-server";
  */
 jest.setTimeout(90_000);
 
+/** Pause of each of the six clients between two requests. */
+const PACE_MS = 20;
+
 let sentinel: RedisSentinelSet;
 let server: TestServer;
 beforeAll(async () => {
@@ -87,6 +90,8 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
 
   const worker = async (index: number) => {
     for (let n = 0; Date.now() < stopAt; n += 1) {
+      // Paced: a steady load, not a flood that would slow the other test files beside it.
+      await new Promise((resolve) => setTimeout(resolve, PACE_MS));
       const startedAt = Date.now();
       if (n % 5 === index % 5 && revoked.length > 0) {
         const session = revoked[n % revoked.length]!;
