@@ -1,4 +1,4 @@
-// `npm run docs:config`: writes the README's configuration reference (between its
+// `npm run docs:config`: writes the configuration reference of docs/configuration.md (between its
 // config-reference markers) and `.env.example` from the variables' descriptions in
 // src/config/variables.ts. test/unit/config-reference.test.ts fails while either differs.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import type { VariableDoc } from "../src/config/values";
 import { SECTIONS } from "../src/config/variables";
 
 const ROOT = path.join(__dirname, "..");
-export const README = path.join(ROOT, "README.md");
+export const REFERENCE_PAGE = path.join(ROOT, "docs", "configuration.md");
 export const ENV_EXAMPLE = path.join(ROOT, ".env.example");
 
 export const BLOCK = /(<!-- config-reference:[^>]*-->\n)[\s\S]*?(\n<!-- \/config-reference -->)/;
@@ -42,15 +42,15 @@ function defaultCell(variable: DocumentedVariable): string {
   return parts.join("; ");
 }
 
-/** The README's reference: one table per section. */
+/** The reference of docs/configuration.md: one table per section. */
 export function referenceMarkdown(): string {
   const variables = documentedVariables();
   return SECTIONS.map(({ title }) => {
     const rows = variables
       .filter((variable) => variable.section === title)
       .map((v) => `| ${code(v.name)} | ${defaultCell(v)} | ${v.description.replace(/\|/g, "\\|")} |`);
-    // Bold labels, not headings: "Rate limits" and "Events (Kafka)" are sections of the README
-    // already, and their anchors must keep pointing there.
+    // Bold labels, not headings: "Rate limits" and "Events (Kafka)" are sections of other pages
+    // already, and the page's own headings stay few.
     return [`**${title}**`, "", "| Variable | Default | Meaning |", "|---|---|---|", ...rows].join("\n");
   }).join("\n\n");
 }
@@ -98,12 +98,12 @@ export function envExample(): string {
 /** Writes both files; returns the ones that changed. */
 export function writeConfigReference(): string[] {
   const changed: string[] = [];
-  const readme = readFileSync(README, "utf8");
-  if (!BLOCK.test(readme)) throw new Error("README.md has no config-reference block");
-  const next = readme.replace(BLOCK, (_all, open: string, close: string) => `${open}${referenceMarkdown()}${close}`);
-  if (next !== readme) {
-    writeFileSync(README, next);
-    changed.push("README.md");
+  const page = readFileSync(REFERENCE_PAGE, "utf8");
+  if (!BLOCK.test(page)) throw new Error("docs/configuration.md has no config-reference block");
+  const next = page.replace(BLOCK, (_all, open: string, close: string) => `${open}${referenceMarkdown()}${close}`);
+  if (next !== page) {
+    writeFileSync(REFERENCE_PAGE, next);
+    changed.push("docs/configuration.md");
   }
   const example = envExample();
   if (readFileSync(ENV_EXAMPLE, "utf8") !== example) {

@@ -125,7 +125,7 @@ describe("the socket stays open", () => {
 });
 
 describe("reconnecting after 4403", () => {
-  it("works as the README says: refresh, then connect again with the new access token", async () => {
+  it("works as docs/api.md says: refresh, then connect again with the new access token", async () => {
     const me = await registerUser(server.client);
     let accessToken = accessTokenExpiringIn(server, me.accessToken, 2);
     let refreshToken = me.refreshToken;

@@ -2,10 +2,10 @@
  * The permission matrix as data: what each kind of caller gets from every root field and every
  * User field. test/integration/permissions.test.ts checks it against the schema (a field missing
  * here fails), against the server over HTTP (every case is called as every caller), and against
- * the README (the table there is generated from this one: `matrixMarkdown()`).
+ * docs/api.md (the table there is generated from this one: `matrixMarkdown()`).
  *
  * Adding a root field or a User field: add its row here, with a call that is harmless when
- * allowed (a missing id, an invalid input...), then paste the printed README table.
+ * allowed (a missing id, an invalid input...), then run `npm run docs:matrix`.
  */
 
 export const CALLERS = ["anonymous", "USER", "MODERATOR", "ADMIN"] as const;
@@ -49,7 +49,7 @@ export interface RootFieldCase {
   self?: { allowed: boolean; call: (ids: CallIds) => Call; allowedAnswer?: string };
   /** Subscription fields run over graphql-ws, not HTTP: checked by the subscription tests. */
   transport?: "ws";
-  /** A word for the README's notes column. */
+  /** A word for the matrix's notes column. */
   note?: string;
 }
 
@@ -313,7 +313,7 @@ export const USER_FIELDS: Record<string, UserFieldCase> = {
 
 const mark = (allowed: boolean | undefined) => (allowed === undefined ? "" : allowed ? "✓" : "✗");
 
-/** The README's matrix, generated from the tables above. */
+/** The matrix of docs/api.md, generated from the tables above. */
 export function matrixMarkdown(): string {
   const lines = [
     "| root field | anonymous | USER | MODERATOR | ADMIN | on self | notes |",

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config";
 import { DEVELOPMENT_DEFAULTS } from "../../src/config/development";
 import { schema } from "../../src/config/variables";
@@ -7,13 +8,21 @@ import {
   documentedVariables,
   ENV_EXAMPLE,
   envExample,
-  README,
+  REFERENCE_PAGE,
   referenceMarkdown,
 } from "../../scripts/config-reference";
 
-// The configuration reference in the README and .env.example are generated from the variables'
-// descriptions (npm run docs:config): these fail while either is out of date.
-const readme = readFileSync(README, "utf8");
+// The configuration reference in docs/configuration.md and .env.example are generated from the
+// variables' descriptions (npm run docs:config): these fail while either is out of date.
+const page = readFileSync(REFERENCE_PAGE, "utf8");
+const ROOT = path.join(__dirname, "..", "..");
+/** The README and every docs page: a variable documented anywhere else would drift. */
+const allPages = [
+  path.join(ROOT, "README.md"),
+  ...readdirSync(path.join(ROOT, "docs"))
+    .filter((file) => file.endsWith(".md"))
+    .map((file) => path.join(ROOT, "docs", file)),
+].map((file) => readFileSync(file, "utf8"));
 const stale = (file: string) => `${file} is out of date: run npm run docs:config and commit the result`;
 
 describe("the configuration reference", () => {
@@ -23,18 +32,18 @@ describe("the configuration reference", () => {
     for (const variable of documented) expect(variable.description.length).toBeGreaterThan(10);
   });
 
-  it("is in the README as generated", () => {
-    const block = BLOCK.exec(readme);
+  it("is in docs/configuration.md as generated", () => {
+    const block = BLOCK.exec(page);
     expect(block).not.toBeNull();
-    const committed = readme.slice(block!.index + block![1]!.length, block!.index + block![0].length - block![2]!.length);
-    if (committed !== referenceMarkdown()) throw new Error(stale("README.md's configuration reference"));
+    const committed = page.slice(block!.index + block![1]!.length, block!.index + block![0].length - block![2]!.length);
+    if (committed !== referenceMarkdown()) throw new Error(stale("docs/configuration.md's configuration reference"));
   });
 
-  it("names each variable in exactly one row of the README's variable tables, inside the reference", () => {
-    // Rows of every table whose first column is "Variable", anywhere in the README.
+  it("names each variable in exactly one row of the docs' variable tables, inside the reference", () => {
+    // Rows of every table whose first column is "Variable", anywhere in the README or docs/.
     const rows: string[] = [];
     let variableTable = false;
-    for (const line of readme.split("\n")) {
+    for (const line of allPages.join("\n").split("\n")) {
       if (!line.startsWith("|")) variableTable = false;
       else if (/^\|\s*Variable\s*\|/.test(line)) variableTable = true;
       else if (variableTable && line.startsWith("| `")) rows.push(line);

@@ -39,7 +39,7 @@ describe("docker-compose.yml", () => {
     .split("\n")
     .filter((line) => /^#   \S/.test(line) && !/^#   #/.test(line))
     .map((line) => line.slice(4).replace(/\s+#.*$/, "").trim());
-  const readme = read("README.md");
+  const operating = read("docs/operating.md");
   const notInCompose = documentedVariables().filter((v) => v.notInCompose).map((v) => v.name);
 
   it("runs the gateway with PostgreSQL, Redis and Kafka in KRaft mode, each health-checked, data in volumes", () => {
@@ -93,8 +93,8 @@ describe("docker-compose.yml", () => {
   it("keeps its secrets in .env, made once by the documented line, so any new shell runs it", () => {
     const line = headerCommands.find((command) => command.includes("openssl rand"));
     expect(line).toBeDefined();
-    // The README gives the same line.
-    expect(readme).toContain(line);
+    // The operating guide gives the same line.
+    expect(operating).toContain(line);
     const dir = mkdtempSync(path.join(tmpdir(), "aegis-compose-"));
     try {
       writeFileSync(path.join(dir, ".env"), "LOG_LEVEL=warn\n");
@@ -144,7 +144,7 @@ describe("docker-compose.yml", () => {
     const command = headerCommands.find((c) => c.includes("admin-create"));
     expect(command).toMatch(/^docker compose exec gateway node (dist\/cli\/admin-create\.js) --email \S+ --password-stdin$/);
     expectBuiltEntryPoint(/node (\S+)/.exec(command!)![1]!);
-    expect(readme).toContain(command);
+    expect(operating).toContain(command);
   });
 
   it("lets the gateway's own shutdown deadline finish before Docker kills it", () => {
