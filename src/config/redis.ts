@@ -36,7 +36,7 @@ const hostList = () =>
 export const redis = {
   REDIS_TOPOLOGY: doc(
     oneOf(["single", "cluster", "sentinel"], "single"),
-    "`single`: one server at `REDIS_URL`; `cluster`: Redis Cluster from the seed nodes in `REDIS_NODES`; `sentinel`: the master that the sentinels in `REDIS_NODES` name `REDIS_SENTINEL_MASTER`. See [Redis topologies](#redis-topologies)",
+    "`single`: one server at `REDIS_URL`; `cluster`: Redis Cluster from the seed nodes in `REDIS_NODES`; `sentinel`: the master that the sentinels in `REDIS_NODES` name `REDIS_SENTINEL_MASTER`. See [Redis topologies](operating.md#redis-topologies)",
   ),
   REDIS_URL: doc(
     optionalUrl(["redis", "rediss"], "redis://host:6379 (rediss:// for TLS)"),

@@ -20,7 +20,7 @@ import { redis } from "./redis";
 
 /**
  * Every environment variable the gateway reads, by section, each with its description. The
- * README's configuration reference and `.env.example` are generated from these tables
+ * configuration reference (docs/configuration.md) and `.env.example` are generated from these tables
  * (`npm run docs:config`); a test fails when either differs from what they would generate.
  */
 
@@ -60,7 +60,7 @@ const server = {
   ),
   REQUEST_TIMEOUT_MS: doc(
     int(10_000, 100),
-    "deadline of every GraphQL request (also PostgreSQL's `statement_timeout`); see [Deadlines](#deadlines)",
+    "deadline of every GraphQL request (also PostgreSQL's `statement_timeout`); see [Deadlines](operating.md#deadlines)",
   ),
   SHUTDOWN_TIMEOUT_MS: doc(
     int(10_000, 100),
@@ -88,7 +88,7 @@ const storage = {
 const tokens = {
   JWT_ALGORITHM: doc(
     oneOf(["HS256", "RS256", "ES256"], "HS256"),
-    "`HS256` (shared secret), `RS256` or `ES256` (private key, public keys at `/.well-known/jwks.json`): see [Tokens other services can verify](#tokens-other-services-can-verify)",
+    "`HS256` (shared secret), `RS256` or `ES256` (private key, public keys at `/.well-known/jwks.json`): see [Tokens other services can verify](federation.md#tokens-other-services-can-verify)",
   ),
   JWT_SECRET_KEY: doc(
     optionalText().refine((v) => v === undefined || Buffer.byteLength(v) >= 32, "must be at least 32 bytes"),
@@ -110,7 +110,7 @@ const tokens = {
   ),
   JWT_NEXT_PUBLIC_KEYS: doc(
     optionalText(),
-    "public key (PEM) of the next signing key: published in the JWKS, and verifying, before it signs, so verifiers that cache the JWKS hold it when it does (step 1 of a rotation: [Tokens other services can verify](#tokens-other-services-can-verify))",
+    "public key (PEM) of the next signing key: published in the JWKS, and verifying, before it signs, so verifiers that cache the JWKS hold it when it does (step 1 of a rotation: [Tokens other services can verify](federation.md#tokens-other-services-can-verify))",
   ),
   JWT_ISSUER: doc(text("aegis-identity-gateway"), "`iss` of every token, checked on every verification"),
   JWT_AUDIENCE: doc(text("aegis"), "`aud` of every token, checked on every verification"),
@@ -161,13 +161,13 @@ const recovery = {
   ),
   ONE_TIME_LINK_SECRET: doc(
     optionalText().refine((v) => v === undefined || Buffer.byteLength(v) >= 32, "must be at least 32 bytes"),
-    "at least 32 bytes. Derives the tokens of verification and reset links from the references the outbox keeps, so a database copy holds no usable link (see [One-time links](#one-time-links)); changing it ends the links not yet sent. Unset outside production: a random one per process",
+    "at least 32 bytes. Derives the tokens of verification and reset links from the references the outbox keeps, so a database copy holds no usable link (see [One-time links](api.md#one-time-links)); changing it ends the links not yet sent. Unset outside production: a random one per process",
     { production: "required" },
   ),
 };
 
 const rateLimits = {
-  RATE_LIMIT_ENABLED: doc(bool(true), "`false` turns every rate limit off (benchmarks); see [Rate limits](#rate-limits)"),
+  RATE_LIMIT_ENABLED: doc(bool(true), "`false` turns every rate limit off (benchmarks); see [Rate limits](api.md#rate-limits)"),
   RATE_LIMIT_LOGIN_PER_IP: doc(
     rate("5/1m"),
     "login attempts per client IP (`points/duration`, duration in `s`, `m`, `h` or `d`)",
@@ -196,7 +196,7 @@ const kafka = {
   ),
   KAFKA_IDEMPOTENT_PRODUCER: doc(
     bool(false),
-    "kafkajs's idempotent producer (see [Events](#events-kafka) for why it is off by default)",
+    "kafkajs's idempotent producer (see [Events](events.md#how-it-works-outbox-and-relay) for why it is off by default)",
   ),
   KAFKA_REQUEST_TIMEOUT_MS: doc(
     int(10000, 100),
@@ -253,7 +253,7 @@ const graphql = {
   ),
   FEDERATION_SDL_ACCESS: doc(
     optionalOneOf(["open", "secret", "off"]),
-    "who may read the subgraph SDL (`_service { sdl }`, the whole schema): `open` anyone, `secret` a router sending `X-Federation-SDL-Secret`, `off` no one (compose from `schema.graphql`): see [docs/federation.md](docs/federation.md#who-may-read-the-subgraph-sdl)",
+    "who may read the subgraph SDL (`_service { sdl }`, the whole schema): `open` anyone, `secret` a router sending `X-Federation-SDL-Secret`, `off` no one (compose from `schema.graphql`): see [Federation](federation.md#who-may-read-the-subgraph-sdl)",
     { defaultText: "`open` where introspection is on", production: "`off` unless set" },
   ),
   FEDERATION_SDL_SECRET: doc(
