@@ -253,7 +253,7 @@ const graphql = {
   ),
   FEDERATION_SDL_ACCESS: doc(
     optionalOneOf(["open", "secret", "off"]),
-    "who may read the subgraph SDL (`_service { sdl }`, the whole schema): `open` anyone, `secret` a router sending `X-Federation-SDL-Secret`, `off` no one (compose from `schema.graphql`): see [Federation](federation.md#who-may-read-the-subgraph-sdl)",
+    "who may read the subgraph SDL (`_service { sdl }`, the whole schema): `open` anyone, `secret` a router sending `X-Federation-SDL-Secret`, `off` no one (compose from `schema.graphql`): see [docs/federation.md](federation.md#who-may-read-the-subgraph-sdl)",
     { defaultText: "`open` where introspection is on", production: "`off` unless set" },
   ),
   FEDERATION_SDL_SECRET: doc(
