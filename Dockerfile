@@ -41,6 +41,6 @@ EXPOSE 4000
 # Ready means PostgreSQL and Redis answer and no shutdown has begun (GET /health/readiness).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health/readiness').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node is PID 1 and handles SIGTERM itself: readiness 503, drain, close, exit (README, "Shutdown").
+# node is PID 1 and handles SIGTERM itself: readiness 503, drain, close, exit (docs/operating.md, "Shutdown").
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/main.js"]

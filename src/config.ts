@@ -14,7 +14,7 @@ import { schema, type Environment } from "./config/variables";
  * receives a `Config`. The variables, their defaults and descriptions are in config/variables.ts.
  */
 
-/** Every variable the gateway reads (the README's reference and `.env.example` list each). */
+/** Every variable the gateway reads (docs/configuration.md's reference and `.env.example` list each). */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 export type Config = ReturnType<typeof toConfig>;

@@ -18,8 +18,8 @@ export interface HasherOptions {
  * bcrypt off the event loop and bounded: hashes run on `concurrency` worker threads of their own
  * (password.worker.ts), at a lower priority than the event loop, and a burst of logins queues
  * here. Not in libuv's thread pool, which DNS and file I/O share and whose threads cannot be
- * given a lower priority: there, a login flood slowed every other request (see the README's
- * performance section). Work whose request passed its deadline while queued is skipped, not done
+ * given a lower priority: there, a login flood slowed every other request (see
+ * docs/performance.md). Work whose request passed its deadline while queued is skipped, not done
  * for nobody.
  */
 export class PasswordHasher {

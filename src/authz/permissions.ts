@@ -16,7 +16,7 @@ const selfOrStaff = race(isSelf, staff);
 
 /**
  * The permission table: every root field and every User field is listed; anything missing is
- * denied (`fallbackRule`). The README's permission matrix mirrors this table, and
+ * denied (`fallbackRule`). The permission matrix of docs/api.md mirrors this table, and
  * test/integration/permissions.test.ts checks both against the built schema.
  */
 export const permissionTable = {

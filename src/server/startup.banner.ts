@@ -68,7 +68,7 @@ function developmentLines(config: Config): string[] {
     const { loginPerIp, registerPerIp } = config.rateLimits.limits;
     lines.push(
       `   Rate limits relaxed for development: login ${formatRate(loginPerIp)}, register ${formatRate(registerPerIp)} per IP`,
-      `               (production keeps ${productionDefault("RATE_LIMIT_LOGIN_PER_IP")} and ${productionDefault("RATE_LIMIT_REGISTER_PER_IP")}; RATE_LIMIT_* in the README's configuration)`,
+      `               (production keeps ${productionDefault("RATE_LIMIT_LOGIN_PER_IP")} and ${productionDefault("RATE_LIMIT_REGISTER_PER_IP")}; RATE_LIMIT_* in docs/configuration.md)`,
     );
   }
   return lines;
@@ -110,7 +110,7 @@ export function startupBanner(config: Config, port: number, options: BannerOptio
       "",
       " ! Embedded defaults: one process only, not for production. Sessions and limits are not",
       "   shared with other processes and vanish on restart; users and data stay in the data folder.",
-      "   For real services set DATABASE_URL, REDIS_URL and KAFKA_BOOTSTRAP_SERVERS (README, Quick start).",
+      "   For real services set DATABASE_URL, REDIS_URL and KAFKA_BOOTSTRAP_SERVERS (docs/getting-started.md).",
     );
   }
   if (!config.isProduction && !options.adminExists) {

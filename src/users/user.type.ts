@@ -4,7 +4,7 @@ import { BusinessNumberStatus, Role } from "../generated/prisma/enums";
 
 registerEnumType(Role, {
   name: "Role",
-  description: "What a user may do. Permissions are listed in the README's permission matrix.",
+  description: "What a user may do. Permissions are listed in the permission matrix of docs/api.md.",
   valuesConfig: {
     USER: { description: "A regular user: manages their own account." },
     MODERATOR: { description: "Reads users and disables or re-enables USER accounts." },

@@ -31,7 +31,7 @@ export type RegisterInput = {
   region?: string | null | undefined;
 };
 
-/** What a user may do. Permissions are listed in the README's permission matrix. */
+/** What a user may do. Permissions are listed in the permission matrix of docs/api.md. */
 export type Role =
   /** Manages every account, role and session. */
   | 'ADMIN'
