@@ -139,7 +139,7 @@ const accounts = {
   ),
   BCRYPT_NICE: doc(
     int(19, 0, 19),
-    "nice value (0–19) of the hashing threads: at 19 a login flood takes only CPU the event loop leaves idle (see Performance)",
+    "nice value (0–19) of the hashing threads: at 19 a login flood takes only CPU the event loop leaves idle (see [Performance](performance.md))",
   ),
   MAX_LOGIN_ATTEMPTS: doc(int(5, 1), "failed logins in a row that lock an account"),
   ACCOUNT_LOCKOUT_DURATION_MINUTES: doc(int(15, 1), "how long a lock lasts"),
