@@ -15,7 +15,6 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"
 export const PASSWORD = "Bench!Passw0rd";
 
 const server = databaseServer(ADMIN_DATABASE_URL);
-export const databaseUrl = server.urlFor;
 
 /** Creates the database and migrates it with the production migration runner. */
 export async function createBenchDatabase(name: string): Promise<string> {

@@ -3,7 +3,6 @@
 // database, and must never touch a real one. Names are unique per run so parallel runs (CI, two
 // terminals) cannot collide.
 import { randomBytes } from "node:crypto";
-import type { Client } from "pg";
 import { databaseServer, urlForDatabase } from "./dev-services";
 
 export { urlForDatabase };
@@ -14,10 +13,6 @@ export function adminUrl(): string {
 }
 
 const server = () => databaseServer(urlForDatabase(adminUrl(), "postgres"));
-
-export function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  return server().withAdmin(fn);
-}
 
 /** Creates an empty database and returns its URL; pair with dropScratchDb in a finally. */
 export async function createScratchDb(prefix: string): Promise<{ name: string; url: string }> {

@@ -12,14 +12,6 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   data: T;
 }
 
-/** An event on its way to a topic, with what the Kafka message needs besides the envelope. */
-export interface OutgoingEvent {
-  topic: string;
-  key: string;
-  envelope: EventEnvelope;
-  headers: Record<string, string>;
-}
-
 /** What caused a change: carried into event headers and audit entries. */
 export interface Cause {
   requestId: string;

@@ -90,7 +90,10 @@ export class ConnectionGuard {
 
   private armExpiry(): void {
     const left = this.viewer.claims.exp * 1000 - Date.now();
-    if (left <= 0) return this.close(CLOSE_FORBIDDEN, "TOKEN_EXPIRED");
+    if (left <= 0) {
+      this.close(CLOSE_FORBIDDEN, "TOKEN_EXPIRED");
+      return;
+    }
     this.timer = setTimeout(() => this.armExpiry(), Math.min(left, MAX_TIMER_MS));
     this.timer.unref();
   }

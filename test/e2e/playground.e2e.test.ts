@@ -41,8 +41,9 @@ describe("the playground in Chromium", () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.addInitScript(() => {
       document.addEventListener("securitypolicyviolation", (event) => {
-        const violations = ((window as unknown as { cspViolations?: string[] }).cspViolations ??= []);
-        violations.push(`${event.violatedDirective} ${event.blockedURI}`);
+        const recorded = window as unknown as { cspViolations?: string[] };
+        recorded.cspViolations ??= [];
+        recorded.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
       });
     });
     page.on("request", (request) => requests.push(request.url()));

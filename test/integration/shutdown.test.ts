@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(locks.map((release) => release()));
-  spawned.forEach((server) => server.kill());
+  for (const server of spawned) server.kill();
   await inspector.stop();
 });
 
@@ -95,7 +95,7 @@ describe("graceful shutdown on SIGTERM", () => {
     const { result } = await response;
     expect(result?.status).toBe(200);
     expect(result?.errors).toBeUndefined();
-    expect(result?.data!.login.user.id).toBe(user.id);
+    expect(result!.data!.login.user.id).toBe(user.id);
 
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await expect(fetch(`${server.url}/health/liveness`)).rejects.toThrow();

@@ -146,7 +146,9 @@ describe("reconnecting after 4403", () => {
         return { authorization: `Bearer ${accessToken}` };
       },
       on: {
-        connected: () => void (connections += 1),
+        connected: () => {
+          connections += 1;
+        },
         closed: (event) => {
           const { code } = event as { code: number };
           closes.push(code);

@@ -66,8 +66,12 @@ export async function startGatewayProcess(
   const deadline = Date.now() + timeoutMs;
   let port: number | undefined;
   let exitCode: number | null | undefined;
-  void run.exited.then((code) => (exitCode = code));
-  while ((port = readyPort(run.stdout())) === undefined) {
+  void run.exited.then((code) => {
+    exitCode = code;
+  });
+  for (;;) {
+    port = readyPort(run.stdout());
+    if (port !== undefined) break;
     if (exitCode !== undefined || Date.now() > deadline) {
       run.child.kill("SIGKILL");
       throw new Error(

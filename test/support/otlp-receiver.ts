@@ -17,7 +17,7 @@ interface OtlpValue {
   boolValue?: boolean;
 }
 
-function valueOf(value: OtlpValue): unknown {
+function attributeValue(value: OtlpValue): unknown {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
@@ -51,7 +51,7 @@ export async function startOtlpReceiver(): Promise<{
                 parentSpanId: span.parentSpanId || undefined,
                 name: span.name,
                 attributes: Object.fromEntries(
-                  (span.attributes ?? []).map((a: { key: string; value: OtlpValue }) => [a.key, valueOf(a.value)]),
+                  (span.attributes ?? []).map((a: { key: string; value: OtlpValue }) => [a.key, attributeValue(a.value)]),
                 ),
               });
             }

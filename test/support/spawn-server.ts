@@ -37,7 +37,9 @@ export async function spawnServer(overrides: Record<string, string> = {}): Promi
   let stdout = "";
   let all = "";
   const waiters = new Set<() => void>();
-  const notify = () => waiters.forEach((waiter) => waiter());
+  const notify = () => {
+    for (const waiter of waiters) waiter();
+  };
   child.stdout!.on("data", (chunk: Buffer) => {
     stdout += chunk.toString();
     all += chunk.toString();

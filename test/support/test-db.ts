@@ -9,7 +9,6 @@ export const ADMIN_DATABASE_URL =
 const server = databaseServer(ADMIN_DATABASE_URL);
 
 export const databaseUrlFor = server.urlFor;
-export const withAdmin = server.withAdmin;
 export const createDatabase = server.create;
 export const dropDatabase = server.drop;
 
