@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { projectRoot } from "../src/db/migrate";
+import { projectRoot } from "../src/core/project-root";
 import { defaultAssetsDir, type PlaygroundManifest } from "../src/playground/playground.assets";
 
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));

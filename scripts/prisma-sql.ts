@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { projectRoot } from "../src/db/migrate";
+import { projectRoot } from "../src/core/project-root";
 import { withScratchDbs } from "./scratch-db";
 
 const root = projectRoot(__dirname);

@@ -276,8 +276,8 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     lifecycle,
     metrics,
     tracing,
+    /** Releases the clients; stop `lifecycle` first (main.ts and the test server do). */
     async close() {
-      await lifecycle.stop();
       registry?.shutdown();
       await Promise.allSettled([
         db.$disconnect(),

@@ -19,12 +19,19 @@ export const ERROR_CODES = {
   WEAK_PASSWORD: "USER_1103",
   INVALID_EMAIL_FORMAT: "USER_1104",
   SESSION_NOT_FOUND: "USER_1201",
-  SESSION_EXPIRED: "USER_1202",
-  TOO_MANY_SESSIONS: "USER_1203",
   TOO_MANY_SUBSCRIPTIONS: "USER_1204",
   TOO_MANY_CONNECTIONS: "USER_1205",
   RATE_LIMITED: "USER_1301",
   RATE_LIMIT_UNAVAILABLE: "USER_1302",
+} as const;
+
+/**
+ * Numbers given out once and never sent (an expired session is simply not found; the session
+ * limit evicts the oldest session instead of refusing). Kept so that no new error takes them.
+ */
+export const RETIRED_ERROR_CODES = {
+  SESSION_EXPIRED: "USER_1202",
+  TOO_MANY_SESSIONS: "USER_1203",
 } as const;
 
 export type ErrorName = keyof typeof ERROR_CODES;
@@ -118,7 +125,6 @@ export const errors = {
   invalidEmailFormat: (field = "email") =>
     registryError("INVALID_EMAIL_FORMAT", "Email address is not valid.", { field }),
   sessionNotFound: () => registryError("SESSION_NOT_FOUND", "Session not found."),
-  tooManySessions: () => registryError("TOO_MANY_SESSIONS", "Too many sessions."),
   /**
    * A graphql-ws `subscribe` over the connection's limits: `limit` is `subscriptionsPerConnection`
    * (GRAPHQL_WS_MAX_SUBSCRIPTIONS) or `costPerConnection` (GRAPHQL_MAX_COST, summed over the

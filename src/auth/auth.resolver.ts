@@ -1,13 +1,13 @@
 import { Arg, Ctx, Mutation, Resolver } from "type-graphql";
 import { causeOf, viewerOf, type GraphQLContext } from "../server/context";
 import type { AuthPayload, AuthService } from "./auth.service";
+import { AuthPayloadType, ChangePasswordInput, LoginInput, RegisterInput } from "./auth.types";
 
 /** The payload's user is the caller from here on, for the fields of this response. */
 function signedIn(ctx: GraphQLContext, payload: AuthPayload): AuthPayload {
   ctx.signedInUserId = payload.user.id;
   return payload;
 }
-import { AuthPayloadType, ChangePasswordInput, LoginInput, RegisterInput } from "./auth.types";
 
 @Resolver()
 export class AuthResolver {

@@ -58,7 +58,7 @@ export const permissionTable = {
     revokeSession: isAuthenticated,
     logoutAll: isAuthenticated,
   },
-  // Checked when a subscription starts (see authz/subscriptions.ts) and on every event.
+  // Checked when a subscription starts (see authz/subscribe-guard.ts) and on every event.
   Subscription: {
     sessionEvents: isAuthenticated,
     userSessionEvents: isAdmin,

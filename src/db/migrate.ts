@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { ConfigError, loadDatabaseUrl, loadEnvFile } from "../config";
+import { projectRoot } from "../core/project-root";
 
 // The key Prisma's schema engine passes to pg_advisory_lock: sharing it serialises this runner
 // with other instances of itself and with `prisma migrate deploy`.
@@ -35,17 +36,6 @@ interface MigrationRow {
   migration_name: string;
   checksum: string;
   finished_at: Date | null;
-}
-
-/** Walks up from this file to the folder holding package.json: works from src/db and dist/db. */
-export function projectRoot(from: string = __dirname): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${from}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 export function defaultMigrationsDir(): string {

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { projectRoot } from "../db/migrate";
+import { projectRoot } from "../core/project-root";
 
 /**
  * The playground's static files, copied from the graphiql, react and react-dom packages (and

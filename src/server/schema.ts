@@ -8,7 +8,7 @@ import { UserAccountResolver } from "../admin/user-account.resolver";
 import { AuditResolver } from "../audit/audit.resolver";
 import { AuthResolver } from "../auth/auth.resolver";
 import { permissions } from "../authz/permissions";
-import { applyMiddlewareToSubscribe } from "../authz/subscriptions";
+import { applyMiddlewareToSubscribe } from "../authz/subscribe-guard";
 import type { Logger } from "../infra/logger";
 import { SessionEventResolver } from "../sessions/session-event.resolver";
 import { SessionResolver } from "../sessions/session.resolver";

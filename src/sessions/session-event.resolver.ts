@@ -11,7 +11,7 @@ function toObject(event: SessionEvent): SessionEventObject {
 
 /**
  * Live session events over WebSocket (graphql-ws). Permissions are checked when the subscription
- * starts (graphql-shield, see authz/subscriptions.ts); the socket is closed when its right to
+ * starts (graphql-shield, see authz/subscribe-guard.ts); the socket is closed when its right to
  * exist ends (server/connection.guard.ts).
  */
 @Resolver(() => SessionEventObject)
