@@ -4,7 +4,7 @@ import { login, registerUser, type Session } from "../support/factories";
 import { errorOf } from "../support/graphql-client";
 import { op } from "../support/operations";
 import { startRedisCluster, type RedisEngine } from "../support/redis-engines";
-import { spawnServer } from "../support/spawn-server";
+import { spawnServer } from "../support/gateway-process";
 import { startTestServer, type TestServer } from "../support/test-server";
 
 /**

@@ -2,7 +2,7 @@ import { login, PASSWORD, registerUser } from "../support/factories";
 import type { GraphQLResponse } from "../support/graphql-client";
 import { scrape, sample } from "../support/metrics";
 import { op } from "../support/operations";
-import { spawnServer, type SpawnedServer } from "../support/spawn-server";
+import { spawnServer, type SpawnedServer } from "../support/gateway-process";
 import { lockRow } from "../support/test-db";
 import { startTestServer, type TestServer } from "../support/test-server";
 import { TestWsClient } from "../support/ws-client";

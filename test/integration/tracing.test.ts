@@ -1,7 +1,7 @@
 import { PASSWORD, registerUser } from "../support/factories";
 import { op } from "../support/operations";
 import { startOtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver";
-import { spawnServer } from "../support/spawn-server";
+import { spawnServer } from "../support/gateway-process";
 
 // The SDK must load before http, ioredis and Prisma do, so this needs a process of its own.
 jest.setTimeout(90_000);
