@@ -39,7 +39,7 @@ import { SocketRegistry } from "./server/socket-registry";
 import { BusinessRegistryClient } from "./users/business-registry.client";
 import { BusinessVerifier } from "./users/business-verification";
 import { UserAdminRepository } from "./users/user-admin.repository";
-import { UserErasureService } from "./users/user-erasure.service";
+import { UserErasureService } from "./gdpr/user-erasure.service";
 import { AccountCreator } from "./users/account-creator";
 import { UserCache } from "./users/user.cache";
 import { UserRepository } from "./users/user.repository";

@@ -5,7 +5,7 @@ import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { userEvents } from "../events/user.events";
+import { userEvents } from "../users/user.events";
 import type { Database } from "../infra/prisma";
 import type { SessionService } from "../sessions/session.service";
 import type { UserCache } from "../users/user.cache";

@@ -1,6 +1,5 @@
 import { errors } from "../errors";
 import type { Tx } from "../infra/prisma";
-import type { UserAdminRepository } from "../users/user-admin.repository";
 import type { Role, UserProfile } from "../users/user.model";
 import type { UserRepository } from "../users/user.repository";
 
@@ -11,22 +10,6 @@ import type { UserRepository } from "../users/user.repository";
 
 export function assertNotSelf(actorId: string, targetId: string, message: string): void {
   if (actorId === targetId) throw errors.guardForbidden("SELF_CHANGE", message);
-}
-
-/**
- * Refuses to demote, disable or delete the last active ADMIN. Callers hold
- * `lockAdminChanges` first, so two such changes cannot both count the other admin.
- */
-export async function assertNotLastAdmin(
-  repository: UserAdminRepository,
-  tx: Tx,
-  target: UserProfile,
-  change: "demoted" | "disabled" | "deleted",
-): Promise<void> {
-  if (target.role !== "ADMIN" || !target.isActive) return;
-  if ((await repository.countActiveAdmins(tx)) <= 1) {
-    throw errors.guardForbidden("LAST_ADMIN", `The last active ADMIN cannot be ${change}.`);
-  }
 }
 
 /** A MODERATOR may act only on USER accounts. */

@@ -4,22 +4,18 @@ import type { AuditRepository } from "../audit/audit.repository";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { userEvents } from "../events/user.events";
+import { userEvents } from "../users/user.events";
 import type { Database, Tx } from "../infra/prisma";
 import type { SessionService } from "../sessions/session.service";
 import type { AdminTarget, UserAdminRepository } from "../users/user-admin.repository";
-import type { UserErasureService } from "../users/user-erasure.service";
+import type { UserErasureService } from "../gdpr/user-erasure.service";
 import type { UserCache } from "../users/user.cache";
 import type { Role, UserProfile } from "../users/user.model";
 import type { AccountCreator } from "../users/account-creator";
 import type { UserRepository } from "../users/user.repository";
 import type { ProfileInput } from "../users/user.validation";
-import {
-  assertActorStill,
-  assertModeratorScope,
-  assertNotLastAdmin,
-  assertNotSelf,
-} from "./admin.guards";
+import { assertNotLastAdmin } from "../users/last-admin";
+import { assertActorStill, assertModeratorScope, assertNotSelf } from "./admin.guards";
 
 export interface AdminCreateUserInput extends ProfileInput {
   email: string;

@@ -5,7 +5,7 @@ import {
   pageSize,
   toConnection,
   type Connection,
-} from "../server/pagination";
+} from "../core/paging";
 import {
   UserAdminRepository,
   type UserListFilter,

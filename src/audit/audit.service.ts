@@ -6,7 +6,7 @@ import {
   pageSize,
   toConnection,
   type Connection,
-} from "../server/pagination";
+} from "../core/paging";
 import { isUuid } from "../users/user-admin.repository";
 import type { AuditRecord } from "./audit.model";
 import type { AuditFilter, AuditRepository } from "./audit.repository";

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { notificationEvents, userEvents } from "../events/user.events";
+import { notificationEvents, userEvents } from "../users/user.events";
 import type { Database, Tx } from "../infra/prisma";
 import type { RateLimits } from "../limits/rate-limits";
 import type { AccountTokenRepository } from "../recovery/account-token.repository";

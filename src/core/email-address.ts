@@ -23,7 +23,7 @@ const MAX_LENGTH = 254;
  * The special-use TLDs of RFC 2606 and RFC 6761 (`test`, `example`, `invalid`, `localhost`), and
  * `local` (RFC 6762), `onion` (RFC 7686) and `alt` (RFC 9476), are not in the root zone, so the
  * IANA list (@hapi/tlds) refuses them already. The erased-account placeholder lives under
- * `.invalid` (users/user-erasure.service.ts): nobody can register an address that collides with it.
+ * `.invalid` (gdpr/user-erasure.service.ts): nobody can register an address that collides with it.
  */
 const NOT_MAILBOX_TLDS = new Set(["arpa"]);
 

@@ -5,7 +5,7 @@ import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { RateLimits } from "../limits/rate-limits";
-import type { UserErasureService } from "../users/user-erasure.service";
+import type { UserErasureService } from "./user-erasure.service";
 import type { UserRepository } from "../users/user.repository";
 
 /** deleteMyAccount: the person erases their own account (GDPR right to erasure). */

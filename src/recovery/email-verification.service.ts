@@ -2,7 +2,7 @@ import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { userEvents } from "../events/user.events";
+import { userEvents } from "../users/user.events";
 import type { Database } from "../infra/prisma";
 import type { RateLimits } from "../limits/rate-limits";
 import type { UserCache } from "../users/user.cache";

@@ -1,6 +1,6 @@
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { notificationEvents, type OneTimeLink } from "../events/user.events";
+import { notificationEvents, type OneTimeLink } from "../users/user.events";
 import type { Logger } from "../infra/logger";
 import type { Tx } from "../infra/prisma";
 import type { UserProfile } from "../users/user.model";

@@ -4,7 +4,7 @@ import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { userEvents } from "../events/user.events";
+import { userEvents } from "../users/user.events";
 import type { BackgroundWork } from "../infra/background-work";
 import type { Database } from "../infra/prisma";
 import type { RateLimits } from "../limits/rate-limits";

@@ -3,7 +3,7 @@ import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { userEvents } from "../events/user.events";
+import { userEvents } from "./user.events";
 import type { Tx } from "../infra/prisma";
 import type { BusinessVerifier } from "./business-verification";
 import type { Role, UserProfile } from "./user.model";

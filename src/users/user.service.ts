@@ -1,7 +1,7 @@
 import type { Viewer } from "../auth/viewer";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { userEvents } from "../events/user.events";
+import { userEvents } from "./user.events";
 import type { Database } from "../infra/prisma";
 import type { BusinessVerifier } from "./business-verification";
 import type { UserCache } from "./user.cache";

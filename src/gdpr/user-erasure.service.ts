@@ -1,18 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { assertNotLastAdmin } from "../admin/admin.guards";
 import type { Lockout } from "../auth/lockout";
 import type { PasswordHasher } from "../auth/password.hasher";
 import { errors } from "../errors";
 import type { Cause } from "../events/event.model";
 import type { OutboxRepository } from "../events/outbox.repository";
-import { userEvents } from "../events/user.events";
+import { userEvents } from "../users/user.events";
 import type { Database, Tx } from "../infra/prisma";
 import type { AccountTokenRepository } from "../recovery/account-token.repository";
 import type { SessionService } from "../sessions/session.service";
-import type { UserAdminRepository } from "./user-admin.repository";
-import type { UserCache } from "./user.cache";
-import type { UserProfile } from "./user.model";
-import type { UserRepository } from "./user.repository";
+import { assertNotLastAdmin } from "../users/last-admin";
+import type { UserAdminRepository } from "../users/user-admin.repository";
+import type { UserCache } from "../users/user.cache";
+import type { UserProfile } from "../users/user.model";
+import type { UserRepository } from "../users/user.repository";
 
 export const ERASED_NAME = "Deleted User";
 export const ERASED_EMAIL_DOMAIN = "deleted.invalid";

@@ -1,5 +1,5 @@
-import type { Role, UserProfile } from "../users/user.model";
-import { envelope } from "./event.model";
+import { envelope } from "../events/event.model";
+import type { Role, UserProfile } from "./user.model";
 
 /**
  * Builders for every user event: the one place that decides what each event carries. None may
