@@ -58,6 +58,40 @@ export class OutboxRepository {
     await this.addTo(tx, this.topics.userEvents, cause, events);
   }
 
+  /**
+   * A change and its event in ONE statement (one round trip instead of BEGIN, change, lock,
+   * INSERT, COMMIT), atomic as a statement is: `change` is a data-modifying query (`UPDATE …
+   * RETURNING …`) whose rows are returned; for each, the event is written with the data fields
+   * named in `fromRow` taken from the row as committed (e.g. `{ name: "name" }`), not from what
+   * the caller believed. The key's writer lock is taken before the row's id is drawn, as `add`
+   * does, and held until the statement commits.
+   */
+  async addWithChange<Row>(
+    db: Database | Tx,
+    change: Prisma.Sql,
+    cause: Cause,
+    event: EventEnvelope,
+    fromRow: Record<string, string>,
+  ): Promise<Row[]> {
+    const payload = Object.entries(fromRow).reduce(
+      (json, [field, column]) =>
+        Prisma.sql`jsonb_set(${json}, ${`{data,${field}}`}::text[], to_jsonb("changed".${Prisma.raw(quoted(column))}))`,
+      Prisma.sql`${JSON.stringify(event)}::jsonb`,
+    );
+    return db.$queryRaw<Row[]>`
+      WITH "locked" AS (
+        SELECT pg_advisory_xact_lock(${WRITER_LOCK_NAMESPACE}::int, hashtext(${event.aggregateId})) AS "held"
+      ),
+      "changed" AS (${change}),
+      "added" AS (
+        INSERT INTO "OutboxEvent" ("eventId", "topic", "key", "eventType", "payload", "headers", "createdAt")
+        SELECT ${event.eventId}::uuid, ${this.topics.userEvents}, ${event.aggregateId}, ${event.eventType},
+          ${payload}, ${JSON.stringify(this.headersOf(event, cause))}::jsonb, ${utcTimestamp(new Date())}
+        FROM "changed" CROSS JOIN "locked"
+      )
+      SELECT * FROM "changed"`;
+  }
+
   async addNotification(tx: Tx, cause: Cause, ...events: EventEnvelope[]): Promise<void> {
     await this.addTo(tx, this.topics.notifications, cause, events);
   }
@@ -192,12 +226,26 @@ export class OutboxRepository {
         key: event.aggregateId,
         eventType: event.eventType,
         payload: event as unknown as object,
-        headers: {
-          "event-type": event.eventType,
-          version: event.version,
-          "request-id": cause.requestId,
-        },
+        headers: this.headersOf(event, cause),
       })),
     });
   }
+
+  private headersOf(event: EventEnvelope, cause: Cause): Record<string, string> {
+    return { "event-type": event.eventType, version: event.version, "request-id": cause.requestId };
+  }
+}
+
+/** A column name as SQL (names come from our code, never from a client). */
+export function quoted(column: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(column)) throw new Error(`not a column name: ${column}`);
+  return `"${column}"`;
+}
+
+/**
+ * A moment for a TIMESTAMP(3) column as Prisma stores it (UTC wall time, whatever the session's
+ * time zone), for raw statements that write such columns themselves.
+ */
+export function utcTimestamp(at: Date): Prisma.Sql {
+  return Prisma.sql`(${at.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
@@ -22,6 +23,7 @@ import { withFieldGuards } from "./field-guards";
 import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
 import { httpErrorHandler, notFound } from "./http-errors";
+import { noStorePlugin } from "./plugins/no-store.plugin";
 import { observabilityPlugin } from "./plugins/observability.plugin";
 import { requestId } from "./request-id";
 import { RequestPolicy } from "./request-policy";
@@ -136,6 +138,10 @@ export async function createGateway(container: Container): Promise<Gateway> {
       ApolloServerPluginLandingPageDisabled(),
       // Federated traces would let any client ask for timing data of every resolver.
       ApolloServerPluginInlineTraceDisabled(),
+      // The schema has no cache hints: Apollo's cache-control plugin would wrap every field
+      // resolver to compute a policy that is always "uncacheable"; noStorePlugin sends its header.
+      ApolloServerPluginCacheControlDisabled(),
+      noStorePlugin(),
       errorLoggingPlugin(logger),
       observabilityPlugin(),
     ],

@@ -43,6 +43,11 @@ export const PROFILE_SELECT = {
   lastLoginAt: true,
 } as const;
 
+/** The same columns for raw SQL (`RETURNING`, `SELECT`). */
+export const PROFILE_COLUMNS = Object.keys(PROFILE_SELECT)
+  .map((column) => `"${column}"`)
+  .join(", ");
+
 export function toProfile(user: User): UserProfile {
   const {
     passwordHash: _hash,

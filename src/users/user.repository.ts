@@ -1,6 +1,7 @@
 import { Prisma } from "../generated/prisma/client";
+import { quoted, utcTimestamp } from "../events/outbox.repository";
 import type { Database, Tx } from "../infra/prisma";
-import { PROFILE_SELECT, toProfile, type Role, type UserProfile } from "./user.model";
+import { PROFILE_COLUMNS, PROFILE_SELECT, toProfile, type Role, type UserProfile } from "./user.model";
 import type { BusinessCheck } from "./business-verification";
 import type { ProfileChanges } from "./user.validation";
 
@@ -62,6 +63,28 @@ export class UserRepository {
 
   async update(tx: Tx, id: string, data: Prisma.UserUpdateInput): Promise<UserProfile> {
     return tx.user.update({ where: { id }, data, select: PROFILE_SELECT });
+  }
+
+  /**
+   * `UPDATE "User" … RETURNING` the profile, as a statement for a caller to run (see
+   * OutboxRepository.addWithChange); `updatedAt` is set as Prisma's @updatedAt would.
+   */
+  updateStatement(id: string, changes: ProfileChanges & Partial<BusinessCheck>, at = new Date()): Prisma.Sql {
+    const sets = (Object.keys(changes) as (keyof typeof changes)[])
+      .filter((field) => changes[field] !== undefined)
+      .map((field) => {
+        const value = changes[field];
+        const column = Prisma.raw(quoted(field));
+        if (field === "businessVerifiedAt") {
+          return Prisma.sql`${column} = ${value === null ? null : utcTimestamp(value as Date)}`;
+        }
+        if (field === "businessNumberStatus") return Prisma.sql`${column} = ${value}::"BusinessNumberStatus"`;
+        return Prisma.sql`${column} = ${value}`;
+      });
+    return Prisma.sql`
+      UPDATE "User" SET ${Prisma.join([...sets, Prisma.sql`"updatedAt" = ${utcTimestamp(at)}`], ", ")}
+      WHERE "id" = ${id}::uuid
+      RETURNING ${Prisma.raw(PROFILE_COLUMNS)}`;
   }
 
   async recordLoginSuccess(tx: Tx, id: string, at: Date): Promise<UserProfile> {

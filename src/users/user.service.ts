@@ -41,11 +41,16 @@ export class UserService {
       (field) => !same(changes[field], current[field]),
     );
     if (changed.length === 0) return current;
-    const user = await this.db.$transaction(async (tx) => {
-      const updated = await this.users.update(tx, current.id, changes);
-      await this.outbox.add(tx, cause, userEvents.updated(updated, changed));
-      return updated;
-    });
+    // One statement: the update and its event commit together (or neither), in one round trip.
+    // The event's email and name are the row's as committed, not the (possibly cached) viewer's.
+    const [user] = await this.outbox.addWithChange<UserProfile>(
+      this.db,
+      this.users.updateStatement(current.id, changes),
+      cause,
+      userEvents.updated({ ...current, ...changes }, changed),
+      { email: "email", name: "name" },
+    );
+    if (!user) throw new Error(`user ${current.id} vanished during updateProfile`);
     await this.cache.put(user);
     return user;
   }

@@ -160,6 +160,20 @@ describe("production defaults", () => {
     expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect(response.headers.get("x-powered-by")).toBeNull();
   });
+
+  it("let no cache keep a GraphQL answer (cache-control: no-store), data or error, POST or GET", async () => {
+    const answered = await post(production, { query: "{ __typename }" });
+    expect(await answered.json()).toEqual({ data: { __typename: "Query" } });
+    expect(answered.headers.get("cache-control")).toBe("no-store");
+    const refused = await post(production, { query: "{ me { id } }" });
+    expect((await refused.json()).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    expect(refused.headers.get("cache-control")).toBe("no-store");
+    const get = await fetch(`${production.graphqlUrl}?query=${encodeURIComponent("{ __typename }")}`, {
+      headers: { "apollo-require-preflight": "true" },
+    });
+    expect(get.status).toBe(200);
+    expect(get.headers.get("cache-control")).toBe("no-store");
+  });
 });
 
 describe("CORS", () => {
