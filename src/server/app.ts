@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -16,9 +16,11 @@ import { requestLog } from "../observability/request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";
 import { playgroundRouter } from "../playground/playground.router";
 import { createLoaders } from "../users/user.loader";
-import { requestInfo, type GraphQLContext } from "./context";
+import proxyAddr from "proxy-addr";
+import { lazyRequestInfo, requestInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
 import { errorFormatter, errorLoggingPlugin } from "./errors.plugin";
-import { subgraphSdlPolicy } from "./federation-sdl";
+import { SDL_SECRET_HEADER, subgraphSdlPolicy } from "./federation-sdl";
+import { graphqlHttpHandler } from "./graphql-http";
 import { withFieldGuards } from "./field-guards";
 import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
@@ -27,7 +29,7 @@ import { noStorePlugin } from "./plugins/no-store.plugin";
 import { observabilityPlugin } from "./plugins/observability.plugin";
 import { requestId } from "./request-id";
 import { RequestPolicy } from "./request-policy";
-import { requestScope, scopeOf } from "./request-scope";
+import { requestScope, scopeOf, type RequestScope } from "./request-scope";
 import { buildGatewaySchema } from "./schema";
 import { createSubscriptionServer } from "./subscriptions";
 
@@ -56,7 +58,12 @@ const HTTP_DRAIN_SHARE = 0.75;
 export async function createGateway(container: Container): Promise<Gateway> {
   const { config, logger, authenticator, metrics, tracing } = container;
   const app = express();
-  const httpServer = createServer(app);
+  // The GraphQL hot path is served without Express once Apollo has started (see below).
+  let graphqlHttp: ReturnType<typeof graphqlHttpHandler> | undefined;
+  const httpServer = createServer((req, res) => {
+    if (graphqlHttp?.handles(req)) graphqlHttp.serve(req, res);
+    else app(req, res);
+  });
   // A request must arrive whole within its deadline (slow-body clients hold no socket for long).
   httpServer.requestTimeout = config.requestTimeoutMs;
   let shuttingDown = false;
@@ -65,7 +72,8 @@ export async function createGateway(container: Container): Promise<Gateway> {
   if (config.http.trustProxy !== undefined) app.set("trust proxy", config.http.trustProxy);
   app.use(requestId);
   app.use(requestLog(logger, tracing));
-  app.use(securityHeaders());
+  const helmetHeaders = securityHeaders();
+  app.use(helmetHeaders);
   app.use(
     healthRouter({
       required: {
@@ -98,20 +106,19 @@ export async function createGateway(container: Container): Promise<Gateway> {
   });
   // CORS first on /graphql: its preflight answer must not be Express's automatic OPTIONS reply
   // for the playground's GET route.
-  app.use(
-    "/graphql",
-    corsPolicy(
-      config.hardening.corsOrigins,
-      // A refused preflight is a bare 204: in development, say why in the log, once per origin.
-      config.env === "development"
-        ? (origin) =>
-            logger.warn(
-              { origin, allowed: config.hardening.corsOrigins },
-              `CORS: browsers at ${origin} may not call this gateway; add the origin to CORS_ORIGINS`,
-            )
-        : undefined,
-    ),
+  const cors = corsPolicy(
+    config.hardening.corsOrigins,
+    // A refused preflight is a bare 204: in development, say why in the log, once per origin.
+    config.env === "development"
+      ? (origin) =>
+          logger.warn(
+            { origin, allowed: config.hardening.corsOrigins },
+            `CORS: browsers at ${origin} may not call this gateway; add the origin to CORS_ORIGINS`,
+          )
+      : undefined,
+    app.get("trust proxy fn"),
   );
+  app.use("/graphql", cors);
   // GraphiQL for browsers on GET /graphql (src/playground); everything else goes on to Apollo.
   if (config.playground.enabled) {
     app.use(playgroundRouter({ endpoint: "/graphql", schema, assets: loadPlaygroundAssets(), logger }));
@@ -148,19 +155,40 @@ export async function createGateway(container: Container): Promise<Gateway> {
   });
   await apollo.start();
 
+  const scopeOptions = { timeoutMs: config.requestTimeoutMs, metrics, tracing };
+  const trustProxy = app.get("trust proxy fn") as TrustProxy;
+  const header = (req: IncomingMessage, name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  // Object.assign keeps the lazy logger lazy (a spread would build it now).
+  const contextOf = async (req: IncomingMessage, info: RequestInfo, scope: RequestScope | undefined) =>
+    Object.assign(info, {
+      auth: await authenticator.authenticate(header(req, "authorization")),
+      loaders: createLoaders(container.repositories),
+      scope,
+      subgraphSdlAllowed: () => subgraphSdlAllowed(header(req, SDL_SECRET_HEADER)),
+    });
+  // POST with a JSON body: the lean path (graphql-http.ts), the same steps without Express.
+  graphqlHttp = graphqlHttpHandler({
+    endpoint: "/graphql",
+    apollo,
+    logger,
+    tracing,
+    scope: scopeOptions,
+    bodyLimit: config.hardening.bodyLimit,
+    cors,
+    securityHeaders: helmetHeaders,
+    context: ({ req, requestId, scope }) =>
+      contextOf(req, lazyRequestInfo(requestId, proxyAddr(req, trustProxy), header(req, "user-agent"), logger), scope),
+  });
+  // Everything else on /graphql (GET, other content types) through Express.
   app.use(
     "/graphql",
     express.json({ limit: config.hardening.bodyLimit }),
-    requestScope({ timeoutMs: config.requestTimeoutMs, metrics, tracing }),
+    requestScope(scopeOptions),
     expressMiddleware(apollo, {
-      // Object.assign keeps requestInfo's lazy logger lazy (a spread would build it now).
-      context: async ({ req, res }) =>
-        Object.assign(requestInfo(req, logger), {
-          auth: await authenticator.authenticate(req.get("authorization")),
-          loaders: createLoaders(container.repositories),
-          scope: scopeOf(res),
-          subgraphSdlAllowed: () => subgraphSdlAllowed(req),
-        }),
+      context: ({ req, res }) => contextOf(req, requestInfo(req, logger), scopeOf(res)),
     }),
   );
   app.use(notFound);

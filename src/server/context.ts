@@ -46,12 +46,21 @@ export interface RequestInfo {
  * would make the child at once.
  */
 export function requestInfo(req: Request, logger: Logger): RequestInfo {
-  const requestId = String(req.res?.locals.requestId ?? "");
+  return lazyRequestInfo(String(req.res?.locals.requestId ?? ""), req.ip, req.get("user-agent") ?? undefined, logger);
+}
+
+/** The same from its parts (the GraphQL path that does not pass through Express). */
+export function lazyRequestInfo(
+  requestId: string,
+  ipAddress: string | undefined,
+  userAgent: string | undefined,
+  logger: Logger,
+): RequestInfo {
   let child: Logger | undefined;
   return {
     requestId,
-    ipAddress: req.ip,
-    userAgent: req.get("user-agent") ?? undefined,
+    ipAddress,
+    userAgent,
     get logger() {
       child ??= logger.child({ requestId });
       return child;

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Request } from "express";
 import type { Config } from "../config";
 
 /** The header a router (or Rover) sends the shared secret in when FEDERATION_SDL_ACCESS=secret. */
@@ -8,13 +7,13 @@ export const SDL_SECRET_HEADER = "x-federation-sdl-secret";
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
 /**
- * Whether an HTTP request may read the subgraph SDL (`_service { sdl }`), which is the whole
+ * Whether an HTTP request (given the SDL_SECRET_HEADER it presented) may read the subgraph SDL (`_service { sdl }`), which is the whole
  * schema: anyone (`open`), a caller presenting the shared secret (`secret`), or no one (`off`,
  * for routers that get the schema from the committed schema.graphql or a registry). The secret is
  * compared as SHA-256 digests in constant time, so neither its length nor its content leaks
  * through timing.
  */
-export function subgraphSdlPolicy(federation: Config["federation"]): (req: Request) => boolean {
+export function subgraphSdlPolicy(federation: Config["federation"]): (presentedSecret: string | undefined) => boolean {
   switch (federation.sdlAccess) {
     case "open":
       return () => true;
@@ -23,10 +22,7 @@ export function subgraphSdlPolicy(federation: Config["federation"]): (req: Reque
     case "secret": {
       // loadConfig refuses `secret` without one.
       const expected = digest(federation.sdlSecret ?? "");
-      return (req) => {
-        const presented = req.get(SDL_SECRET_HEADER);
-        return presented !== undefined && timingSafeEqual(digest(presented), expected);
-      };
+      return (presented) => presented !== undefined && timingSafeEqual(digest(presented), expected);
     }
   }
 }

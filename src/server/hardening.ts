@@ -1,7 +1,10 @@
+import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
 import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
 import type { Config } from "../config";
+import type { TrustProxy } from "./context";
 import type { RequestPolicy } from "./request-policy";
 
 type Hardening = Config["hardening"];
@@ -26,7 +29,11 @@ export const CSRF_PREFLIGHT_HEADERS = ["x-apollo-operation-name", "apollo-requir
  * header a GraphQL client may send is allowed, the CSRF preflight headers included (a header
  * Apollo accepts but CORS refuses could never be used cross-origin).
  */
-export function corsPolicy(origins: string[], onRefused?: (origin: string) => void): RequestHandler {
+export function corsPolicy(
+  origins: string[],
+  onRefused?: (origin: string) => void,
+  trustProxy: TrustProxy = () => false,
+): RequestHandler {
   const origin = origins.includes("*") ? "*" : origins;
   const policy = cors({
     origin,
@@ -48,13 +55,26 @@ export function corsPolicy(origins: string[], onRefused?: (origin: string) => vo
   return (req, res, next) => {
     const from = req.headers.origin;
     // Same-origin requests (the playground) carry an Origin too, and need no CORS.
-    const own = `${req.protocol}://${req.headers.host}`;
+    const own = `${protocolOf(req, trustProxy)}://${req.headers.host}`;
     if (from && from !== own && !origins.includes(from) && !told.has(from) && told.size < 100) {
       told.add(from);
       onRefused(from);
     }
     policy(req, res, next);
   };
+}
+
+/**
+ * The request's protocol as Express's `req.protocol` tells it (X-Forwarded-Proto from a trusted
+ * proxy), for requests that do not pass through Express (server/graphql-http.ts).
+ */
+function protocolOf(req: IncomingMessage, trustProxy: TrustProxy): string {
+  const own = (req.socket as TLSSocket).encrypted ? "https" : "http";
+  if (!trustProxy(req.socket.remoteAddress ?? "", 0)) return own;
+  const header = req.headers["x-forwarded-proto"];
+  const value = (Array.isArray(header) ? header[0] : header) || own;
+  const comma = value.indexOf(",");
+  return (comma === -1 ? value : value.slice(0, comma)).trim();
 }
 
 /**

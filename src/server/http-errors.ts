@@ -1,4 +1,6 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import type { ServerResponse } from "node:http";
+import accepts from "accepts";
+import type { ErrorRequestHandler, RequestHandler } from "express";
 import { errors, type AppError } from "../errors";
 import type { Logger } from "../infra/logger";
 
@@ -12,12 +14,13 @@ const GRAPHQL_RESPONSE_TYPES = ["application/json", "application/graphql-respons
  * that type as GraphQL errors, while a plain `application/json` error body is an opaque failure
  * to it. No Accept header, or one that takes neither type, gets `application/json`.
  */
-export function sendError(res: Response, status: number, error: AppError): void {
-  const type = res.req.accepts(GRAPHQL_RESPONSE_TYPES) || GRAPHQL_RESPONSE_TYPES[0]!;
-  res
-    .status(status)
-    .type(type)
-    .send(JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] }));
+export function sendError(res: ServerResponse, status: number, error: AppError): void {
+  const type = accepts(res.req).type(GRAPHQL_RESPONSE_TYPES) || GRAPHQL_RESPONSE_TYPES[0]!;
+  const body = JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] });
+  res.statusCode = status;
+  res.setHeader("content-type", `${type}; charset=utf-8`);
+  res.setHeader("content-length", Buffer.byteLength(body));
+  res.end(body);
 }
 
 export const notFound: RequestHandler = (_req, res) => sendError(res, 404, errors.notFound());
@@ -34,18 +37,25 @@ interface HttpError {
  * already answered (headers sent) is dropped quietly.
  */
 export function httpErrorHandler(logger: Logger, bodyLimit: string): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
-    if (res.headersSent) return;
-    const { type, status, expose } = (error ?? {}) as HttpError;
-    if (type === "entity.too.large") return sendError(res, 413, errors.payloadTooLarge(bodyLimit));
-    if (type === "entity.parse.failed") {
-      return sendError(res, 400, errors.badRequest("The request body is not valid JSON."));
-    }
-    if (status !== undefined && status >= 400 && status < 500 && expose) {
-      return sendError(res, status, errors.badRequest("The request could not be read."));
-    }
-    const requestId = res.locals.requestId as string | undefined;
-    logger.error({ err: error, requestId }, "unexpected error");
-    sendError(res, 500, errors.internal());
-  };
+  return (error: unknown, _req, res, _next) =>
+    answerHttpError(error, res, { logger, bodyLimit, requestId: res.locals.requestId as string | undefined });
+}
+
+/** httpErrorHandler's answer, for the GraphQL path that does not pass through Express. */
+export function answerHttpError(
+  error: unknown,
+  res: ServerResponse,
+  options: { logger: Logger; bodyLimit: string; requestId?: string },
+): void {
+  if (res.headersSent) return;
+  const { type, status, expose } = (error ?? {}) as HttpError;
+  if (type === "entity.too.large") return sendError(res, 413, errors.payloadTooLarge(options.bodyLimit));
+  if (type === "entity.parse.failed") {
+    return sendError(res, 400, errors.badRequest("The request body is not valid JSON."));
+  }
+  if (status !== undefined && status >= 400 && status < 500 && expose) {
+    return sendError(res, status, errors.badRequest("The request could not be read."));
+  }
+  options.logger.error({ err: error, requestId: options.requestId }, "unexpected error");
+  sendError(res, 500, errors.internal());
 }

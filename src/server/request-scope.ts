@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { RequestHandler, Response } from "express";
 import type { GraphQLOutcome, Metrics } from "../observability/metrics";
 import type { SpanHandle, Tracing } from "../observability/tracing";
@@ -29,7 +30,7 @@ export function scopeOf(res: Response): RequestScope | undefined {
  * How the request ended: a timeout stays one; a response that never finished was aborted (the
  * client left, or shutdown cut the connection); otherwise what GraphQL made of it, or the status.
  */
-export function outcomeOf(record: RequestRecord, res: Response): GraphQLOutcome {
+export function outcomeOf(record: RequestRecord, res: ServerResponse): GraphQLOutcome {
   if (record.outcome === "timeout") return "timeout";
   if (!res.writableFinished) return "aborted";
   if (record.outcome) return record.outcome;
@@ -37,54 +38,63 @@ export function outcomeOf(record: RequestRecord, res: Response): GraphQLOutcome 
   return res.statusCode >= 400 ? "client_error" : "success";
 }
 
-/**
- * Opens the scope of one GraphQL request: a deadline that answers REQUEST_TIMEOUT (503) when it
- * passes and aborts the work still running, the in-flight gauge, the operation span (active for
- * everything the request starts), and at the end the request's metrics. Mounted after the body
- * parser, so the span and the deadline are the active context of all that follows.
- */
-export function requestScope(options: {
+export interface ScopeOptions {
   timeoutMs: number;
   metrics: Metrics;
   tracing: Tracing;
-}): RequestHandler {
-  const { timeoutMs, metrics, tracing } = options;
-  return (_req, res, next) => {
-    const startedAt = performance.now();
-    const ended = metrics.graphql.started();
-    const controller = new AbortController();
-    const deadline: Deadline = { signal: controller.signal, timeoutMs };
-    const record: RequestRecord = {};
-    const timer = setTimeout(() => {
-      record.outcome = "timeout";
-      controller.abort();
-      if (!res.headersSent) sendError(res, 503, errors.requestTimeout(timeoutMs));
-    }, timeoutMs);
+}
 
-    tracing.startActive("graphql.request", (span) => {
-      res.locals.scope = { deadline, record, span } satisfies RequestScope;
-      res.once("close", () => {
-        clearTimeout(timer);
-        ended();
-        const outcome = outcomeOf(record, res);
-        const resolved = record.operationType !== undefined;
-        metrics.graphql.observe(
-          {
-            operation: resolved ? metrics.graphql.operationLabel(record.operationName) : "unknown",
-            type: record.operationType ?? "unknown",
-            outcome,
-          },
-          (performance.now() - startedAt) / 1000,
-        );
-        span.setAttributes({
-          "http.response.status_code": res.statusCode,
-          "graphql.outcome": outcome,
-        });
-        // A client's mistake is the request's outcome, not a failure of the server.
-        if (outcome === "server_error" || outcome === "timeout") span.fail(outcome);
-        span.end();
+/**
+ * Opens the scope of one GraphQL request: a deadline that answers REQUEST_TIMEOUT (503) when it
+ * passes and aborts the work still running, the in-flight gauge, the operation span (active for
+ * everything the request starts), and at the end the request's metrics. `run` continues the
+ * request inside the span and the deadline, so they are the active context of all that follows.
+ */
+export function openRequestScope<T>(res: ServerResponse, options: ScopeOptions, run: (scope: RequestScope) => T): T {
+  const { timeoutMs, metrics, tracing } = options;
+  const startedAt = performance.now();
+  const ended = metrics.graphql.started();
+  const controller = new AbortController();
+  const deadline: Deadline = { signal: controller.signal, timeoutMs };
+  const record: RequestRecord = {};
+  const timer = setTimeout(() => {
+    record.outcome = "timeout";
+    controller.abort();
+    if (!res.headersSent) sendError(res, 503, errors.requestTimeout(timeoutMs));
+  }, timeoutMs);
+
+  return tracing.startActive("graphql.request", (span) => {
+    const scope: RequestScope = { deadline, record, span };
+    res.once("close", () => {
+      clearTimeout(timer);
+      ended();
+      const outcome = outcomeOf(record, res);
+      const resolved = record.operationType !== undefined;
+      metrics.graphql.observe(
+        {
+          operation: resolved ? metrics.graphql.operationLabel(record.operationName) : "unknown",
+          type: record.operationType ?? "unknown",
+          outcome,
+        },
+        (performance.now() - startedAt) / 1000,
+      );
+      span.setAttributes({
+        "http.response.status_code": res.statusCode,
+        "graphql.outcome": outcome,
       });
-      deadlines.run(deadline, next);
+      // A client's mistake is the request's outcome, not a failure of the server.
+      if (outcome === "server_error" || outcome === "timeout") span.fail(outcome);
+      span.end();
     });
-  };
+    return deadlines.run(deadline, () => run(scope));
+  });
+}
+
+/** openRequestScope as Express middleware (the scope goes to `res.locals.scope`). */
+export function requestScope(options: ScopeOptions): RequestHandler {
+  return (_req, res, next) =>
+    openRequestScope(res, options, (scope) => {
+      res.locals.scope = scope;
+      next();
+    });
 }
