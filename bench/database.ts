@@ -28,6 +28,9 @@ export async function createBenchDatabase(name: string): Promise<string> {
 
 export const dropBenchDatabase = server.drop;
 
+/** An empty database for the better-auth peer (it creates its own tables). */
+export const createPeerDatabase = (name: string): Promise<string> => server.create(name);
+
 export function deleteBenchRedisKeys(prefix: string): Promise<void> {
   return deleteRedisKeys(REDIS_URL, prefix);
 }

@@ -15,7 +15,11 @@ export type LoadKind =
   | "register"
   | "refreshToken"
   | "updateProfile"
-  | "users";
+  | "users"
+  /** better-auth's session check (GET, bearer token): the peer baseline. */
+  | "betterAuthSession"
+  /** The soak's mix: 80% me, 10% refreshToken, 5% updateProfile, 5% login. */
+  | "mixed";
 
 export interface LoadSpec {
   kind: LoadKind;
@@ -80,7 +84,8 @@ function recordError(counters: Counters, description: string, transport = false)
 }
 
 function describeErrors(status: number, body: string): string | undefined {
-  if (status === 200 && !body.includes('"errors":')) return undefined;
+  // better-auth answers `null` for a session it does not know.
+  if (status === 200 && !body.includes('"errors":') && body !== "null") return undefined;
   try {
     const parsed = JSON.parse(body) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
     const first = parsed.errors?.[0];
@@ -105,7 +110,7 @@ function clientAddress(n: number): string {
 type NextRequest = (
   slot: number,
   n: number,
-) => { body: string; headers: Record<string, string>; lease?: number };
+) => { body?: string; method?: "GET" | "POST"; headers: Record<string, string>; lease?: number };
 
 /** Refresh chains live here, not in autocannon's per-run context, so they survive the warm-up. */
 const chains: string[] = [];
@@ -129,6 +134,12 @@ function requestFactory(spec: LoadSpec): {
     return { ...JSON_HEADERS, authorization: `Bearer ${tokens[slot % tokens.length]}` };
   };
   switch (spec.kind) {
+    case "betterAuthSession":
+      return {
+        next: (slot) => ({ method: "GET", headers: { authorization: `Bearer ${spec.tokens![slot % spec.tokens!.length]}` } }),
+      };
+    case "mixed":
+      return mixedFactory(spec);
     case "baseline": {
       const body = JSON.stringify({ query: ME });
       return { next: () => ({ body, headers: JSON_HEADERS }) };
@@ -196,6 +207,35 @@ function requestFactory(spec: LoadSpec): {
       };
     }
   }
+}
+
+/**
+ * The soak's traffic, by request number: of every 20, 16 `me`, 2 refreshToken, 1 updateProfile,
+ * 1 login. Each kind keeps its own state (refresh chains), so the mix is the scenarios' requests.
+ */
+function mixedFactory(spec: LoadSpec): ReturnType<typeof requestFactory> {
+  const me = requestFactory({ ...spec, kind: "me" });
+  const refresh = requestFactory({ ...spec, kind: "refreshToken" });
+  const update = requestFactory({ ...spec, kind: "updateProfile" });
+  const login = requestFactory({ ...spec, kind: "login" });
+  const REFRESH_LEASE = 1_000_000;
+  return {
+    next: (slot, n) => {
+      const turn = n % 20;
+      if (turn === 5 || turn === 15) {
+        // Every chain in flight: this turn is a `me` instead (the mix stays within a request).
+        if (freeChains.length === 0) return me.next(slot, n);
+        const request = refresh.next(slot, n);
+        return { ...request, lease: REFRESH_LEASE + request.lease! };
+      }
+      if (turn === 10) return update.next(slot, n);
+      if (turn === 19) return login.next(slot, n);
+      return me.next(slot, n);
+    },
+    onBody: (lease, body) => {
+      if (lease >= REFRESH_LEASE) refresh.onBody!(lease - REFRESH_LEASE, body);
+    },
+  };
 }
 
 let requestCounter = 0;
@@ -273,14 +313,15 @@ async function fixedRateRun(spec: LoadSpec, counters: Counters, window: WindowHo
     const due = start + i * interval;
     const counted = i >= warmupRequests;
     if (i === warmupRequests) window.start();
-    const { body, headers } = factory.next(i % spec.connections, requestCounter++);
+    const { body, headers, method = "POST", lease } = factory.next(i % spec.connections, requestCounter++);
     const done = new Promise<void>((resolve) => {
       const req = httpRequest(
-        { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, headers, timeout: 60_000 },
+        { host: url.hostname, port: url.port, path: url.pathname, method, agent, headers, timeout: 60_000 },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () => {
+            if (lease !== undefined) factory.onBody?.(lease, Buffer.concat(chunks).toString());
             if (counted) {
               counters.responses += 1;
               counters.latencies.push(performance.now() - due);
@@ -292,6 +333,7 @@ async function fixedRateRun(spec: LoadSpec, counters: Counters, window: WindowHo
         },
       );
       req.on("error", (error) => {
+        // The chain's token is unknown now: it stays leased (out of the mix), never reused stale.
         if (counted) recordError(counters, `transport ${(error as NodeJS.ErrnoException).code ?? error.message}`, true);
         resolve();
       });

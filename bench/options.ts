@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 
 export const SCENARIOS = [
   "baseline",
+  "better-auth",
   "me",
   "me-latency",
   "login",
@@ -11,6 +12,7 @@ export const SCENARIOS = [
   "register",
   "users",
   "session-events",
+  "soak",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -42,6 +44,12 @@ export interface BenchOptions {
   env: Record<string, string>;
   /** NODE_OPTIONS of the gateway, e.g. a heap budget (`--max-old-space-size=192`). */
   nodeOptions?: string;
+  /** Node flags instead of those of package.json's `start` script (memory sweeps). */
+  nodeFlags?: string[];
+  /** Minutes of the soak (mixed traffic at about half of peak). */
+  soakMinutes: number;
+  /** Requests/s of the soak instead of half of the peak estimated from this run's scenarios. */
+  soakRate?: number;
 }
 
 export const HELP = `npm run bench -- [options]
@@ -53,12 +61,17 @@ export const HELP = `npm run bench -- [options]
   --hash-connections <n>    connections for login, register and the login flood (default 4 x cores)
   --probe-rate <n>          requests/s of the fixed-rate me latency probe (default 200; quick 100)
   --subscribers <n>         open subscriptions in session-events (default 200; quick 20)
-  --scenarios <a,b,...>     any of: ${SCENARIOS.join(", ")} (default all)
+  --scenarios <a,b,...>     any of: ${SCENARIOS.join(", ")} (default all but soak)
+  --soak                    add the soak: 80% me, 10% refreshToken, 5% updateProfile, 5% login at
+                            about half of peak; errors, RSS slope, event-loop delay p99
+  --soak-minutes <n>        length of the soak (default 10)
+  --soak-rate <n>           requests/s of the soak (default: half the peak this run measured)
   --bcrypt-rounds <n>       BCRYPT_ROUNDS of the gateway (default 12)
   --bcrypt-concurrency <n>  BCRYPT_CONCURRENCY of the gateway (default: the gateway's own)
   --uv-threadpool-size <n>  UV_THREADPOOL_SIZE of the gateway (default: the gateway's own)
   --env KEY=VALUE           more gateway environment (repeatable)
   --node-options "<flags>"  NODE_OPTIONS of the gateway, e.g. --max-old-space-size=192
+  --node-flags "<flags>"    Node flags of the gateway instead of those of \`npm start\` ("" for none)
   --cpu-prof                profile the gateway (node --cpu-prof) and print its hottest functions
   --label <name>            added to the result file name
   --out <dir>               where results go (default bench/results)
@@ -82,6 +95,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       "uv-threadpool-size": { type: "string" },
       env: { type: "string", multiple: true },
       "node-options": { type: "string" },
+      "node-flags": { type: "string" },
+      soak: { type: "boolean", default: false },
+      "soak-minutes": { type: "string" },
+      "soak-rate": { type: "string" },
       "cpu-prof": { type: "boolean", default: false },
       label: { type: "string" },
       out: { type: "string" },
@@ -100,9 +117,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name}: expected a positive number, got ${raw}`);
     return value;
   };
-  const scenarios = (values.scenarios?.split(",").map((s) => s.trim()).filter(Boolean) ?? [
-    ...SCENARIOS,
-  ]) as ScenarioName[];
+  const scenarios = (values.scenarios?.split(",").map((s) => s.trim()).filter(Boolean) ??
+    SCENARIOS.filter((s) => s !== "soak")) as ScenarioName[];
+  if (values.soak && !scenarios.includes("soak")) scenarios.push("soak");
   for (const name of scenarios) {
     if (!SCENARIOS.includes(name)) throw new Error(`--scenarios: unknown scenario ${name}`);
   }
@@ -130,5 +147,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     outDir: values.out ?? "bench/results",
     env,
     nodeOptions: values["node-options"],
+    nodeFlags: values["node-flags"]?.split(/\s+/).filter(Boolean),
+    soakMinutes: number("soak-minutes", values["soak-minutes"], 10)!,
+    soakRate: number("soak-rate", values["soak-rate"]),
   };
 }

@@ -55,14 +55,32 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The production build (`node dist/main.js`), logging to `logFile`; resolves once it is ready. */
+/**
+ * The Node flags `npm start` runs the gateway with (package.json's `start`: `node <flags>
+ * dist/main.js`), so the bench measures the gateway as it runs by default.
+ */
+export function startScriptNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const words = scripts.start!.trim().split(/\s+/);
+  if (words[0] !== "node" || words.at(-1) !== "dist/main.js") throw new Error(`unexpected start script: ${scripts.start}`);
+  return words.slice(1, -1);
+}
+
+/**
+ * The production build as `npm start` runs it (its Node flags, unless `nodeFlags` replaces them),
+ * logging to `logFile`; resolves once it is ready.
+ */
 export async function startGateway(options: {
   env: NodeJS.ProcessEnv;
   port: number;
   logFile: string;
   cpuProfDir?: string;
+  nodeFlags?: string[];
 }): Promise<RunningServer> {
-  const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const nodeArgs = [
+    ...(options.nodeFlags ?? startScriptNodeFlags()),
+    ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+  ];
   const child = track(
     spawn(process.execPath, [...nodeArgs, path.join(ROOT, "dist", "main.js")], {
       cwd: ROOT,
@@ -90,6 +108,16 @@ export async function startBaseline(): Promise<RunningServer> {
   const child = forkTs("baseline.server.ts", [], { ...process.env, NODE_ENV: "production" });
   const { url } = await nextMessage<{ url: string }>(child, "the baseline server");
   return { pid: child.pid!, url, stop: () => stopChild(child) };
+}
+
+/**
+ * better-auth's peer server (better-auth.server.ts) on the database at `databaseUrl`, with
+ * `users` signed-in accounts whose bearer tokens it returns.
+ */
+export async function startBetterAuth(databaseUrl: string, users: number): Promise<RunningServer & { tokens: string[] }> {
+  const child = forkTs("better-auth.server.ts", [databaseUrl, String(users)], { ...process.env, NODE_ENV: "production" });
+  const { url, tokens } = await nextMessage<{ url: string; tokens: string[] }>(child, "the better-auth server");
+  return { pid: child.pid!, url, tokens, stop: () => stopChild(child) };
 }
 
 /**

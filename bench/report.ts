@@ -50,11 +50,11 @@ export function resultsTable(results: ScenarioResult[]): string {
 }
 
 export function targetsTable(targets: Target[]): string {
-  const header = "| target | measured | aim | met |";
+  const header = "| target | measured | aim | met? |";
   const rule = "|---|---:|---|:-:|";
   const rows = targets.map(
     (t) =>
-      `| ${t.name} | ${num(t.value, t.unit === "x" ? 2 : 1)}${t.unit === "x" ? "×" : ` ${t.unit}`} | ${t.target} | ${t.met === undefined ? "–" : t.met ? "yes" : "**no**"}${t.note ? ` (${t.note})` : ""} |`,
+      `| ${t.name} | ${num(t.value, t.unit === "x" ? 2 : 1)}${t.unit === "x" ? "×" : ` ${t.unit}`} | ${t.target} | ${t.met === undefined ? (Number.isNaN(t.value) ? "not measured" : "–") : t.met ? "met" : "**not met**"}${t.note ? ` (${t.note})` : ""} |`,
   );
   return [header, rule, ...rows].join("\n");
 }
