@@ -1,4 +1,6 @@
-import express, { Router, type Request, type Response } from "express";
+import type { IncomingMessage } from "node:http";
+import accepts from "accepts";
+import express, { Router, type Response } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Logger } from "../infra/logger";
 import type { PlaygroundAssets } from "./playground.assets";
@@ -6,8 +8,8 @@ import { examplesFor } from "./playground.examples";
 import { ASSETS_PATH, PLAYGROUND_CSP, playgroundPage } from "./playground.page";
 
 /** Browsers navigating to the endpoint ask for HTML first; GraphQL clients ask for JSON (or *). */
-function prefersHtml(req: Request): boolean {
-  return req.accepts(["application/json", "application/graphql-response+json", "text/html"]) === "text/html";
+export function prefersHtml(req: IncomingMessage): boolean {
+  return accepts(req).type(["application/json", "application/graphql-response+json", "text/html"]) === "text/html";
 }
 
 function securityHeaders(res: Response): void {

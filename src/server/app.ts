@@ -14,7 +14,7 @@ import type { Container } from "../container";
 import { metricsRouter } from "../observability/metrics.route";
 import { requestLog } from "../observability/request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";
-import { playgroundRouter } from "../playground/playground.router";
+import { playgroundRouter, prefersHtml } from "../playground/playground.router";
 import { createLoaders } from "../users/user.loader";
 import proxyAddr from "proxy-addr";
 import { lazyRequestInfo, requestInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
@@ -169,9 +169,10 @@ export async function createGateway(container: Container): Promise<Gateway> {
       scope,
       subgraphSdlAllowed: () => subgraphSdlAllowed(header(req, SDL_SECRET_HEADER)),
     });
-  // POST with a JSON body: the lean path (graphql-http.ts), the same steps without Express.
+  // POST with a JSON body, and GET: the lean path (graphql-http.ts), the same steps without Express.
   graphqlHttp = graphqlHttpHandler({
     endpoint: "/graphql",
+    isPlayground: (req) => config.playground.enabled && prefersHtml(req),
     apollo,
     logger,
     tracing,
@@ -182,7 +183,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
     context: ({ req, requestId, scope }) =>
       contextOf(req, lazyRequestInfo(requestId, proxyAddr(req, trustProxy), header(req, "user-agent"), logger), scope),
   });
-  // Everything else on /graphql (GET, other content types) through Express.
+  // Everything else on /graphql (the preflight, other content types) through Express.
   app.use(
     "/graphql",
     express.json({ limit: config.hardening.bodyLimit }),

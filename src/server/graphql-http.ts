@@ -21,6 +21,8 @@ export interface LeanRequest {
 
 export interface GraphQLHttpOptions {
   endpoint: string;
+  /** GETs that this says are the playground's (a browser asking for HTML) are left to Express. */
+  isPlayground: (req: IncomingMessage) => boolean;
   apollo: ApolloServer<GraphQLContext>;
   logger: Logger;
   tracing: Tracing;
@@ -65,13 +67,14 @@ function isJson(contentType: string | undefined): boolean {
 }
 
 /**
- * The hot path of the gateway, GraphQL over `POST <endpoint>` with a JSON body, served straight
+ * The hot path of the gateway, GraphQL over `POST <endpoint>` with a JSON body and over `GET
+ * <endpoint>` (but the playground's page), served straight
  * from node:http around Apollo's `executeHTTPGraphQLRequest` instead of through Express's router:
  * the same steps in the same order as the Express chain (request id, the log line, security
  * headers, CORS, the JSON body parser with its limit, the request scope with its deadline and
  * metrics, Apollo with CSRF prevention and error masking), without the per-request cost of a
- * general-purpose middleware stack. Everything else on the endpoint (GET, the CORS preflight,
- * other content types, the playground) and every other route stays with Express, which is why
+ * general-purpose middleware stack. Everything else on the endpoint (the CORS preflight, other
+ * content types, the playground) and every other route stays with Express, which is why
  * `handles` is narrow. Apollo's status and headers (set by plugins or `extensions.http`) are
  * written as Apollo gives them.
  */
@@ -90,7 +93,7 @@ export function graphqlHttpHandler(options: GraphQLHttpOptions) {
     const query = url.indexOf("?");
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
-        method: "POST",
+        method: req.method!,
         headers,
         search: query === -1 ? "" : url.slice(query),
         body: (req as IncomingMessage & { body?: unknown }).body,
@@ -113,7 +116,9 @@ export function graphqlHttpHandler(options: GraphQLHttpOptions) {
   return {
     /** Whether the lean path serves this request (else Express does). */
     handles(req: IncomingMessage): boolean {
-      return req.method === "POST" && pathOf(req.url ?? "") === endpoint && isJson(req.headers["content-type"]);
+      if (pathOf(req.url ?? "") !== endpoint) return false;
+      if (req.method === "POST") return isJson(req.headers["content-type"]);
+      return req.method === "GET" && !options.isPlayground(req);
     },
 
     serve(req: IncomingMessage, res: ServerResponse): void {
@@ -121,7 +126,7 @@ export function graphqlHttpHandler(options: GraphQLHttpOptions) {
       const requestId = requestIdFrom(Array.isArray(header) ? header[0] : header);
       let scope: RequestScope | undefined;
       logWhenClosed(logger, tracing, res, {
-        method: "POST",
+        method: req.method!,
         path: endpoint,
         requestId: () => requestId,
         record: () => scope?.record,
