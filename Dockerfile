@@ -43,4 +43,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health/readiness').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1 and handles SIGTERM itself: readiness 503, drain, close, exit (docs/operating.md, "Shutdown").
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/main.js"]
+# The heap budget of `npm start` (docs/performance.md, "Memory"): peak RSS stays within 256 MiB
+# under load whatever the host's memory; NODE_OPTIONS, when set, overrides these V8 flags.
+CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=160", "dist/main.js"]

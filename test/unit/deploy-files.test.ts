@@ -229,6 +229,12 @@ describe("Dockerfile", () => {
     expect(build.indexOf("COPY patches")).toBeLessThan(build.indexOf("RUN npm ci"));
   });
 
+  it("runs the gateway as npm start does, with its heap budget (docs/performance.md, Memory)", () => {
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? "[]") as string[];
+    expect(cmd.join(" ")).toBe(packageJson.scripts.start);
+    expect(packageJson.scripts.start).toMatch(/^node --max-semi-space-size=\d+ --max-old-space-size=\d+ dist\/main\.js$/);
+  });
+
   it("builds in stages and runs as a non-root user", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const user = /^USER (\S+)/m.exec(runtime)?.[1];
