@@ -9,6 +9,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
+import proxyAddr from "proxy-addr";
 import { jwksRouter } from "../auth/jwks.router";
 import type { Container } from "../container";
 import { metricsRouter } from "../observability/metrics.route";
@@ -16,7 +17,6 @@ import { requestLog } from "../observability/request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";
 import { playgroundRouter, prefersHtml } from "../playground/playground.router";
 import { createLoaders } from "../users/user.loader";
-import proxyAddr from "proxy-addr";
 import { lazyRequestInfo, requestInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
 import { errorFormatter, errorLoggingPlugin } from "./errors.plugin";
 import { SDL_SECRET_HEADER, subgraphSdlPolicy } from "./federation-sdl";

@@ -161,6 +161,35 @@ describe("production defaults", () => {
     expect(response.headers.get("x-powered-by")).toBeNull();
   });
 
+  it("send the same security headers on GraphQL answers (POST and GET) as on every other route", async () => {
+    const health = await fetch(`${production.url}/health/liveness`);
+    const answers = [
+      await post(production, { query: "{ __typename }" }),
+      await fetch(`${production.graphqlUrl}?query=${encodeURIComponent("{ __typename }")}`, {
+        headers: { "apollo-require-preflight": "true" },
+      }),
+    ];
+    const names = [
+      "strict-transport-security",
+      "x-content-type-options",
+      "content-security-policy",
+      "x-frame-options",
+      "referrer-policy",
+      "cross-origin-opener-policy",
+      "cross-origin-resource-policy",
+      "x-dns-prefetch-control",
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      for (const name of names) {
+        expect({ name, value: answer.headers.get(name) }).toEqual({ name, value: health.headers.get(name) });
+      }
+      expect(health.headers.get("content-security-policy")).toBeTruthy();
+      expect(answer.headers.get("x-powered-by")).toBeNull();
+      expect(answer.headers.get("x-request-id")).toMatch(/^[\w.:-]+$/);
+    }
+  });
+
   it("let no cache keep a GraphQL answer (cache-control: no-store), data or error, POST or GET", async () => {
     const answered = await post(production, { query: "{ __typename }" });
     expect(await answered.json()).toEqual({ data: { __typename: "Query" } });
