@@ -71,7 +71,7 @@ export const HELP = `npm run bench -- [options]
   --uv-threadpool-size <n>  UV_THREADPOOL_SIZE of the gateway (default: the gateway's own)
   --env KEY=VALUE           more gateway environment (repeatable)
   --node-options "<flags>"  NODE_OPTIONS of the gateway, e.g. --max-old-space-size=192
-  --node-flags "<flags>"    Node flags of the gateway instead of those of \`npm start\` ("" for none)
+  --node-flags="<flags>"    Node flags of the gateway instead of those of \`npm start\` ("" for none)
   --cpu-prof                profile the gateway (node --cpu-prof) and print its hottest functions
   --label <name>            added to the result file name
   --out <dir>               where results go (default bench/results)
