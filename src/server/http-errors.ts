@@ -49,13 +49,14 @@ export function answerHttpError(
 ): void {
   if (res.headersSent) return;
   const { type, status, expose } = (error ?? {}) as HttpError;
-  if (type === "entity.too.large") return sendError(res, 413, errors.payloadTooLarge(options.bodyLimit));
-  if (type === "entity.parse.failed") {
-    return sendError(res, 400, errors.badRequest("The request body is not valid JSON."));
+  if (type === "entity.too.large") {
+    sendError(res, 413, errors.payloadTooLarge(options.bodyLimit));
+  } else if (type === "entity.parse.failed") {
+    sendError(res, 400, errors.badRequest("The request body is not valid JSON."));
+  } else if (status !== undefined && status >= 400 && status < 500 && expose) {
+    sendError(res, status, errors.badRequest("The request could not be read."));
+  } else {
+    options.logger.error({ err: error, requestId: options.requestId }, "unexpected error");
+    sendError(res, 500, errors.internal());
   }
-  if (status !== undefined && status >= 400 && status < 500 && expose) {
-    return sendError(res, status, errors.badRequest("The request could not be read."));
-  }
-  options.logger.error({ err: error, requestId: options.requestId }, "unexpected error");
-  sendError(res, 500, errors.internal());
 }
