@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, type ISocketFactory, type LogEntry } from "kafkajs";
 import type { Config } from "../config";
 import type { Logger } from "./logger";
 
@@ -19,12 +19,20 @@ function logCreator(logger: Logger) {
     };
 }
 
-/** Builds the process's Kafka client; `undefined` when no bootstrap servers are configured. */
-export function createKafka(config: Config["kafka"], logger: Logger): Kafka | undefined {
-  if (!config.brokers) return undefined;
-  return new Kafka({
+/** Builds a Kafka client of the process's configuration, on the given sockets (kafkajs's own by default). */
+export type KafkaFactory = (socketFactory?: ISocketFactory) => Kafka;
+
+/**
+ * Makes the process's Kafka clients; `undefined` when no bootstrap servers are configured. A
+ * factory rather than one client: the relay builds a fresh client after each failure.
+ */
+export function createKafka(config: Config["kafka"], logger: Logger): KafkaFactory | undefined {
+  const brokers = config.brokers;
+  if (!brokers) return undefined;
+  return (socketFactory) => new Kafka({
+    socketFactory,
     clientId: config.clientId,
-    brokers: config.brokers,
+    brokers,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: Math.min(config.requestTimeoutMs, 3000),
     // The relay retries with its own backoff; kafkajs only smooths over a blip.
