@@ -69,6 +69,8 @@ function toConfig(
     http: { port: env.PORT, host: env.HOST, trustProxy: parseTrustProxy(env.TRUST_PROXY) },
     /** The configured database, or the embedded one's socket URL when DATABASE_URL is unset. */
     databaseUrl: env.DATABASE_URL ?? embedded.url,
+    /** Apply pending migrations before serving (the embedded database always does). */
+    migrateOnStart: env.MIGRATE_ON_START,
     /** Topology, auth and TLS; in-process when nothing is configured (see infra/redis.ts). */
     redis,
     /** What runs in-process because its variable is unset (development and tests only). */

@@ -22,6 +22,7 @@ import { Lifecycle } from "./infra/lifecycle";
 import type { Logger } from "./infra/logger";
 import { createDatabase } from "./infra/prisma";
 import { createRedisPubSub } from "./infra/pubsub";
+import { OutageTracker, watchRedis } from "./infra/outage";
 import { closeRedis, createRedis } from "./infra/redis";
 import { SessionEventBus } from "./sessions/session-event.bus";
 import { RateLimits } from "./limits/rate-limits";
@@ -53,13 +54,18 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
   // No SQL statement outlives the request deadline it was started for.
   const db = createDatabase(config.databaseUrl, { statementTimeoutMs: config.requestTimeoutMs });
   const redis = createRedis(config.redis, { name: "identity-gateway", autoPipelining: true });
-  redis.on("error", (err) => logger.warn({ err }, "redis connection error"));
+  // One warning when a dependency is lost and one line when it is back, not one per attempt.
+  const outages = new OutageTracker(logger.child({ component: "dependencies" }), {
+    database: () => db.$queryRaw`SELECT 1`,
+    redis: () => redis.ping(),
+  });
+  watchRedis(redis, outages);
   // PubSub needs its own connections: a subscribing connection can do nothing else. Channels are
   // not keys, so the key prefix is applied to channel names by the PubSub itself.
   const publishRedis = createRedis(config.redis, { name: "identity-gateway-publish", prefixKeys: false });
   const subscribeRedis = createRedis(config.redis, { name: "identity-gateway-subscribe", prefixKeys: false });
   for (const client of [publishRedis, subscribeRedis]) {
-    client.on("error", (err) => logger.warn({ err }, "redis pubsub connection error"));
+    watchRedis(client, outages);
   }
   const pubSub = createRedisPubSub(publishRedis, subscribeRedis, config.redis.keyPrefix, (err) =>
     logger.warn({ err }, "redis pubsub command failed"),
@@ -276,8 +282,11 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     lifecycle,
     metrics,
     tracing,
+    /** Which dependency is unreachable right now (logged once per outage). */
+    outages,
     /** Releases the clients; stop `lifecycle` first (main.ts and the test server do). */
     async close() {
+      outages.stop();
       registry?.shutdown();
       await Promise.allSettled([
         db.$disconnect(),

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   TOO_MANY_CONNECTIONS: "USER_1205",
   RATE_LIMITED: "USER_1301",
   RATE_LIMIT_UNAVAILABLE: "USER_1302",
+  SERVICE_UNAVAILABLE: "USER_1303",
 } as const;
 
 /**
@@ -75,6 +76,9 @@ function unauthenticated(reason: ErrorName | undefined, message: string) {
   return new AppError(message, extensions);
 }
 
+/** What SERVICE_UNAVAILABLE tells a client to wait before retrying. */
+export const SERVICE_RETRY_AFTER_SECONDS = 5;
+
 export const errors = {
   invalidCredentials: () => registryError("INVALID_CREDENTIALS", "Invalid email or password."),
   accountDisabled: () => registryError("ACCOUNT_DISABLED", "This account is disabled."),
@@ -112,6 +116,19 @@ export const errors = {
       "RATE_LIMIT_UNAVAILABLE",
       "This operation is unavailable for a moment (rate limiting cannot be checked); try again shortly.",
     ),
+  /**
+   * A dependency (the database, Redis) cannot be reached right now: retry after
+   * `retryAfterSeconds`. Over HTTP the answer is 503 with a Retry-After header; nothing was done.
+   */
+  serviceUnavailable: (retryAfterSeconds = SERVICE_RETRY_AFTER_SECONDS) =>
+    registryError("SERVICE_UNAVAILABLE", "The service is unavailable for a moment; try again shortly.", {
+      retryAfterSeconds,
+      // Read by Apollo Server for the HTTP answer (and removed from the body it sends).
+      http: {
+        status: 503,
+        headers: new Map([["retry-after", String(retryAfterSeconds)]]),
+      },
+    }),
   userNotFound: () => registryError("USER_NOT_FOUND", "User not found."),
   emailAlreadyExists: () =>
     registryError("EMAIL_ALREADY_EXISTS", "An account with this email already exists.", {

@@ -4,6 +4,7 @@ import { EmbeddedDatabaseBusyError, startEmbeddedBackends } from "./infra/embedd
 import { createLogger } from "./infra/logger";
 import { startTracing } from "./observability/tracing";
 import type { ShutdownStep } from "./server/shutdown";
+import type { StartupRefusal } from "./server/startup-checks";
 import { startupBanner, startupFacts } from "./server/startup.banner";
 
 function readConfig(): Config {
@@ -45,7 +46,14 @@ async function main() {
   }
   // Embedded PostgreSQL when DATABASE_URL is unset (development only); a no-op otherwise.
   const embedded = await startEmbeddedBackends(config, logger);
+  // Never "ready" on a database that cannot serve this release, nor without Redis.
+  const { ensureDatabase, ensureRedis, listenRefusal } = await import("./server/startup-checks");
+  await ensureDatabase(config, logger);
   const container = createContainer(config, logger, tracing);
+  await ensureRedis(config, container.redis).catch(async (error) => {
+    await container.close().catch(() => undefined);
+    throw error;
+  });
   await container.hasher.warmUp();
   const gateway = await createGateway(container);
   // Sessions stored in the key layout of an earlier release move before the first request, so
@@ -72,7 +80,9 @@ async function main() {
   ];
   exitOnSignals(steps, { timeoutMs: config.shutdown.timeoutMs, logger });
 
-  const address = await gateway.listen(config.http.port, config.http.host);
+  const address = await gateway.listen(config.http.port, config.http.host).catch((error) => {
+    throw listenRefusal(error, config.http.port, config.http.host);
+  });
   logger.info({ port: address.port, ...startupFacts(config, address.port) }, "identity gateway ready");
   if (!config.isProduction) {
     // The first-admin hint is for a fresh install only.
@@ -83,6 +93,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error instanceof EmbeddedDatabaseBusyError ? `embedded database: ${error.message}` : error);
+  if (error instanceof EmbeddedDatabaseBusyError) console.error(`embedded database: ${error.message}`);
+  else if (error instanceof Error && error.name === "StartupRefusal") console.error((error as StartupRefusal).line);
+  else console.error(error);
   process.exit(1);
 });

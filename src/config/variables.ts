@@ -78,6 +78,10 @@ const storage = {
     "PostgreSQL connection string (`postgresql://` or `postgres://`); unset: the embedded PostgreSQL (PGlite) in `EMBEDDED_DATA_DIR`",
     { production: "required", example: "postgresql://postgres@127.0.0.1:5432/identity" },
   ),
+  MIGRATE_ON_START: doc(
+    bool(false),
+    "`true` applies pending migrations at start-up (what the embedded database always does); off by default, and best left off in production: run `node dist/db/migrate.js` (`npm run db:migrate`) once per release instead, with a role allowed to change the schema (see docs/operating.md)",
+  ),
   EMBEDDED_DATA_DIR: doc(
     text(".data"),
     "where the embedded PostgreSQL keeps its files (`pglite/`) and its socket, when `DATABASE_URL` is unset",

@@ -76,7 +76,7 @@ function managesOwnTransaction(sql: string): boolean {
 }
 
 // Honour Prisma's `?schema=` URL parameter so the migrations table lands where Prisma expects it.
-function schemaFromUrl(connectionString: string): string | undefined {
+export function schemaFromUrl(connectionString: string): string | undefined {
   try {
     return new URL(connectionString).searchParams.get("schema") ?? undefined;
   } catch {

@@ -24,6 +24,8 @@ import { graphqlHttpHandler } from "./graphql-http";
 import { withFieldGuards } from "./field-guards";
 import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
+import { authenticateOrUnavailable } from "./dependency-outage";
+import { DatabaseProblem, migrationProblem, readAppliedMigrations, shippedMigrations } from "../db/database-check";
 import { httpErrorHandler, notFound } from "./http-errors";
 import { noStorePlugin } from "./plugins/no-store.plugin";
 import { observabilityPlugin } from "./plugins/observability.plugin";
@@ -74,10 +76,16 @@ export async function createGateway(container: Container): Promise<Gateway> {
   app.use(requestLog(logger, tracing));
   const helmetHeaders = securityHeaders();
   app.use(helmetHeaders);
+  const shipped = shippedMigrations();
   app.use(
     healthRouter({
       required: {
-        database: () => container.db.$queryRaw`SELECT 1`,
+        // Up means: answers, and has this release's migrations (without them no request works).
+        database: async () => {
+          const applied = await readAppliedMigrations((sql) => container.db.$queryRawUnsafe(sql));
+          const problem = migrationProblem(applied, shipped);
+          if (problem) throw problem;
+        },
         redis: () => container.redis.ping(),
       },
       // Kafka down never fails a request (events wait in the outbox), so it never fails readiness.
@@ -85,6 +93,8 @@ export async function createGateway(container: Container): Promise<Gateway> {
         kafka: async () => container.relay.brokerState(),
       },
       isShuttingDown: () => shuttingDown,
+      // Our own diagnoses (never a driver's message, which may name internals) say what to do.
+      explain: (error) => (error instanceof DatabaseProblem ? error.message : undefined),
     }),
   );
   app.use(metricsRouter(metrics, config.metrics.token));
@@ -149,7 +159,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
       // resolver to compute a policy that is always "uncacheable"; noStorePlugin sends its header.
       ApolloServerPluginCacheControlDisabled(),
       noStorePlugin(),
-      errorLoggingPlugin(logger),
+      errorLoggingPlugin(logger, container.outages),
       observabilityPlugin(),
     ],
   });
@@ -164,7 +174,7 @@ export async function createGateway(container: Container): Promise<Gateway> {
   // Object.assign keeps the lazy logger lazy (a spread would build it now).
   const contextOf = async (req: IncomingMessage, info: RequestInfo, scope: RequestScope | undefined) =>
     Object.assign(info, {
-      auth: await authenticator.authenticate(header(req, "authorization")),
+      auth: await authenticateOrUnavailable(container, header(req, "authorization")),
       loaders: createLoaders(container.repositories),
       scope,
       subgraphSdlAllowed: () => subgraphSdlAllowed(header(req, SDL_SECRET_HEADER)),

@@ -51,8 +51,11 @@ export class ConnectionGuard {
     void this.watch(changes);
   }
 
-  /** Re-authenticates the connection's token and ends the connection when it no longer holds. */
-  async recheck(): Promise<void> {
+  /**
+   * Re-authenticates the connection's token and ends the connection when it no longer holds.
+   * `revokedFor`: why the user's sessions just ended, when a signal said so.
+   */
+  async recheck(revokedFor?: string): Promise<void> {
     if (this.stopped) return;
     let auth;
     try {
@@ -62,7 +65,7 @@ export class ConnectionGuard {
       this.deps.logger.warn({ err }, "could not re-check a websocket connection");
       return this.close(CLOSE_TRY_AGAIN_LATER, "Try again later");
     }
-    if (!auth.viewer) return this.close(CLOSE_FORBIDDEN, closeReason(auth.error));
+    if (!auth.viewer) return this.close(CLOSE_FORBIDDEN, closeReason(auth.error, revokedFor));
     if (auth.viewer.user.role !== this.viewer.user.role) {
       return this.close(CLOSE_FORBIDDEN, "ROLE_CHANGED");
     }
@@ -78,9 +81,10 @@ export class ConnectionGuard {
   private async watch(changes: AsyncIterator<unknown>): Promise<void> {
     try {
       for (;;) {
-        const { done } = await changes.next();
+        const { done, value } = await changes.next();
         if (done || this.stopped) return;
-        await this.recheck();
+        const reason = (value as { reason?: unknown } | undefined)?.reason;
+        await this.recheck(typeof reason === "string" ? reason : undefined);
       }
     } catch (err) {
       this.deps.logger.warn({ err }, "lost the authorization signals of a websocket connection");
@@ -106,8 +110,21 @@ export class ConnectionGuard {
   }
 }
 
+/**
+ * Sessions that ended because of these changes to the account close the socket with the change
+ * itself as the reason, rather than the bare "session ended" the token check sees.
+ */
+const ACCOUNT_CHANGES = new Set(["ACCOUNT_DISABLED", "ROLE_CHANGED"]);
+
 /** The close reason is the registry name of why the token stopped working. */
-function closeReason(error: AppError | undefined): string {
+function closeReason(error: AppError | undefined, revokedFor?: string): string {
+  if (
+    revokedFor !== undefined &&
+    ACCOUNT_CHANGES.has(revokedFor) &&
+    error?.extensions.reason === "SESSION_NOT_FOUND"
+  ) {
+    return revokedFor;
+  }
   const reason = error?.extensions.reason ?? error?.extensions.code;
   return typeof reason === "string" ? reason : "FORBIDDEN";
 }

@@ -1,7 +1,9 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { AppError, errors } from "../errors";
+import { AppError, errors, SERVICE_RETRY_AFTER_SECONDS } from "../errors";
+import { unavailableDependency, type Dependency } from "../infra/dependency-errors";
+import type { OutageTracker } from "../infra/outage";
 import type { Logger } from "../infra/logger";
 import type { GraphQLContext } from "./context";
 
@@ -53,10 +55,14 @@ export function isClientSafe(error: unknown): boolean {
   );
 }
 
-/** Everything else reaches the client as INTERNAL_SERVER_ERROR: no stack, SQL or library text. */
+/**
+ * A lost database or Redis reaches the client as SERVICE_UNAVAILABLE (retry later); everything
+ * else as INTERNAL_SERVER_ERROR: no stack, SQL or library text.
+ */
 export function formatError(formatted: GraphQLFormattedError, error: unknown) {
   if (isClientSafe(error)) {
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    // `http` is Apollo's (status and headers of the HTTP answer), never part of the body.
+    const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
     // A request error Apollo raised without a code (see isUncodedRequestError) is a BAD_REQUEST.
     const original = unwrapResolverError(error);
     if (original instanceof GraphQLError && isUncodedRequestError(original)) {
@@ -64,8 +70,19 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown) {
     }
     return { ...formatted, extensions };
   }
+  if (unavailableDependency(unwrapResolverError(error))) {
+    const { http: _http, ...extensions } = errors.serviceUnavailable().extensions;
+    return { message: errors.serviceUnavailable().message, locations: formatted.locations, path: formatted.path, extensions };
+  }
   const masked = errors.internal();
   return { message: masked.message, locations: formatted.locations, path: formatted.path, extensions: masked.extensions };
+}
+
+/** The dependency behind an error a request met, when one was unreachable. */
+export function unavailableOf(error: unknown): Dependency | undefined {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return undefined;
+  return unavailableDependency(original);
 }
 
 /**
@@ -80,14 +97,30 @@ export function errorFormatter(policy: { withoutSuggestions(message: string): st
   };
 }
 
-/** Logs every error that gets masked, with the request id, so operators can find it. */
-export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
+/**
+ * Logs every error that gets masked, with the request id, so operators can find it; an
+ * unreachable dependency is told to the outage tracker instead (one line per outage, not one per
+ * request), and its answer is HTTP 503 with Retry-After.
+ */
+export function errorLoggingPlugin(logger: Logger, outages?: OutageTracker): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
+      let unavailable = false;
       return {
+        async willSendResponse({ response }) {
+          if (!unavailable) return;
+          response.http.status = 503;
+          response.http.headers.set("retry-after", String(SERVICE_RETRY_AFTER_SECONDS));
+        },
         async didEncounterErrors({ errors: encountered, contextValue }) {
           for (const error of encountered) {
             if (isClientSafe(error)) continue;
+            const dependency = unavailableOf(error);
+            if (dependency) {
+              unavailable = true;
+              outages?.lost(dependency, unwrapResolverError(error));
+              continue;
+            }
             (contextValue?.logger ?? logger).error(
               { err: unwrapResolverError(error) },
               "unexpected error",

@@ -22,6 +22,8 @@ export function healthRouter(options: {
   required: Record<string, DependencyCheck>;
   optional?: Record<string, () => Promise<string>>;
   isShuttingDown: () => boolean;
+  /** An operator-facing explanation of a failed required check, when there is one. */
+  explain?: (error: unknown) => string | undefined;
 }): Router {
   const router = Router();
   router.get("/health/liveness", (_req, res) => {
@@ -29,11 +31,16 @@ export function healthRouter(options: {
   });
   router.get("/health/readiness", async (_req, res) => {
     const checks: Record<string, string> = {};
+    const problems: Record<string, string> = {};
     await Promise.all(
       Object.entries(options.required).map(async ([name, check]) => {
         checks[name] = await withTimeout(check).then(
           () => "up",
-          () => "down",
+          (error: unknown) => {
+            const explanation = options.explain?.(error);
+            if (explanation) problems[name] = explanation;
+            return "down";
+          },
         );
       }),
     );
@@ -47,6 +54,7 @@ export function healthRouter(options: {
       status: ready ? "ready" : "not ready",
       checks,
       ...(failed.length > 0 && { failed }),
+      ...(Object.keys(problems).length > 0 && { problems }),
       ...(shuttingDown && { shuttingDown: true }),
     });
   });

@@ -68,10 +68,16 @@ export function createSubscriptionServer(
   });
 
   const wsServer = new WebSocketServer({
-    server: httpServer,
+    noServer: true,
     path: "/graphql",
     maxPayload: MAX_MESSAGE_BYTES,
   });
+  // Upgrades are handed over here rather than through `server:`, which would also forward the
+  // HTTP server's own errors (a port in use at start-up) to graphql-ws as a stack trace; those
+  // belong to the start-up code, which says what is wrong in one line.
+  httpServer.on("upgrade", (request, socket, head) =>
+    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit("connection", ws, request)),
+  );
 
   const cleanup = useServer<Record<string, unknown> | undefined, { connection: Connection }>(
     {

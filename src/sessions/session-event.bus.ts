@@ -6,7 +6,10 @@ import type { SessionEvent, SessionEventPublisher } from "./session-event";
 export const SessionTopic = {
   /** SessionEvent payloads: `session-events:<userId>` for one user, `session-events` for all. */
   EVENTS: Topics.SESSION_EVENTS,
-  /** `auth-changed:<userId>`: re-check that user's subscriptions. Payload `{ userId }`. */
+  /**
+   * `auth-changed:<userId>`: re-check that user's subscriptions. Payload `{ userId, reason }`,
+   * `reason` the revocation reason when sessions ended (it names the socket's close).
+   */
   AUTH_CHANGED: Topics.AUTH_CHANGED,
 } as const;
 
@@ -21,12 +24,12 @@ export class SessionEventBus implements SessionEventPublisher {
   publish(event: SessionEvent): void {
     this.pubSub.publish(SessionTopic.EVENTS, event.userId, event);
     this.pubSub.publish(SessionTopic.EVENTS, event);
-    if (event.type === "SESSION_REVOKED") this.authChanged(event.userId);
+    if (event.type === "SESSION_REVOKED") this.authChanged(event.userId, event.reason ?? undefined);
   }
 
   /** Tells every process to re-check the WebSocket connections of `userId`. */
-  authChanged(userId: string): void {
-    this.pubSub.publish(SessionTopic.AUTH_CHANGED, userId, { userId });
+  authChanged(userId: string, reason?: string): void {
+    this.pubSub.publish(SessionTopic.AUTH_CHANGED, userId, { userId, reason: reason ?? null });
   }
 
   /** The signals for one user, until the iterator is returned. */

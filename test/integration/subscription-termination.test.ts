@@ -1,7 +1,13 @@
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { accessTokenExpiringIn, claimsOf, updateUser } from "../support/accounts";
-import { login, registerUser, type Session } from "../support/factories";
+import {
+  createAdmin,
+  createUserWithRole,
+  login,
+  registerUser,
+  type Session,
+} from "../support/factories";
 import { op } from "../support/operations";
 import { startTestServer, type TestServer } from "../support/test-server";
 import { channels, closeAllWs, connectWs, pollUntil, untilListening } from "../support/ws-client";
@@ -106,6 +112,38 @@ describe("the socket closes with 4403", () => {
     const again = connectWs(server, admin.accessToken).subscribe("UserSessionEvents", { userId: null });
     await again.end();
     expect(again.results[0]?.errors?.[0]?.extensions).toEqual({ code: "FORBIDDEN" });
+  });
+});
+
+describe("an admin's change names itself as the close reason", () => {
+  // setUserActive and setUserRole end every session of the user: the close says why they ended.
+  it("setUserActive(false) closes with ACCOUNT_DISABLED", async () => {
+    const admin = await createAdmin(server);
+    const me = await registerUser(server.client);
+    const { ws, subscription } = await subscribed(me);
+
+    const response = await server.client.request(
+      op("SetUserActive"),
+      { userId: me.user.id, active: false },
+      { token: admin.accessToken },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(await ws.waitClosed()).toMatchObject({ code: 4403, reason: "ACCOUNT_DISABLED" });
+    expect(subscription.events.map((e) => e.reason)).toEqual(["ACCOUNT_DISABLED"]);
+  });
+
+  it("setUserRole closes with ROLE_CHANGED", async () => {
+    const admin = await createAdmin(server);
+    const moderator = await createUserWithRole(server, "MODERATOR", admin);
+    const { ws } = await subscribed(moderator);
+
+    const response = await server.client.request(
+      op("SetUserRole"),
+      { userId: moderator.user.id, role: "USER" },
+      { token: admin.accessToken },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(await ws.waitClosed()).toMatchObject({ code: 4403, reason: "ROLE_CHANGED" });
   });
 });
 
