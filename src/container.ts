@@ -22,6 +22,7 @@ import { Lifecycle } from "./infra/lifecycle";
 import type { Logger } from "./infra/logger";
 import { createDatabase } from "./infra/prisma";
 import { createRedisPubSub } from "./infra/pubsub";
+import { unavailableDependency } from "./infra/dependency-errors";
 import { OutageTracker, watchRedis } from "./infra/outage";
 import { closeRedis, createRedis } from "./infra/redis";
 import { SessionEventBus } from "./sessions/session-event.bus";
@@ -68,7 +69,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     watchRedis(client, outages);
   }
   const pubSub = createRedisPubSub(publishRedis, subscribeRedis, config.redis.keyPrefix, (err) =>
-    logger.warn({ err }, "redis pubsub command failed"),
+    unavailableDependency(err) ? outages.lost("redis", err) : logger.warn({ err }, "redis pubsub command failed"),
   );
 
   const sessionEvents = new SessionEventBus(pubSub.pubSub);

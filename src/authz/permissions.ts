@@ -1,5 +1,6 @@
 import { allow, shield } from "graphql-shield";
 import { AppError, errors } from "../errors";
+import { unavailableDependency } from "../infra/dependency-errors";
 import type { Logger } from "../infra/logger";
 import type { GraphQLContext } from "../server/context";
 import { canReadSubgraphSdl, denyByDefault, hasRole, isAuthenticated, isSelfOrRole } from "./rules";
@@ -113,6 +114,9 @@ export function permissions(logger: Logger) {
     fallbackError: async (thrown, _parent, _args, ctx) => {
       if (thrown instanceof AppError) return thrown;
       if (thrown === null) return errors.forbidden();
+      // The database or Redis unreachable: left for the error formatter, which answers
+      // SERVICE_UNAVAILABLE (503) and tells the outage tracker (one log line per outage).
+      if (unavailableDependency(thrown)) return thrown as Error;
       ((ctx as Partial<GraphQLContext>).logger ?? logger).error(
         { err: thrown },
         "unexpected error in resolver",

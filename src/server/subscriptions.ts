@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import { unavailableDependency } from "../infra/dependency-errors";
 import type { AuthState } from "../auth/viewer";
 import type { Container } from "../container";
 import { createLoaders } from "../users/user.loader";
@@ -94,7 +95,16 @@ export function createSubscriptionServer(
       onConnect: async (ctx) => {
         const info = connectionInfo(ctx.extra.request, trustProxy, logger);
         const authorization = connectionAuthorization(ctx.connectionParams, ctx.extra.request);
-        const auth = await authenticator.authenticate(authorization);
+        let auth;
+        try {
+          auth = await authenticator.authenticate(authorization);
+        } catch (error) {
+          // Redis or the database is unreachable: neither signed in nor refused for good.
+          if (!unavailableDependency(error)) throw error;
+          container.outages.lost(unavailableDependency(error)!, error);
+          ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, "Try again later");
+          return false;
+        }
         if (!auth.viewer || !authorization) {
           info.logger.info(
             { reason: auth.error?.extensions.reason ?? "NO_TOKEN" },
