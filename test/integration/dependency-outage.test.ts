@@ -3,7 +3,7 @@
 // with Retry-After, never as if signed in (nor signed out); a WebSocket that cannot be
 // authenticated closes with 1013 "try again later". The log gets one warning when the dependency
 // is lost and one info line when it is back, not a stack trace per request.
-import { errorOf } from "../support/graphql-client";
+import { errorOf, type GraphQLResponse } from "../support/graphql-client";
 import { login, PASSWORD, registerUser, type Session } from "../support/factories";
 import { op } from "../support/operations";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
@@ -49,7 +49,7 @@ const troubles = (lines: Array<Record<string, unknown>>, outage: RegExp) =>
 
 const linesOf = (pattern: RegExp) => server.logs.filter((line) => pattern.test(String(line.msg)));
 
-async function expectUnavailable(response: Awaited<ReturnType<TestServer["client"]["request"]>>) {
+async function expectUnavailable(response: GraphQLResponse<Record<string, any>>) {
   expect(response.status).toBe(503);
   expect(response.headers.get("retry-after")).toBe("5");
   expect(errorOf(response)).toMatchObject({
