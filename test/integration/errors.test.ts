@@ -34,7 +34,7 @@ describe("errors from every layer reach the client in the gateway's format, with
     expect(logged).toMatchObject({ level: 50, err: { message: expect.any(String) } });
   });
 
-  it("Redis unreachable: INTERNAL_SERVER_ERROR for a signed-in request", async () => {
+  it("Redis unreachable: a retryable SERVICE_UNAVAILABLE for a signed-in request, never anonymous", async () => {
     const gateway = await server({ REDIS_URL: "redis://127.0.0.1:1" });
     const token = gateway.container.tokens.sign(
       "access",
@@ -44,9 +44,10 @@ describe("errors from every layer reach the client in the gateway's format, with
       Math.floor(Date.now() / 1000),
     );
     const response = await gateway.client.request(op("Me"), {}, { token });
+    expect(response.status).toBe(503);
     expect(response.errors?.[0]).toMatchObject({
-      message: "Internal server error.",
-      extensions: { code: "INTERNAL_SERVER_ERROR" },
+      message: "The service is unavailable for a moment; try again shortly.",
+      extensions: { code: "SERVICE_UNAVAILABLE", errorCode: "USER_1303", retryAfterSeconds: 5 },
     });
     expect(JSON.stringify(response)).not.toMatch(INTERNALS);
   });

@@ -35,7 +35,7 @@ describe("health", () => {
 });
 
 describe("when a dependency is down", () => {
-  it("readiness is 503 naming the database, and errors reach the client without internals", async () => {
+  it("readiness is 503 naming the database, and requests answer a retryable SERVICE_UNAVAILABLE without internals", async () => {
     const server = await startTestServer({
       DATABASE_URL: `postgresql://postgres@${CLOSED_PORT}/nothing`,
     });
@@ -53,13 +53,17 @@ describe("when a dependency is down", () => {
       });
       const error = errorOf(response);
       expect(error).toEqual({
-        message: "Internal server error.",
-        code: "INTERNAL_SERVER_ERROR",
+        message: "The service is unavailable for a moment; try again shortly.",
+        code: "SERVICE_UNAVAILABLE",
+        errorCode: "USER_1303",
+        retryAfterSeconds: 5,
       });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
       expect(JSON.stringify(response)).not.toMatch(/prisma|ECONNREFUSED|postgres|stack|at /i);
-      // The real cause is in the log, with the request id.
-      const logged = server.logs.find((line) => line.msg === "unexpected error in resolver");
-      expect(logged).toMatchObject({ requestId: expect.any(String), level: 50 });
+      // The real cause is in the log, once: the outage, not the request.
+      const logged = server.logs.filter((line) => /^database unreachable/.test(String(line.msg)));
+      expect(logged).toMatchObject([{ level: 40, dependency: "database", err: expect.anything() }]);
     } finally {
       await server.stop();
     }
