@@ -6,7 +6,8 @@ import type { GraphQLContext } from "../context";
 
 function outcomeOf(codes: string[]): GraphQLOutcome {
   if (codes.length === 0) return "success";
-  if (codes.includes("INTERNAL_SERVER_ERROR")) return "server_error";
+  // A dependency lost (503) is the service's failure, not the client's: alerts on 5xx see it.
+  if (codes.includes("INTERNAL_SERVER_ERROR") || codes.includes("SERVICE_UNAVAILABLE")) return "server_error";
   if (codes.includes("REQUEST_TIMEOUT")) return "timeout";
   return "client_error";
 }
