@@ -30,6 +30,13 @@ async function main() {
   // Tracing first: its instrumentations patch http, ioredis and kafkajs when they are first
   // required, so everything that loads them is imported only below.
   const tracing = await startTracing(config.tracing);
+  // Never "ready" on a database that cannot serve this release, nor without Redis. Checked before
+  // the application is loaded, so a refusal comes within a second or two.
+  const { ensureDatabase, ensureRedis, listenRefusal } = await import("./server/startup-checks");
+  // Embedded PostgreSQL when DATABASE_URL is unset (development only); a no-op otherwise.
+  const embedded = await startEmbeddedBackends(config, logger);
+  await ensureDatabase(config, logger);
+  await ensureRedis(config);
   const { createContainer } = await import("./container");
   const { createGateway } = await import("./server/app");
   const { exitOnSignals } = await import("./server/shutdown");
@@ -44,16 +51,7 @@ async function main() {
   if (config.isProduction && !config.metrics.token) {
     logger.warn("METRICS_TOKEN is not set: keep /metrics away from the internet at the proxy");
   }
-  // Embedded PostgreSQL when DATABASE_URL is unset (development only); a no-op otherwise.
-  const embedded = await startEmbeddedBackends(config, logger);
-  // Never "ready" on a database that cannot serve this release, nor without Redis.
-  const { ensureDatabase, ensureRedis, listenRefusal } = await import("./server/startup-checks");
-  await ensureDatabase(config, logger);
   const container = createContainer(config, logger, tracing);
-  await ensureRedis(config, container.redis).catch(async (error) => {
-    await container.close().catch(() => undefined);
-    throw error;
-  });
   await container.hasher.warmUp();
   const gateway = await createGateway(container);
   // Sessions stored in the key layout of an earlier release move before the first request, so

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, loadEnvFile } from "../config";
 import { createContainer } from "../container";
 import { AppError } from "../errors";
+import { checkDatabase, DatabaseProblem, shippedMigrations } from "../db/database-check";
 import { startEmbeddedBackends } from "../infra/embedded";
 import { createLogger } from "../infra/logger";
 
@@ -102,6 +103,15 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, undefined, config.logFormat);
   // On embedded defaults: join the running gateway's embedded database, or start it for this run.
   const embedded = await startEmbeddedBackends(config, logger, { shareRunning: true });
+  // The same one-line diagnosis as the gateway's start-up, rather than a driver's error.
+  try {
+    await checkDatabase(config.databaseUrl, shippedMigrations());
+  } catch (error) {
+    await embedded.close();
+    if (!(error instanceof DatabaseProblem)) throw error;
+    console.error(`database: ${error.message}`);
+    return 1;
+  }
   const container = createContainer(config, logger);
   try {
     const { outcome, user } = await container.services.adminBootstrap.ensureAdmin(

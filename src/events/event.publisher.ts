@@ -176,7 +176,12 @@ class KafkaClients {
    */
   async abandon(): Promise<void> {
     this.closed = true;
-    for (const socket of this.sockets) socket.resetAndDestroy();
+    for (const socket of this.sockets) {
+      if (socket.destroyed) continue;
+      // Only a plain TCP socket can be reset (a TLS socket's handle is not one): close the rest.
+      if (socket instanceof tls.TLSSocket) socket.destroy();
+      else socket.resetAndDestroy();
+    }
     await this.close();
   }
 

@@ -6,7 +6,7 @@ import { describeRedis } from "../config/redis";
 import { checkDatabase, connectionProblem, DatabaseProblem, shippedMigrations } from "../db/database-check";
 import { applyMigrations } from "../db/migrate";
 import type { Logger } from "../infra/logger";
-import type { RedisClient } from "../infra/redis";
+import { closeRedis, createRedis, type RedisClient } from "../infra/redis";
 
 /** A reason not to start, phrased for the operator: what is wrong and how to fix it. */
 export class StartupRefusal extends Error {
@@ -56,9 +56,20 @@ export async function ensureDatabase(config: Config, logger: Logger): Promise<vo
   }
 }
 
-/** Redis answers a PING within a few seconds (any topology). */
-export async function ensureRedis(config: Config, redis: RedisClient): Promise<void> {
+/** Redis answers a PING within a few seconds (any topology), on a connection of its own. */
+export async function ensureRedis(config: Config): Promise<void> {
   if (config.embedded.redis) return;
+  const redis = createRedis(config.redis, { name: "identity-gateway-startup-check" });
+  // Its connection errors are the answer (read below), never an "unhandled error event".
+  redis.on("error", () => undefined);
+  try {
+    await ping(config, redis);
+  } finally {
+    await closeRedis(redis).catch(() => undefined);
+  }
+}
+
+async function ping(config: Config, redis: RedisClient): Promise<void> {
   let lastError: unknown;
   const onError = (error: unknown) => (lastError = error);
   redis.on("error", onError);

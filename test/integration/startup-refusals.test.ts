@@ -6,6 +6,8 @@
 import net from "node:net";
 import { Client } from "pg";
 import { createDatabase, createMigratedDatabase, dropDatabase, uniqueName } from "../support/test-db";
+import { runAdminCreate } from "../support/admin-cli";
+import { PASSWORD, uniqueEmail } from "../support/factories";
 import { runGatewayUntilExit, startGatewayProcess } from "../support/gateway-process";
 import { startTestServer, testEnv } from "../support/test-server";
 
@@ -37,14 +39,18 @@ it("refuses a database it cannot use, and Redis or a port it cannot have, each i
   await new Promise<void>((resolve) => occupied.listen(0, "127.0.0.1", resolve));
   const port = (occupied.address() as net.AddressInfo).port;
   try {
-    const [unreachable, missing, credentials, unmigrated, redis, portInUse] = await Promise.all([
+    const [unreachable, missing, credentials, unmigrated, redis, portInUse, cli] = await Promise.all([
       refusal({ DATABASE_URL: "postgresql://root@127.0.0.1:1/identity" }),
       refusal({ DATABASE_URL: withDatabase("no_such_database_here") }),
       refusal({ DATABASE_URL: "postgresql://nobody_here:secret@127.0.0.1:5432/postgres" }),
       refusal({ DATABASE_URL: withDatabase(empty) }),
       refusal({ REDIS_URL: "redis://127.0.0.1:1" }),
       refusal({ PORT: String(port) }),
+      // The other entry point that opens the database: the same diagnosis.
+      runAdminCreate(["--email", uniqueEmail("cli"), "--password", PASSWORD], env({ DATABASE_URL: withDatabase(empty) })),
     ]);
+    expect(cli).toMatchObject({ code: 1, stdout: "" });
+    expect(cli.stderr.trim()).toBe(unmigrated);
     expect(unreachable).toMatch(
       /^database: cannot reach PostgreSQL at 127\.0\.0\.1:1 \(ECONNREFUSED\): start it, or fix the host and port in DATABASE_URL$/,
     );
