@@ -80,7 +80,7 @@ const storage = {
   ),
   MIGRATE_ON_START: doc(
     bool(false),
-    "`true` applies pending migrations at start-up (what the embedded database always does); off by default, and best left off in production: run `node dist/db/migrate.js` (`npm run db:migrate`) once per release instead, with a role allowed to change the schema (see docs/operating.md)",
+    "`true` applies pending migrations at start-up (what the embedded database always does); off by default, and best left off in production: run `node dist/db/migrate.js` (`npm run db:migrate`) once per release instead, with a role allowed to change the schema ([why](operating.md#migrate_on_start))",
   ),
   EMBEDDED_DATA_DIR: doc(
     text(".data"),
