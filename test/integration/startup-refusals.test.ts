@@ -23,7 +23,8 @@ const withDatabase = (name: string) => {
 
 /** The one line on stderr (nothing else there: no stack trace), and no "ready" on stdout. */
 async function refusal(overrides: Record<string, string>): Promise<string> {
-  const run = await runGatewayUntilExit(env(overrides));
+  // Generous: the port check comes after the whole application has loaded, slow on a busy machine.
+  const run = await runGatewayUntilExit(env(overrides), 150_000);
   expect(run.code).toBe(1);
   expect(run.stdout).not.toMatch(/identity gateway ready/);
   const lines = run.stderr.trim().split("\n");
@@ -39,12 +40,15 @@ it("refuses a database it cannot use, and Redis or a port it cannot have, each i
   await new Promise<void>((resolve) => occupied.listen(0, "127.0.0.1", resolve));
   const port = (occupied.address() as net.AddressInfo).port;
   try {
-    const [unreachable, missing, credentials, unmigrated, redis, portInUse, cli] = await Promise.all([
+    // These refuse before the application loads, within a second or two each.
+    const [unreachable, missing, credentials, unmigrated, redis] = await Promise.all([
       refusal({ DATABASE_URL: "postgresql://root@127.0.0.1:1/identity" }),
       refusal({ DATABASE_URL: withDatabase("no_such_database_here") }),
       refusal({ DATABASE_URL: "postgresql://nobody_here:secret@127.0.0.1:5432/postgres" }),
       refusal({ DATABASE_URL: withDatabase(empty) }),
       refusal({ REDIS_URL: "redis://127.0.0.1:1" }),
+    ]);
+    const [portInUse, cli] = await Promise.all([
       refusal({ PORT: String(port) }),
       // The other entry point that opens the database: the same diagnosis.
       runAdminCreate(["--email", uniqueEmail("cli"), "--password", PASSWORD], env({ DATABASE_URL: withDatabase(empty) })),
@@ -68,7 +72,7 @@ it("refuses a database it cannot use, and Redis or a port it cannot have, each i
     occupied.close();
     await dropDatabase(empty);
   }
-}, 120_000);
+}, 300_000);
 
 it("names the migrations that are missing, and MIGRATE_ON_START=true applies them", async () => {
   const database = await createMigratedDatabase("startup_behind");
@@ -89,7 +93,7 @@ it("names the migrations that are missing, and MIGRATE_ON_START=true applies the
     const empty = uniqueName("startup_migrate");
     const url = await createDatabase(empty);
     try {
-      const gateway = await startGatewayProcess(env({ DATABASE_URL: url, MIGRATE_ON_START: "true" }));
+      const gateway = await startGatewayProcess(env({ DATABASE_URL: url, MIGRATE_ON_START: "true" }), 150_000);
       try {
         const ready = await fetch(`${gateway.url}/health/readiness`);
         expect(ready.status).toBe(200);
@@ -105,7 +109,7 @@ it("names the migrations that are missing, and MIGRATE_ON_START=true applies the
     await client.end();
     await database.drop();
   }
-}, 120_000);
+}, 240_000);
 
 it("readiness fails, naming the fix, when the database loses a migration while running", async () => {
   const database = await createMigratedDatabase("readiness_migrations");

@@ -8,12 +8,12 @@ import { waitFor } from "../support/kafka-consumer";
 import { freePort } from "../support/ports";
 import { testEnv } from "../support/test-server";
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 it("keeps its subscription through a gateway restart, refused connections included", async () => {
   const port = await freePort();
   const env = { ...testEnv({ LOG_LEVEL: "info", PORT: String(port) }) } as Record<string, string>;
-  let gateway: GatewayProcess = await startGatewayProcess(env);
+  let gateway: GatewayProcess = await startGatewayProcess(env, 150_000);
   const me = await registerUser(gateway.client);
   const events: SessionEvent[] = [];
   const closes: number[] = [];
@@ -48,7 +48,7 @@ it("keeps its subscription through a gateway restart, refused connections includ
     expect(await gateway.stop()).toBe(0);
     // Nobody listens for a while: the client's attempts are refused, and it keeps trying.
     await waitFor(() => refused >= 2, 20_000, "refused connection attempts");
-    gateway = await startGatewayProcess(env);
+    gateway = await startGatewayProcess(env, 150_000);
 
     const before = events.length;
     await waitFor(
