@@ -32,6 +32,8 @@ const REDIS_WAIT_MS = 5000;
  * with MIGRATE_ON_START the missing ones are applied first.
  */
 export async function ensureDatabase(config: Config, logger: Logger): Promise<void> {
+  // The embedded database was started and migrated by this very process a moment ago.
+  if (config.embedded.database) return;
   const url = config.databaseUrl;
   const shipped = shippedMigrations();
   try {
