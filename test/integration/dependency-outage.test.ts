@@ -49,7 +49,7 @@ const troubles = (lines: Array<Record<string, unknown>>, outage: RegExp) =>
 
 const linesOf = (pattern: RegExp) => server.logs.filter((line) => pattern.test(String(line.msg)));
 
-async function expectUnavailable(response: GraphQLResponse<Record<string, any>>) {
+async function expectUnavailable(response: GraphQLResponse<{ me?: unknown }>) {
   expect(response.status).toBe(503);
   expect(response.headers.get("retry-after")).toBe("5");
   expect(errorOf(response)).toMatchObject({

@@ -102,9 +102,10 @@ async function outage(server: TestServer, during: () => Promise<void> = async ()
 
 it("delivers everything when the broker was down before the gateway started", async () => {
   harness.kafka.pause();
-  let server: TestServer;
+  let started: TestServer | undefined;
   try {
-    server = await startRelay();
+    const server = await startRelay();
+    started = server;
     const keys = newKeys();
     await writeRows(server, keys, 3);
     await waitFor(async () => (await readiness(server)).kafka === "down", 20_000, "kafka: down");
@@ -116,7 +117,7 @@ it("delivers everything when the broker was down before the gateway started", as
     await expectDeliveredOnce(server, keys);
   } finally {
     harness.kafka.resume();
-    await server!?.stop();
+    await started?.stop();
   }
 });
 
