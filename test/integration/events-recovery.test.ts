@@ -62,15 +62,21 @@ async function writeRows(server: TestServer, keys: string[], perKey: number): Pr
 }
 
 /** Every row of these keys arrived, in the outbox's order per key, exactly once per eventId. */
-async function expectDeliveredOnce(server: TestServer, keys: string[]): Promise<void> {
-  // Generous waits: after an outage the test's consumer has to rejoin its group too, which takes a
-  // while on a busy machine.
+/**
+ * The outbox empty and the consumer caught up. Generous waits: after an outage the test's consumer
+ * has to rejoin its group too, which takes a while on a busy machine.
+ */
+async function settle(server: TestServer): Promise<void> {
   await waitFor(
     async () => (await server.container.relay.backlog()).pending === 0,
     60_000,
     "the outbox to be published",
   );
   await harness.collector.caughtUp(TOPICS, 60_000);
+}
+
+async function expectDeliveredOnce(server: TestServer, keys: string[]): Promise<void> {
+  await settle(server);
   const rows = await server.container.db.outboxEvent.findMany({
     where: { key: { in: keys } },
     orderBy: { id: "asc" },
@@ -126,7 +132,7 @@ it("delivers everything after an outage that began once delivery worked", async 
   try {
     const keys = newKeys();
     await writeRows(server, keys, 2);
-    await harness.settled(server);
+    await settle(server);
     expect(await readiness(server)).toMatchObject({ kafka: "up" });
     await outage(server, () => writeRows(server, keys, 3));
     await waitFor(async () => (await readiness(server)).kafka === "up", 20_000, "kafka: up");
@@ -142,7 +148,7 @@ it("delivers everything when the outage begins in the middle of a batch", async 
   try {
     const keys = newKeys();
     await writeRows(server, keys, 2);
-    await harness.settled(server);
+    await settle(server);
     const before = harness.collector.received.length;
     // Rows keep coming while the relay works through them in batches of ten; the broker stops
     // once the first of them have arrived, with the rest in flight or waiting.
@@ -161,7 +167,7 @@ it("two relays share the backlog of an outage without losing or repeating a row"
   try {
     const keys = newKeys();
     await writeRows(first, keys, 2);
-    await harness.settled(first);
+    await settle(first);
     harness.kafka.pause();
     try {
       await writeRows(first, keys, 10);
