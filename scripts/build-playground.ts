@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { projectRoot } from "../src/core/project-root";
-import { defaultAssetsDir, type PlaygroundManifest } from "../src/playground/playground.assets";
+import { defaultAssetsDir, OWN_SCRIPTS, type PlaygroundManifest } from "../src/playground/playground.assets";
 
 const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
 const versionOf = (name: string) =>
@@ -19,7 +19,7 @@ function sources(root: string): Record<string, string> {
     "react-dom.production.min.js": path.join(packageDir("react-dom"), "umd", "react-dom.production.min.js"),
     "graphiql.min.js": path.join(packageDir("graphiql"), "graphiql.min.js"),
     "graphiql.min.css": path.join(packageDir("graphiql"), "graphiql.min.css"),
-    "playground.js": path.join(root, "src", "playground", "browser", "playground.js"),
+    ...Object.fromEntries(OWN_SCRIPTS.map((name) => [name, path.join(root, "src", "playground", "browser", name)])),
     "playground.css": path.join(root, "src", "playground", "browser", "playground.css"),
   };
 }

@@ -8,8 +8,15 @@ import { projectRoot } from "../core/project-root";
  * `dev` and `test` run first. Served from the gateway itself: no CDN, so it works offline and
  * under a strict Content-Security-Policy.
  */
+/** Our own page scripts (src/playground/browser), in load order: shared pieces first, main last. */
+export const OWN_SCRIPTS = [
+  "playground-core.js",
+  "playground-session.js",
+  "playground.js",
+] as const;
+
 export const PLAYGROUND_ASSETS = {
-  scripts: ["react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", "playground.js"],
+  scripts: ["react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", ...OWN_SCRIPTS],
   styles: ["graphiql.min.css", "playground.css"],
 } as const;
 

@@ -7,6 +7,8 @@ export interface PlaygroundExample {
   query: string;
   /** JSON text for the variables editor. */
   variables?: string;
+  /** Open as a tab on a first visit; the others are one click away in the Examples panel. */
+  openAtStart?: boolean;
 }
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -19,13 +21,16 @@ const json = (value: unknown) => JSON.stringify(value, null, 2);
  */
 export const EXAMPLES: PlaygroundExample[] = [
   {
-    title: "Log in",
+    title: "Sign in",
     description:
-      "Signs in. The playground keeps the access token it returns and sends it with the next requests.",
-    query: `# Your email and password go in Variables.
-# The playground keeps the access token and
-# sends it with the next requests (top bar).
-mutation LogIn($input: LoginInput!) {
+      "The operation the sign-in form (top bar) runs. Use the form: its password field keeps the password out of these editors.",
+    query: `# The sign-in form in the top bar runs this
+# operation with a real password field; the
+# playground then sends its access token with
+# every request and renews it before it expires.
+# Typed here, a password shows on screen (it is
+# never stored: the playground's storage drops it).
+mutation SignIn($input: LoginInput!) {
   login(input: $input) {
     expiresIn
     user { id email name role }
@@ -34,6 +39,7 @@ mutation LogIn($input: LoginInput!) {
   }
 }`,
     variables: json({ input: { email: "admin@example.com", password: "" } }),
+    openAtStart: true,
   },
   {
     title: "Who am I",
@@ -44,6 +50,7 @@ mutation LogIn($input: LoginInput!) {
     isActive lastLoginAt
   }
 }`,
+    openAtStart: true,
   },
   {
     title: "List users",

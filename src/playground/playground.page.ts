@@ -52,11 +52,7 @@ export function playgroundPage(
     ${scripts}
   </head>
   <body>
-    <header id="playground-bar">
-      <strong>Aegis identity gateway</strong>
-      <span id="playground-session" role="status" aria-live="polite"></span>
-      <button id="playground-forget" type="button" hidden>Forget token</button>
-    </header>
+    <header id="playground-bar"><strong>Aegis identity gateway</strong></header>
     <main id="graphiql"><p class="loading">Loading the playground…</p></main>
     <noscript>The playground needs JavaScript.</noscript>
   </body>

@@ -1,16 +1,11 @@
-import type { IncomingMessage } from "node:http";
-import accepts from "accepts";
 import express, { Router, type Response } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { Logger } from "../infra/logger";
 import type { PlaygroundAssets } from "./playground.assets";
 import { examplesFor } from "./playground.examples";
+import { prefersHtml } from "./playground-off";
 import { ASSETS_PATH, PLAYGROUND_CSP, playgroundPage } from "./playground.page";
 
-/** Browsers navigating to the endpoint ask for HTML first; GraphQL clients ask for JSON (or *). */
-export function prefersHtml(req: IncomingMessage): boolean {
-  return accepts(req).type(["application/json", "application/graphql-response+json", "text/html"]) === "text/html";
-}
 
 function securityHeaders(res: Response): void {
   res.set({
@@ -57,6 +52,8 @@ export function playgroundRouter(options: {
       }),
     );
   }
+  // The address people type (or click in the start-up banner) leads to the playground.
+  router.get("/", (_req, res) => res.redirect(302, endpoint));
   router.get(endpoint, (req, res, next) => {
     if (!prefersHtml(req)) return next();
     securityHeaders(res);

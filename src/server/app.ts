@@ -15,7 +15,8 @@ import type { Container } from "../container";
 import { metricsRouter } from "../observability/metrics.route";
 import { requestLog } from "../observability/request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";
-import { playgroundRouter, prefersHtml } from "../playground/playground.router";
+import { playgroundOffRouter, prefersHtml } from "../playground/playground-off";
+import { playgroundRouter } from "../playground/playground.router";
 import { createLoaders } from "../users/user.loader";
 import { lazyRequestInfo, requestInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
 import { errorFormatter, errorLoggingPlugin } from "./errors.plugin";
@@ -129,9 +130,12 @@ export async function createGateway(container: Container): Promise<Gateway> {
     app.get("trust proxy fn"),
   );
   app.use("/graphql", cors);
-  // GraphiQL for browsers on GET /graphql (src/playground); everything else goes on to Apollo.
+  // GraphiQL for browsers on GET /graphql (src/playground), and GET / leading there; when it is
+  // off, browsers get a page saying how to turn it on. Everything else goes on to Apollo.
   if (config.playground.enabled) {
     app.use(playgroundRouter({ endpoint: "/graphql", schema, assets: loadPlaygroundAssets(), logger }));
+  } else {
+    app.use(playgroundOffRouter("/graphql"));
   }
 
   const hardening = apolloHardening(config.hardening, policy);
@@ -182,7 +186,8 @@ export async function createGateway(container: Container): Promise<Gateway> {
   // POST with a JSON body, and GET: the lean path (graphql-http.ts), the same steps without Express.
   graphqlHttp = graphqlHttpHandler({
     endpoint: "/graphql",
-    isPlayground: (req) => config.playground.enabled && prefersHtml(req),
+    // A browser asking for a page goes to Express: the playground, or the page saying it is off.
+    isPlayground: (req) => prefersHtml(req),
     apollo,
     logger,
     tracing,

@@ -20,6 +20,9 @@ const rootFields = permissionTable as unknown as Record<string, Record<string, u
 const hasField = (type: string, field: string) => Boolean(rootFields[type]?.[field]);
 const whenField = (type: string, field: string) => (hasField(type, field) ? it : it.skip);
 
+/** The screen the issue asks the panels to fit without truncated controls. */
+const VIEWPORT = { width: 1280, height: 720 };
+
 if (!chromiumInstalled()) {
   throw new Error("Chromium is missing: apt-get install -y chromium (.ci/run installs it)");
 }
@@ -38,7 +41,7 @@ describe("the playground in Chromium", () => {
     server = await startTestServer();
     admin = await seedUser(server.container, { role: "ADMIN", name: "Ada Admin" });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage({ viewport: VIEWPORT });
     await page.addInitScript(() => {
       document.addEventListener("securitypolicyviolation", (event) => {
         const recorded = window as unknown as { cspViolations?: string[] };
@@ -64,10 +67,10 @@ describe("the playground in Chromium", () => {
     cspViolations.push(...found);
   });
 
-  it("opens from the gateway's own assets, with the examples as tabs and nothing blocked", async () => {
+  it("opens from the gateway's own assets, with Sign in and Who am I as tabs and nothing blocked", async () => {
     await playground.open(server.graphqlUrl);
-    expect(await playground.tabTitles()).toEqual(expect.arrayContaining(["LogIn", "WhoAmI", "LogOut"]));
-    expect(await playground.query()).toContain("mutation LogIn");
+    expect(await playground.tabTitles()).toEqual(["SignIn", "WhoAmI"]);
+    expect(await playground.query()).toContain("mutation SignIn");
     expect(JSON.parse(await playground.variables())).toEqual({
       input: { email: "admin@example.com", password: "" },
     });
@@ -81,17 +84,18 @@ describe("the playground in Chromium", () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("runs login for an admin, keeps the token and shows who is signed in", async () => {
-    await playground.selectTab("LogIn");
-    await playground.setVariables({ input: { email: admin.email, password: admin.password } });
-    const response = JSON.parse(await playground.run((r) => r.includes("login") || r.includes("errors")));
-    expect(response.errors).toBeUndefined();
-    expect(response.data.login.user).toMatchObject({ email: admin.email, role: "ADMIN" });
+  it("signs an admin in with the bar's password field, keeps the token and shows who is signed in", async () => {
+    await page.locator("#playground-sign-in").getByLabel("Password").fill("wrong-Password-1!");
+    await page.locator("#playground-sign-in").getByLabel("E-mail").fill(admin.email);
+    await page.locator("#playground-sign-in").getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".playground-bar-message", { hasText: "Sign-in refused" }).waitFor();
+    expect(await page.locator(".playground-bar-message").innerText()).toContain("INVALID_CREDENTIALS");
 
+    await playground.signIn(admin.email, admin.password);
     const session = await playground.session();
     expect(session.state).toBe("signed-in");
     expect(session.text).toContain(`Signed in as ${admin.email} (ADMIN)`);
-    await playground.shot("logged-in");
+    await playground.shot("signed-in");
   });
 
   it("sends the token with the next request: me answers for the admin", async () => {
@@ -137,7 +141,7 @@ describe("the playground in Chromium", () => {
   });
 
   whenField("Query", "users")("lists users with the admin's token", async () => {
-    await playground.selectTab("ListUsers");
+    await playground.openExample("List users", "query ListUsers");
     await playground.setVariables({ filter: { search: admin.email }, first: 5 });
     const response = JSON.parse(await playground.run((r) => r.includes("users") || r.includes("errors")));
     expect(response.errors).toBeUndefined();
@@ -150,7 +154,7 @@ describe("the playground in Chromium", () => {
   whenField("Subscription", "userSessionEvents")(
     "watches session events and sees another client's login arrive",
     async () => {
-      await playground.selectTab("WatchSessionEvents");
+      await playground.openExample("Watch session events", "subscription WatchSessionEvents");
       await playground.setVariables({ userId: null });
       await page.locator(".graphiql-execute-button").click();
       // The subscription is open once the run button turns into a stop button.
@@ -171,18 +175,90 @@ describe("the playground in Chromium", () => {
     60_000,
   );
 
+  it("keeps no credential in browser storage: after a sign-in, a password typed in a tab, a password change and a sign-out", async () => {
+    const tokensSeen: string[] = [];
+    const secretsIn = async () => {
+      const stored = await playground.storedText();
+      const held = await playground.heldTokens();
+      if (held) tokensSeen.push(held.accessToken, held.refreshToken);
+      return { stored, secrets: [...passwords, ...tokensSeen].filter((secret) => stored.includes(secret)) };
+    };
+    const passwords = [admin.password];
+    // GraphiQL has stored its tabs by now: the check below reads real entries.
+    expect((await secretsIn()).stored).toContain("graphiql:tabState");
+    expect((await secretsIn()).secrets).toEqual([]);
+
+    // The worst case: the password typed into the Sign in tab's variables and run from there.
+    await playground.selectTab("SignIn");
+    await playground.setVariables({ input: { email: admin.email, password: admin.password } });
+    const ran = JSON.parse(await playground.run((r) => r.includes("accessToken") || r.includes("errors")));
+    expect(ran.data.login.user.email).toBe(admin.email);
+    tokensSeen.push(ran.data.login.accessToken, ran.data.login.refreshToken);
+    await page.waitForTimeout(600); // GraphiQL writes its storage on a short debounce
+    const afterTab = await secretsIn();
+    expect(afterTab.secrets).toEqual([]);
+    expect(afterTab.stored).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+    expect(afterTab.stored).toContain("mutation SignIn"); // the tab itself is kept, without the secret
+
+    const newPassword = "Renewed-Passw0rd!";
+    passwords.push(newPassword);
+    expect(await playground.changePassword(admin.password, newPassword)).toContain("Password changed");
+    await page.waitForTimeout(600);
+    expect((await secretsIn()).secrets).toEqual([]);
+    admin.password = newPassword;
+
+    await playground.signOut();
+    await page.waitForTimeout(600);
+    const afterSignOut = await secretsIn();
+    expect(afterSignOut.secrets).toEqual([]);
+    expect(afterSignOut.stored).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+    expect(tokensSeen.length).toBeGreaterThanOrEqual(4);
+    await playground.shot("signed-out");
+    await playground.signIn(admin.email, admin.password);
+  });
+
   it("forgets the token on logout", async () => {
-    await playground.selectTab("LogOut");
+    await playground.openExample("Log out", "mutation LogOut");
     const response = JSON.parse(await playground.run((r) => r.includes("logout") || r.includes("errors")));
     expect(response.data).toEqual({ logout: true });
     expect(await playground.session()).toMatchObject({ state: "signed-out-note" });
-    expect((await playground.session()).text).toContain("Logged out.");
+    expect((await playground.session()).text).toContain("Signed out.");
 
     await playground.selectTab("WhoAmI");
     const after = JSON.parse(await playground.run((r) => r.includes("errors")));
     expect(after.errors[0].extensions.code).toBe("UNAUTHENTICATED");
     await playground.shot("logged-out");
   });
+
+  it("renews its access token before it expires, so an admin stays signed in", async () => {
+    // A gateway whose access tokens last 6 s, in a second browser context of the same browser.
+    const quick = await startTestServer({ JWT_ACCESS_TOKEN_EXPIRE_MINUTES: "0.1" });
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      const user = await seedUser(quick.container, { role: "ADMIN" });
+      const other = new GraphiQLPage(await context.newPage(), "playground-renewal");
+      await other.open(quick.graphqlUrl);
+      await other.signIn(user.email, user.password);
+      const bar = other.page.locator("#playground-session");
+      const firstExpiry = (await bar.getAttribute("data-expires-at"))!;
+      const firstToken = (await other.heldTokens())!.accessToken;
+      await other.page.waitForFunction((expiry) => Date.now() > Date.parse(expiry) + 1000, firstExpiry, {
+        timeout: 20_000,
+      });
+      expect(await bar.getAttribute("data-state")).toBe("signed-in");
+      expect(Date.parse((await bar.getAttribute("data-expires-at"))!)).toBeGreaterThan(Date.parse(firstExpiry));
+      // The first token has really expired: the gateway refuses it, and accepts the renewed one.
+      const refused = await new GraphQLClient(quick.graphqlUrl).request("{ me { id } }", {}, { token: firstToken });
+      expect(refused.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      await other.selectTab("WhoAmI");
+      const me = JSON.parse(await other.run((r) => r.includes('"me"') || r.includes("errors")));
+      expect(me.errors).toBeUndefined();
+      expect(me.data.me.email).toBe(user.email);
+    } finally {
+      await context.close();
+      await quick.stop();
+    }
+  }, 60_000);
 
   it("ran under its Content-Security-Policy without a violation", () => {
     expect(cspViolations).toEqual([]);

@@ -14,6 +14,7 @@ import {
 } from "graphql";
 import { ConfigError, loadConfig } from "../../src/config";
 import { createLogger } from "../../src/infra/logger";
+import { OWN_SCRIPTS } from "../../src/playground/playground.assets";
 import { EXAMPLES, type PlaygroundExample } from "../../src/playground/playground.examples";
 import { playgroundRouter } from "../../src/playground/playground.router";
 import { GraphQLClient } from "../support/graphql-client";
@@ -87,8 +88,9 @@ describe("the playground page (development defaults)", () => {
       "/playground/react.production.min.js",
       "/playground/react-dom.production.min.js",
       "/playground/graphiql.min.js",
-      "/playground/playground.js",
+      ...OWN_SCRIPTS.map((name) => `/playground/${name}`),
     ]);
+    expect(OWN_SCRIPTS[OWN_SCRIPTS.length - 1]).toBe("playground.js");
     expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//);
     for (const [, url, integrity] of assets) {
       const asset = await fetch(`${server.url}${url}`);
@@ -116,11 +118,18 @@ describe("the playground page (development defaults)", () => {
       return Boolean(root?.getFields()[field]);
     });
     expect(examples.map((e) => e.title)).toEqual(expected.map((e) => e.title));
-    expect(examples.map((e) => e.title)).toEqual(expect.arrayContaining(["Log in", "Who am I", "Log out"]));
+    expect(examples.map((e) => e.title)).toEqual(expect.arrayContaining(["Sign in", "Who am I", "Log out"]));
+    expect(examples.filter((e) => e.openAtStart).map((e) => e.title)).toEqual(["Sign in", "Who am I"]);
     for (const example of examples) {
       expect(validate(schema, parse(example.query))).toEqual([]);
       if (example.variables) expect(() => JSON.parse(example.variables!)).not.toThrow();
     }
+  });
+
+  it("sends a browser opening / to the playground", async () => {
+    const root = await fetch(`${server.url}/`, { redirect: "manual", headers: { accept: BROWSER_ACCEPT } });
+    expect(root.status).toBe(302);
+    expect(root.headers.get("location")).toBe("/graphql");
   });
 
   it("leaves GraphQL requests to Apollo", async () => {
@@ -138,13 +147,27 @@ describe("the playground page (development defaults)", () => {
 describe("the playground switch", () => {
   const start = testServers().start;
 
-  it("is off in production by default, and introspection with it", async () => {
+  it("is off in production by default, and introspection with it: a browser is told how to turn it on", async () => {
     const server = await start({ NODE_ENV: "production" });
     const page = await openPage(server);
-    expect(page.headers.get("content-type")).not.toMatch(/^text\/html/);
-    expect(page.status).toBeGreaterThanOrEqual(400);
+    expect(page.status).toBe(404);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'none'/);
+    const text = await page.text();
+    expect(text).toContain("The playground is off");
+    expect(text).toContain("PLAYGROUND_ENABLED=true");
+    expect(text).toContain("GRAPHQL_INTROSPECTION=true");
+    expect(text).not.toMatch(/<script|<style|<link rel="stylesheet"/);
+    // GraphQL clients still get GraphQL answers, and the CSRF rule still holds for bare GETs.
+    expect((await server.client.get("{ __typename }")).data).toEqual({ __typename: "Query" });
+    const bare = await fetch(`${server.graphqlUrl}?query=${encodeURIComponent("{ __typename }")}`, {
+      headers: { accept: "application/json" },
+    });
+    expect(bare.status).toBe(400);
     expect((await server.client.request(getIntrospectionQuery())).errors).toBeDefined();
     expect((await fetch(`${server.url}/playground/graphiql.min.js`)).status).toBe(404);
+    // No redirect from / to a playground that is not there.
+    expect((await fetch(`${server.url}/`, { redirect: "manual" })).status).toBe(404);
   });
 
   it("can be enabled in production together with introspection", async () => {

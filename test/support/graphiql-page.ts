@@ -29,6 +29,19 @@ export class GraphiQLPage {
     return screenshot(this.page, this.artifacts, `${String(this.step).padStart(2, "0")}-${name}`);
   }
 
+  /** Opens an example from the Examples panel in a new tab and waits for its query. */
+  async openExample(title: string, expected: string): Promise<void> {
+    if (!(await this.page.locator(".playground-examples").isVisible())) {
+      await this.page.getByRole("button", { name: "Show Examples" }).click();
+    }
+    await this.page.locator(".playground-examples").getByRole("button", { name: title, exact: true }).click();
+    await this.page.waitForFunction((text) =>
+      (document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as { CodeMirror: { getValue(): string } })
+        .CodeMirror.getValue()
+        .includes(text),
+    expected);
+  }
+
   tabTitles(): Promise<string[]> {
     return this.page.locator(".graphiql-tab").allInnerTexts().then((t) => t.map((s) => s.trim()));
   }
@@ -98,6 +111,50 @@ export class GraphiQLPage {
       if (Date.now() > deadline) throw new Error(`response pane never matched; it shows:\n${current}`);
       await this.page.waitForTimeout(100);
     }
+  }
+
+  /** Signs in with the bar's form (a real password field, outside GraphiQL's editors). */
+  async signIn(email: string, password: string): Promise<void> {
+    const form = this.page.locator("#playground-sign-in");
+    await form.getByLabel("E-mail").fill(email);
+    await form.getByLabel("Password").fill(password);
+    await form.getByRole("button", { name: "Sign in" }).click();
+    await this.page.locator("#playground-session[data-state=signed-in]").waitFor();
+  }
+
+  async signOut(): Promise<void> {
+    await this.page.locator("#playground-bar").getByRole("button", { name: "Sign out" }).click();
+    await this.page.locator("#playground-session:not([data-state=signed-in])").waitFor();
+  }
+
+  /** Changes the signed-in user's password with the bar's form; returns the bar's message. */
+  async changePassword(current: string, next: string): Promise<string> {
+    const bar = this.page.locator("#playground-bar");
+    await bar.getByRole("button", { name: "Change password" }).click();
+    const form = this.page.locator("#playground-change-password");
+    await form.getByLabel("Current password").fill(current);
+    await form.getByLabel("New password").fill(next);
+    await form.getByRole("button", { name: "Change" }).click();
+    await form.waitFor({ state: "detached" });
+    return bar.locator(".playground-bar-message").innerText();
+  }
+
+  /** Everything the page's origin keeps in localStorage and sessionStorage, as one text. */
+  storedText(): Promise<string> {
+    return this.page.evaluate(() => {
+      const dump = (storage: Storage) =>
+        Array.from({ length: storage.length }, (_, i) => storage.key(i)!).map((key) => `${key}=${storage.getItem(key)}`);
+      return [...dump(window.localStorage), ...dump(window.sessionStorage)].join("\n");
+    });
+  }
+
+  /** The tokens the playground holds in memory (only a test looks at them). */
+  heldTokens(): Promise<{ accessToken: string; refreshToken: string } | null> {
+    return this.page.evaluate(() => {
+      const current = (window as unknown as { Playground: { session: { current: { accessToken: string; refreshToken: string } | null } } })
+        .Playground.session.current;
+      return current && { accessToken: current.accessToken, refreshToken: current.refreshToken };
+    });
   }
 
   /** The sign-in bar's text and state (signed-in, signed-out, signed-out-note). */

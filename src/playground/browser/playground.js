@@ -1,43 +1,13 @@
-// The admin playground: GraphiQL (loaded before this file from the gateway's own assets) with the
-// gateway's example operations as tabs and an Examples panel, and the access token of the last
-// `login` (or `register`, `refreshToken`) sent with the requests that follow. Plain ES2018 on
-// purpose: the gateway serves this file as it is, without a bundler.
+// The admin playground, loaded last: GraphiQL (from the gateway's own assets) with "Sign in" and
+// "Who am I" as its first tabs, the Examples panel and the admin panels (playground-*.js), and the
+// signed-in session's access token sent with every tab's request that sets no Authorization.
 (function () {
   "use strict";
 
   var h = React.createElement;
-  var config = JSON.parse(document.getElementById("playground-config").textContent);
-  var endpoint = new URL(config.endpoint, window.location.href);
-  var subscriptionUrl =
-    (endpoint.protocol === "https:" ? "wss:" : "ws:") + "//" + endpoint.host + endpoint.pathname;
-
-  // ---- the signed-in token: kept in memory only, so a reload or a closed tab forgets it ----
-
-  var session = null; // { token, email, role, expiresAt }
-  var sessionText = document.getElementById("playground-session");
-  var forgetButton = document.getElementById("playground-forget");
-
-  function showSession(note) {
-    if (session) {
-      var who = session.email ? session.email + (session.role ? " (" + session.role + ")" : "") : "a user";
-      sessionText.textContent =
-        "Signed in as " + who + ". Its access token is sent with every request whose headers " +
-        "set no Authorization" + (session.expiresAt ? ", until " + session.expiresAt.toLocaleTimeString() : "") + ".";
-      sessionText.dataset.state = "signed-in";
-      forgetButton.hidden = false;
-    } else {
-      sessionText.textContent =
-        (note ? note + " " : "") +
-        "Not signed in: run the “Log in” tab, or set an Authorization header under Headers.";
-      sessionText.dataset.state = note ? "signed-out-note" : "signed-out";
-      forgetButton.hidden = true;
-    }
-  }
-
-  forgetButton.addEventListener("click", function () {
-    session = null;
-    showSession("Token forgotten.");
-  });
+  var P = window.Playground;
+  var config = P.config;
+  var endpoint = P.endpoint;
 
   function hasAuthorization(headers) {
     return Object.keys(headers || {}).some(function (name) {
@@ -45,42 +15,27 @@
     });
   }
 
-  // Looks at what a query or mutation returned: a payload with an accessToken signs the
-  // playground in; a logout, or the token being refused, signs it out.
+  // Looks at what a tab's query or mutation returned: a payload with an accessToken signs the
+  // playground in (as the sign-in form does); a logout, or the token being refused, signs it out.
   function observe(result, usedSessionToken) {
     if (!result || typeof result !== "object") return;
     var data = result.data || {};
     Object.keys(data).forEach(function (field) {
       var value = data[field];
-      if (value && typeof value === "object" && typeof value.accessToken === "string") {
-        var user = value.user || {};
-        session = {
-          token: value.accessToken,
-          email: user.email,
-          role: user.role,
-          expiresAt:
-            typeof value.expiresIn === "number" ? new Date(Date.now() + value.expiresIn * 1000) : null,
-        };
-        showSession();
+      if (value && typeof value === "object" && typeof value.accessToken === "string" && typeof value.expiresIn === "number") {
+        P.session.adopt(value);
       }
     });
     if (!usedSessionToken) return;
     if (data.logout === true) {
-      session = null;
-      showSession("Logged out.");
+      P.session.forget("Signed out.");
       return;
     }
-    var refused = (result.errors || []).some(function (error) {
-      var ext = error.extensions || {};
-      return ext.code === "UNAUTHENTICATED" && ext.reason;
-    });
-    if (refused) {
-      session = null;
-      showSession("The token was refused (expired, or its session ended): log in again.");
-    }
+    P.session.observeErrors(result.errors || []);
   }
 
-  var baseFetcher = GraphiQL.createFetcher({ url: endpoint.href, subscriptionUrl: subscriptionUrl });
+  var baseFetcher = GraphiQL.createFetcher({ url: endpoint.href, subscriptionUrl: P.subscriptionUrl });
+  P.baseFetcher = baseFetcher;
 
   // Names of the operations a document defines (comments removed first).
   function operationNames(query) {
@@ -100,19 +55,22 @@
       params = Object.assign({}, params, { operationName: names.length === 1 ? names[0] : undefined });
     }
     var headers = Object.assign({}, options && options.headers);
-    var usedSessionToken = Boolean(session) && !hasAuthorization(headers);
-    if (usedSessionToken) headers.Authorization = "Bearer " + session.token;
+    var own = hasAuthorization(headers);
     // Subscriptions send these headers as the graphql-ws connection_init payload.
-    return Promise.resolve(
-      baseFetcher(params, Object.assign({}, options, { headers: headers })),
-    ).then(function (result) {
+    return (own ? Promise.resolve(null) : P.session.fresh()).then(function (token) {
+      var usedSessionToken = Boolean(token);
+      if (usedSessionToken) headers.Authorization = "Bearer " + token;
+      return Promise.resolve(baseFetcher(params, Object.assign({}, options, { headers: headers }))).then(
+        function (result) {
       // HTTP answers arrive as a stream too (GraphiQL reads multipart responses), so each
       // payload is looked at as it passes through.
-      if (result && typeof result[Symbol.asyncIterator] === "function") {
-        return observed(result, usedSessionToken);
-      }
-      observe(result, usedSessionToken);
-      return result;
+          if (result && typeof result[Symbol.asyncIterator] === "function") {
+            return observed(result, usedSessionToken);
+          }
+          observe(result, usedSessionToken);
+          return result;
+        },
+      );
     });
   }
 
@@ -134,20 +92,12 @@
   }
 
   function ExamplesPanel() {
-    var editor = GraphiQL.React.useEditorContext({ nonNull: true });
-    function open(example) {
-      editor.addTab();
-      // The new tab's editors are filled once React has switched to it.
-      window.setTimeout(function () {
-        if (editor.queryEditor) editor.queryEditor.setValue(example.query);
-        if (editor.variableEditor) editor.variableEditor.setValue(example.variables || "");
-      }, 0);
-    }
+    var open = P.useOpenInTab();
     return h(
       "section",
       { className: "playground-examples", "aria-label": "Examples" },
       h("div", { className: "graphiql-doc-explorer-title" }, "Examples"),
-      h("p", null, "Each opens in a new tab. Run “Log in” first: its token is used for the rest."),
+      h("p", null, "Each opens in a new tab. Sign in first (top bar): its token is sent with them."),
       h(
         "ul",
         null,
@@ -164,28 +114,27 @@
   }
 
   var examplesPlugin = { title: "Examples", icon: ExamplesIcon, content: ExamplesPanel };
+  var startTabs = config.examples.filter(function (example) { return example.openAtStart; });
 
   // GraphiQL 3 fills the first tab's query from defaultTabs but not its variables: on a first
   // visit (no tabs stored yet) hand it those as the initial variables.
-  var firstVisit = true;
-  try {
-    firstVisit = !window.localStorage.getItem("graphiql:tabState");
-  } catch (error) {
-    // storage blocked: GraphiQL runs without it, and every visit is a first one
-  }
+  var storage = P.createStorage();
+  var firstVisit = !storage || !storage.getItem("graphiql:tabState");
 
-  showSession();
+  P.renderSessionBar(document.getElementById("playground-bar"));
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     h(GraphiQL, {
       fetcher: fetcher,
-      defaultTabs: config.examples.map(function (example) {
+      storage: storage,
+      defaultTabs: startTabs.map(function (example) {
         return { query: example.query, variables: example.variables };
       }),
-      variables: firstVisit && config.examples.length > 0 ? config.examples[0].variables : undefined,
+      variables: firstVisit && startTabs.length > 0 ? startTabs[0].variables : undefined,
       defaultEditorToolsVisibility: true,
-      plugins: [examplesPlugin],
+      plugins: [examplesPlugin].concat(P.panels || []),
       visiblePlugin: examplesPlugin,
-      // Headers (tokens) stay out of localStorage unless the admin ticks "persist headers".
+      // Headers (tokens) stay out of localStorage unless the admin ticks "persist headers"; even
+      // then the storage above empties Authorization values.
       shouldPersistHeaders: false,
       isHeadersEditorEnabled: true,
     }),
