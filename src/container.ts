@@ -2,6 +2,8 @@ import { AdminBootstrapService } from "./admin/admin-bootstrap.service";
 import { UserAdminService } from "./admin/user-admin.service";
 import { UserDirectoryService } from "./admin/user-directory.service";
 import { AuditRepository } from "./audit/audit.repository";
+import { AdminPasswordResetService } from "./admin/admin-password-reset.service";
+import { LoginHistoryService } from "./users/login-history.service";
 import { AuditLogService } from "./audit/audit.service";
 import { AuthService } from "./auth/auth.service";
 import { Authenticator } from "./auth/authenticator";
@@ -248,6 +250,8 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     ),
     adminBootstrap: new AdminBootstrapService(db, users, cache, hasher, sessions, outbox, audit),
     auditLog: new AuditLogService(audit),
+    adminPasswordReset: new AdminPasswordResetService(db, users, userAdmin, links, audit, limits),
+    loginHistory: new LoginHistoryService(users),
     sessionEvents,
   };
 

@@ -5,6 +5,7 @@ import { refreshLoaded } from "../users/user.loader";
 import type { UserProfile } from "../users/user.model";
 import { UserType } from "../users/user.type";
 import { AdminCreateUserInput, UserConnection, UserFilter, UserOrder } from "./admin.types";
+import type { AdminPasswordResetService } from "./admin-password-reset.service";
 import type { UserAdminService } from "./user-admin.service";
 import type { UserDirectoryService } from "./user-directory.service";
 
@@ -19,6 +20,7 @@ export class AdminResolver {
   constructor(
     private readonly directory: UserDirectoryService,
     private readonly admin: UserAdminService,
+    private readonly passwordReset: AdminPasswordResetService,
   ) {}
 
   @Query(() => UserType, { nullable: true, description: "One user by id; null when there is none. ADMIN and MODERATOR." })
@@ -87,6 +89,29 @@ export class AdminResolver {
   @Mutation(() => Int, { description: "Ends every session of a user; returns how many. ADMIN." })
   revokeUserSessions(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
     return this.admin.revokeSessions(viewerOf(ctx).user, userId, causeOf(ctx));
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Ends one session of a user (the device signs out at once). ADMIN. A session id that is not one of the user's is SESSION_NOT_FOUND.",
+  })
+  revokeUserSession(
+    @Arg("userId", () => ID, { description: "The account whose session ends." }) userId: string,
+    @Arg("sessionId", () => ID, { description: "One of its session ids (`User.sessions`)." }) sessionId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return this.admin.revokeSession(viewerOf(ctx).user, userId, sessionId, causeOf(ctx));
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "E-mails the user a password reset link (earlier links stop working), as requestPasswordReset would, and writes an audit entry. ADMIN. A disabled account is ACCOUNT_DISABLED (enable it first); the per-address limit of requestPasswordReset applies.",
+  })
+  sendPasswordReset(
+    @Arg("userId", () => ID, { description: "The account to send the link to." }) userId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return this.passwordReset.send(viewerOf(ctx).user, userId, causeOf(ctx));
   }
 
   @Mutation(() => Boolean, {

@@ -153,6 +153,22 @@ export class UserAdminService {
     return revoked.length;
   }
 
+  /**
+   * Ends one session of the user. An id that is not one of theirs is SESSION_NOT_FOUND, as an
+   * unknown one; audited with the session id.
+   */
+  async revokeSession(actor: UserProfile, userId: string, sessionId: string, cause: Cause): Promise<true> {
+    await this.db.$transaction(async (tx) => {
+      await this.actorUnderLock(tx, actor.id, ADMIN);
+      if (!(await this.admin.findTarget(tx, userId))) throw errors.userNotFound();
+      if (!(await this.sessions.revoke(userId, sessionId, "REVOKED_BY_ADMIN", cause, tx))) {
+        throw errors.sessionNotFound();
+      }
+      await this.audit.add(tx, auditEntry(cause, "SESSION_REVOKED", userId, { sessionId }));
+    });
+    return true;
+  }
+
   /** Erases the person (see UserErasureService), with the audit entry in the same transaction. */
   async deleteUser(actor: UserProfile, userId: string, cause: Cause): Promise<boolean> {
     assertNotSelf(actor.id, userId, "You cannot delete your own account here.");

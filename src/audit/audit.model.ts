@@ -8,6 +8,8 @@ export const AuditAction = {
   USER_ENABLED: "USER_ENABLED",
   USER_UNLOCKED: "USER_UNLOCKED",
   SESSIONS_REVOKED: "SESSIONS_REVOKED",
+  SESSION_REVOKED: "SESSION_REVOKED",
+  PASSWORD_RESET_SENT: "PASSWORD_RESET_SENT",
   USER_DELETED: "USER_DELETED",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

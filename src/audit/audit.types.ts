@@ -13,6 +13,10 @@ registerEnumType(AuditAction, {
     USER_ENABLED: { description: "setUserActive(active: true), or admin:create re-enabling." },
     USER_UNLOCKED: { description: "unlockUser; details the lock and failure count it cleared." },
     SESSIONS_REVOKED: { description: "revokeUserSessions; details count." },
+    SESSION_REVOKED: { description: "revokeUserSession (one session of a user); details sessionId." },
+    PASSWORD_RESET_SENT: {
+      description: "sendPasswordReset: a reset link was e-mailed to the user; details expiresAt (never the link).",
+    },
     USER_DELETED: {
       description: "deleteUser (erasure), or deleteMyAccount (the person, actor = target; details selfService).",
     },

@@ -1,9 +1,16 @@
-import { allow, shield } from "graphql-shield";
+import { allow, race, shield } from "graphql-shield";
 import { AppError, errors } from "../errors";
 import { unavailableDependency } from "../infra/dependency-errors";
 import type { Logger } from "../infra/logger";
 import type { GraphQLContext } from "../server/context";
-import { canReadSubgraphSdl, denyByDefault, hasRole, isAuthenticated, isSelfOrRole } from "./rules";
+import {
+  canReadSubgraphSdl,
+  denyByDefault,
+  hasRole,
+  isAuthenticated,
+  isModeratorOnUserAccount,
+  isSelfOrRole,
+} from "./rules";
 
 const staff = hasRole("ADMIN", "MODERATOR");
 const isAdmin = hasRole("ADMIN");
@@ -48,6 +55,8 @@ export const permissionTable = {
     setUserActive: staff,
     unlockUser: isAdmin,
     revokeUserSessions: isAdmin,
+    revokeUserSession: isAdmin,
+    sendPasswordReset: isAdmin,
     deleteUser: isAdmin,
     // Account recovery: anyone holding a link (verifyEmail, resetPassword) or an address.
     requestEmailVerification: isAuthenticated,
@@ -82,8 +91,11 @@ export const permissionTable = {
     businessVerifiedAt: selfOrStaff,
     lockedUntil: staff,
     sessions: isSelfOrRole("ADMIN"),
+    // Reached through user, users, me, login payloads and _entities alike: one rule for all.
+    loginHistory: race(isSelfOrRole("ADMIN"), isModeratorOnUserAccount),
   },
   Session: { "*": allow },
+  // SessionEvent.user is a User: its fields keep the User rules above.
   SessionEvent: { "*": allow },
   AuthPayload: { "*": allow },
   // Reached only through root fields closed to everyone but staff; their User nodes keep the
@@ -93,6 +105,10 @@ export const permissionTable = {
   PageInfo: { "*": allow },
   AuditEntryConnection: { "*": allow },
   AuditEntryEdge: { "*": allow },
+  // Reached only through User.loginHistory, whose rule decides.
+  LoginAttemptConnection: { "*": allow },
+  LoginAttemptEdge: { "*": allow },
+  LoginAttempt: { "*": allow },
   // Reached only through exportMyData, which returns the caller's own data; the profile inside
   // keeps the User rules above.
   UserDataExport: { "*": allow },

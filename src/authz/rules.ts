@@ -43,6 +43,18 @@ export const isSelfOrRole = (...roles: Role[]) =>
     },
   );
 
+/**
+ * A MODERATOR reading a field of a USER account (the parent User). Moderators look after USER
+ * accounts; other staff accounts are the admins' business.
+ */
+export const isModeratorOnUserAccount = rule({ cache: "no_cache" })(
+  (parent: { role?: Role }, _args, ctx: GraphQLContext) => {
+    const viewer = ctx.auth.viewer;
+    if (!viewer) return ctx.auth.error ?? errors.authenticationRequired();
+    return viewer.user.role === "MODERATOR" && parent.role === "USER" ? true : errors.forbidden();
+  },
+);
+
 /** For fields without a rule: closed, with the denial that fits who is asking. */
 export const denyByDefault = rule({ cache: "contextual" })(
   (_parent, _args, ctx: GraphQLContext) =>

@@ -16,6 +16,7 @@ import { UserSessionsResolver } from "../sessions/user-sessions.resolver";
 import { GdprResolver } from "../gdpr/gdpr.resolver";
 import { RecoveryResolver } from "../recovery/recovery.resolver";
 import { resolveUserReference } from "../users/user.reference";
+import { LoginHistoryResolver } from "../users/login-history.resolver";
 import { UserResolver } from "../users/user.resolver";
 import type { Services } from "../container";
 import { toSubgraphSchema } from "./subgraph";
@@ -25,7 +26,8 @@ function resolverInstances(services: Services) {
   return new Map<unknown, unknown>([
     [AuthResolver, new AuthResolver(services.auth)],
     [UserResolver, new UserResolver(services.users)],
-    [AdminResolver, new AdminResolver(services.directory, services.admin)],
+    [AdminResolver, new AdminResolver(services.directory, services.admin, services.adminPasswordReset)],
+    [LoginHistoryResolver, new LoginHistoryResolver(services.loginHistory)],
     [UserAccountResolver, new UserAccountResolver()],
     [AuditResolver, new AuditResolver(services.auditLog)],
     [SessionResolver, new SessionResolver(services.sessions)],
@@ -44,6 +46,7 @@ export const RESOLVERS = [
   AuditResolver,
   SessionResolver,
   UserSessionsResolver,
+  LoginHistoryResolver,
   SessionEventResolver,
   RecoveryResolver,
   GdprResolver,

@@ -1,4 +1,5 @@
-import { Arg, ID, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from "type-graphql";
+import { UserType } from "../users/user.type";
 import { viewerOf, type GraphQLContext } from "../server/context";
 import type { SessionEvent } from "./session-event";
 import { SessionTopic } from "./session-event.bus";
@@ -36,5 +37,18 @@ export class SessionEventResolver {
     _userId?: string | null,
   ): SessionEventObject {
     return toObject(event);
+  }
+
+  /**
+   * The user, read fresh for every event (a subscription's loaders live as long as it does, so
+   * the cached profile is dropped first). Its fields keep the User rules: an admin watching
+   * everyone sees e-mails, a user watching their own events sees their own.
+   */
+  @FieldResolver(() => UserType, {
+    nullable: true,
+    description: "The user the event concerns (null if the account no longer exists), to show without a second request.",
+  })
+  user(@Root() event: SessionEventObject, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.users.clear(event.userId).load(event.userId);
   }
 }

@@ -115,6 +115,28 @@ export class UserRepository {
     });
   }
 
+  /** One page of an account's login history, newest first, after the keyset `after`. */
+  loginHistoryPage(userId: string, after: { createdAt: string; id: string } | undefined, take: number) {
+    const createdAt = after && new Date(after.createdAt);
+    return this.db.loginHistory.findMany({
+      where: {
+        userId,
+        ...(after && { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: after.id } }] }),
+      },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take,
+      select: {
+        id: true,
+        email: true,
+        ipAddress: true,
+        userAgent: true,
+        success: true,
+        failureReason: true,
+        createdAt: true,
+      },
+    });
+  }
+
   async addLoginHistory(
     tx: Tx | Database,
     entry: {

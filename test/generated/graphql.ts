@@ -36,10 +36,14 @@ export type AdminCreateUserInput = {
 
 /** What an admin or moderator did. */
 export type AuditAction =
+  /** sendPasswordReset: a reset link was e-mailed to the user; details expiresAt (never the link). */
+  | 'PASSWORD_RESET_SENT'
   /** setUserRole, or admin:create promoting; details oldRole, newRole. */
   | 'ROLE_CHANGED'
   /** revokeUserSessions; details count. */
   | 'SESSIONS_REVOKED'
+  /** revokeUserSession (one session of a user); details sessionId. */
+  | 'SESSION_REVOKED'
   /** adminCreateUser, or admin:create making a new admin. */
   | 'USER_CREATED'
   /** deleteUser (erasure), or deleteMyAccount (the person, actor = target; details selfService). */

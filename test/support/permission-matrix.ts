@@ -69,6 +69,12 @@ export const USER_FIELD_RULES = {
     others: { anonymous: false, USER: false, MODERATOR: false, ADMIN: true },
     self: true,
   },
+  // The "other" account these rows are called on is a USER account; a MODERATOR on a staff
+  // account is refused (test/integration/admin-api-gaps.test.ts).
+  "self, ADMIN, MODERATOR on USER accounts": {
+    others: { anonymous: false, USER: false, MODERATOR: true, ADMIN: true },
+    self: true,
+  },
 } satisfies Record<string, { others: Expectation; self: boolean }>;
 
 export interface UserFieldCase {
@@ -200,6 +206,24 @@ export const ROOT_FIELDS: Record<string, RootFieldCase> = {
     }),
     allowedAnswer: "USER_NOT_FOUND",
   },
+  "Mutation.revokeUserSession": {
+    expect: ADMIN_ONLY,
+    call: ({ missing }) => ({
+      query: "mutation($id: ID!) { revokeUserSession(userId: $id, sessionId: $id) }",
+      variables: { id: missing },
+    }),
+    allowedAnswer: "USER_NOT_FOUND",
+    note: "one session of a user; audited",
+  },
+  "Mutation.sendPasswordReset": {
+    expect: ADMIN_ONLY,
+    call: ({ missing }) => ({
+      query: "mutation($id: ID!) { sendPasswordReset(userId: $id) }",
+      variables: { id: missing },
+    }),
+    allowedAnswer: "USER_NOT_FOUND",
+    note: "e-mails a reset link; audited",
+  },
   "Mutation.deleteUser": {
     expect: ADMIN_ONLY,
     call: ({ missing }) => ({
@@ -309,6 +333,7 @@ export const USER_FIELDS: Record<string, UserFieldCase> = {
   businessVerifiedAt: { rule: "self or staff" },
   lockedUntil: { rule: "staff" },
   sessions: { rule: "self or ADMIN", select: "{ id }" },
+  loginHistory: { rule: "self, ADMIN, MODERATOR on USER accounts", select: "(first: 1) { pageInfo { hasNextPage } }" },
 };
 
 const mark = (allowed: boolean | undefined) => (allowed === undefined ? "" : allowed ? "✓" : "✗");
