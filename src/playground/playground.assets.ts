@@ -12,6 +12,11 @@ import { projectRoot } from "../core/project-root";
 export const OWN_SCRIPTS = [
   "playground-core.js",
   "playground-session.js",
+  "playground-ui.js",
+  "playground-users.js",
+  "playground-user-detail.js",
+  "playground-events.js",
+  "playground-audit.js",
   "playground.js",
 ] as const;
 

@@ -71,6 +71,16 @@ query ListUsers($filter: UserFilter, $first: Int, $after: String) {
     variables: json({ filter: { search: "" }, first: 20 }),
   },
   {
+    title: "Create a user",
+    description: "Creates an account with any role (ADMIN). The password must meet the policy.",
+    query: `# The password goes in Variables; the playground
+# never stores it (its storage drops passwords).
+mutation CreateUser($input: AdminCreateUserInput!) {
+  adminCreateUser(input: $input) { id email name role isVerified }
+}`,
+    variables: json({ input: { email: "new.person@example.com", name: "New Person", password: "", role: "USER", isVerified: true } }),
+  },
+  {
     title: "Disable a user",
     description: "Disables an account and ends its sessions at once; active: true re-enables it.",
     query: `# userId: an id from List users.
@@ -89,10 +99,61 @@ mutation DisableUser($userId: ID!, $active: Boolean!) {
     variables: json({ userId: "", role: "MODERATOR" }),
   },
   {
+    title: "Unlock a user",
+    description: "Clears a login lockout and the count of failed logins (ADMIN).",
+    query: `mutation UnlockUser($userId: ID!) {
+  unlockUser(userId: $userId) { id email lockedUntil }
+}`,
+    variables: json({ userId: "" }),
+  },
+  {
+    title: "A user's sessions and logins",
+    description: "A user's live sessions and recent login attempts, successes and failures.",
+    query: `# Sessions: ADMIN. Login history: ADMIN, and
+# MODERATOR for USER accounts.
+query UserSessions($id: ID!) {
+  user(id: $id) {
+    id email role
+    sessions { id createdAt lastUsedAt ipAddress userAgent }
+    loginHistory(first: 10) {
+      edges { node { createdAt success failureReason ipAddress userAgent } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`,
+    variables: json({ id: "" }),
+  },
+  {
+    title: "End one session",
+    description: "Signs one device of a user out (a session id from the user's sessions).",
+    query: `mutation EndSession($userId: ID!, $sessionId: ID!) {
+  revokeUserSession(userId: $userId, sessionId: $sessionId)
+}`,
+    variables: json({ userId: "", sessionId: "" }),
+  },
+  {
+    title: "Send a password reset link",
+    description: "E-mails the user a reset link (ADMIN); the audit log records it.",
+    query: `mutation SendPasswordReset($userId: ID!) {
+  sendPasswordReset(userId: $userId)
+}`,
+    variables: json({ userId: "" }),
+  },
+  {
     title: "End a user's sessions",
     description: "Signs a user out everywhere.",
     query: `mutation EndSessions($userId: ID!) {
   revokeUserSessions(userId: $userId)
+}`,
+    variables: json({ userId: "" }),
+  },
+  {
+    title: "Erase a user",
+    description: "Erases a person for good: anonymised, login history deleted, sessions ended (ADMIN).",
+    query: `# Cannot be undone. Not yourself; never the
+# last active ADMIN.
+mutation EraseUser($userId: ID!) {
+  deleteUser(userId: $userId)
 }`,
     variables: json({ userId: "" }),
   },
@@ -112,18 +173,22 @@ subscription WatchSessionEvents($userId: ID) {
   },
   {
     title: "Audit log",
-    description: "Who changed what, most recent first.",
-    query: `query AuditLog($first: Int) {
-  auditLog(first: $first) {
+    description: "Who changed what, most recent first; filter by actor, target, action or time, a page at a time.",
+    query: `# Next page: pass pageInfo.endCursor as after.
+# Filter: actorId, targetId, action,
+# createdAfter, createdBefore (ISO 8601).
+query AuditLog($filter: AuditFilter, $first: Int, $after: String) {
+  auditLog(filter: $filter, first: $first, after: $after) {
     edges {
       node {
-        createdAt action details
+        createdAt action details ipAddress
         actor { email } target { email }
       }
     }
+    pageInfo { hasNextPage endCursor }
   }
 }`,
-    variables: json({ first: 20 }),
+    variables: json({ filter: { targetId: null, action: null }, first: 20, after: null }),
   },
   {
     title: "Log out",

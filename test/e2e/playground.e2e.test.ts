@@ -33,6 +33,8 @@ describe("the playground in Chromium", () => {
   let page: Page;
   let playground: GraphiQLPage;
   let admin: Awaited<ReturnType<typeof seedUser>>;
+  /** The user the admin looks after in the panels' steps. */
+  let target: Awaited<ReturnType<typeof seedUser>>;
   const cspViolations: string[] = [];
   const requests: string[] = [];
   const pageErrors: string[] = [];
@@ -40,6 +42,7 @@ describe("the playground in Chromium", () => {
   beforeAll(async () => {
     server = await startTestServer();
     admin = await seedUser(server.container, { role: "ADMIN", name: "Ada Admin" });
+    target = await seedUser(server.container, { name: "Tess Target" });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: VIEWPORT });
     await page.addInitScript(() => {
@@ -215,6 +218,136 @@ describe("the playground in Chromium", () => {
     expect(tokensSeen.length).toBeGreaterThanOrEqual(4);
     await playground.shot("signed-out");
     await playground.signIn(admin.email, admin.password);
+  });
+
+  // ---- the admin panels, at 1280x720 ----
+
+  it("Users: finds a user by search, disables and re-enables them, each action shown and opened in a tab", async () => {
+    const users = await playground.showPanel("Users");
+    await users.getByLabel("Search e-mail or name").fill(target.email);
+    await users.getByRole("button", { name: "Search", exact: true }).click();
+    const row = users.locator(`tr[data-email="${target.email}"]`);
+    await row.waitFor();
+    await page.waitForFunction(() => document.querySelectorAll(".playground-table[aria-label=Users] tbody tr").length === 1);
+    expect(await playground.cutOffControls(".playground-panel")).toEqual([]);
+    await playground.shot("users-panel");
+
+    await row.getByRole("button", { name: "Disable" }).click();
+    await row.locator(".playground-status", { hasText: "disabled" }).waitFor();
+    const last = users.locator(".playground-last-op");
+    expect(await last.locator(".playground-last-op-outcome").innerText()).toBe("done");
+    expect(await last.locator("pre").innerText()).toContain("setUserActive(userId: $userId, active: $active)");
+    expect(await last.locator("pre").innerText()).toContain(`"userId": "${target.id}"`);
+    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).isActive).toBe(false);
+    await playground.shot("users-disabled");
+
+    await row.getByRole("button", { name: "Enable" }).click();
+    await row.locator(".playground-status", { hasText: /^active/ }).waitFor();
+    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).isActive).toBe(true);
+
+    const tabs = (await playground.tabTitles()).length;
+    await last.getByRole("button", { name: "Open in a tab" }).click();
+    await page.waitForFunction(() =>
+      (document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as { CodeMirror: { getValue(): string } })
+        .CodeMirror.getValue()
+        .includes("mutation SetUserActive"),
+    );
+    expect(await playground.tabTitles()).toHaveLength(tabs + 1);
+    expect(JSON.parse(await playground.variables())).toEqual({ userId: target.id, active: true });
+  });
+
+  it("Users: changes a role from the row", async () => {
+    const users = await playground.showPanel("Users");
+    const row = users.locator(`tr[data-email="${target.email}"]`);
+    await row.getByLabel(`Role of ${target.email}`).selectOption("MODERATOR");
+    await users.locator(".playground-last-op-outcome", { hasText: "done" }).waitFor();
+    expect(await users.locator(".playground-last-op pre").innerText()).toContain("setUserRole");
+    await page.waitForFunction(
+      (email) => (document.querySelector(`select[aria-label="Role of ${email}"]`) as HTMLSelectElement | null)?.value === "MODERATOR",
+      target.email,
+    );
+    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe("MODERATOR");
+  });
+
+  it("Users: a user's detail view shows sessions and login history, and ends one session", async () => {
+    const client = new GraphQLClient(server.graphqlUrl);
+    await client.request("mutation($i: LoginInput!) { login(input: $i) { tokenType } }", {
+      i: { email: target.email, password: "Wr0ng!password" },
+    });
+    const phone = await login(client, target.email, target.password, { "user-agent": "phone/1.0" });
+    const laptop = await login(client, target.email, target.password, { "user-agent": "laptop/2.0" });
+
+    const users = await playground.showPanel("Users");
+    await users.getByRole("button", { name: target.email }).click();
+    const detail = users.locator(".playground-user-detail");
+    const sessions = detail.locator("table[aria-label='Sessions']");
+    await sessions.locator("tr", { hasText: "phone/1.0" }).waitFor();
+    await sessions.locator("tr", { hasText: "laptop/2.0" }).waitFor();
+    const history = detail.locator("table[aria-label='Login history']");
+    expect(await history.locator("tr[data-success=false]").count()).toBeGreaterThanOrEqual(1);
+    expect(await history.locator("tr[data-success=true]").count()).toBeGreaterThanOrEqual(2);
+    await detail.locator("table[aria-label='Audit entries about this user'] tr", { hasText: "ROLE_CHANGED" }).waitFor();
+    expect(await playground.cutOffControls(".playground-panel")).toEqual([]);
+    await playground.shot("user-detail");
+
+    await sessions.locator("tr", { hasText: "phone/1.0" }).getByRole("button", { name: "End" }).click();
+    await sessions.locator("tr", { hasText: "phone/1.0" }).waitFor({ state: "detached" });
+    expect(await users.locator(".playground-last-op pre").innerText()).toContain("revokeUserSession");
+    const me = "{ me { id } }";
+    expect((await client.request(me, {}, { token: phone.accessToken })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await client.request(me, {}, { token: laptop.accessToken })).errors).toBeUndefined();
+    await users.getByRole("button", { name: "← All users" }).click();
+  });
+
+  it("Live events: a sign-in in another browser context arrives in the feed, with the e-mail", async () => {
+    const feed = await playground.showPanel("Live events");
+    await feed.locator(".playground-feed-status[data-state=live]").waitFor();
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      const other = new GraphiQLPage(await context.newPage(), "playground-other");
+      await other.open(server.graphqlUrl);
+      const arrived = feed.locator(`tr[data-type=SESSION_CREATED][data-user-id="${target.id}"]`);
+      // The feed's subscription may still be registering with the gateway: sign in again until
+      // one sign-in arrives (never rely on the instant a subscription starts).
+      for (let attempt = 0; attempt < 10 && !(await arrived.count()); attempt += 1) {
+        await other.signIn(target.email, target.password);
+        await arrived.first().waitFor({ timeout: 3_000 }).catch(() => undefined);
+        if (!(await arrived.count())) await other.signOut();
+      }
+      expect(await arrived.first().innerText()).toContain(target.email);
+      // The other context keeps no credential either.
+      const stored = await other.storedText();
+      expect(stored).not.toContain(target.password);
+      expect(stored).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+    } finally {
+      await context.close();
+    }
+    await feed.getByLabel("Filter by user").fill(target.email);
+    expect(await feed.locator("tbody tr").count()).toBeGreaterThanOrEqual(1);
+    expect(await feed.locator(`tbody tr:not([data-user-id="${target.id}"])`).count()).toBe(0);
+    expect(await playground.cutOffControls(".playground-panel")).toEqual([]);
+    await playground.shot("live-events");
+  }, 60_000);
+
+  it("Audit log: the entries about that user, filtered by their e-mail", async () => {
+    const audit = await playground.showPanel("Audit log");
+    await audit.getByLabel("Target").fill(target.email);
+    await audit.getByRole("button", { name: "Filter" }).click();
+    const rows = audit.locator("table[aria-label='Audit entries'] tbody tr");
+    await audit.locator("tr[data-action=SESSION_REVOKED]").waitFor();
+    const actions = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-action")));
+    expect(actions).toEqual(["SESSION_REVOKED", "ROLE_CHANGED", "USER_ENABLED", "USER_DISABLED"]);
+    expect(await rows.locator("td:nth-child(4)").allInnerTexts()).toEqual(Array(4).fill(target.email));
+    expect(await playground.cutOffControls(".playground-panel")).toEqual([]);
+    await playground.shot("audit-log");
+  });
+
+  it("after the panels' work, browser storage still holds no credential", async () => {
+    const held = (await playground.heldTokens())!;
+    const stored = await playground.storedText();
+    for (const secret of [admin.password, target.password, held.accessToken, held.refreshToken]) {
+      expect(stored).not.toContain(secret);
+    }
   });
 
   it("forgets the token on logout", async () => {

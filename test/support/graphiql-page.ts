@@ -42,6 +42,34 @@ export class GraphiQLPage {
     expected);
   }
 
+  /** Shows a sidebar plugin panel (Examples, Users, Live events, Audit log) and returns it. */
+  async showPanel(title: string) {
+    const panel = this.page.locator(`.playground-panel[aria-label="${title}"]`);
+    if (!(await panel.isVisible())) await this.page.getByRole("button", { name: `Show ${title}` }).click();
+    await panel.waitFor();
+    return panel;
+  }
+
+  /**
+   * Controls in `selector` that do not fit: cut off by the window's right edge, squeezed to
+   * nothing, or whose label overflows them. Empty at a size the panels support.
+   */
+  cutOffControls(selector: string): Promise<string[]> {
+    return this.page.evaluate((sel) => {
+      const root = document.querySelector(sel);
+      if (!root) throw new Error(`nothing at ${sel}`);
+      return Array.from(root.querySelectorAll("button, select, input"))
+        .filter((el) => (el as HTMLElement).offsetParent !== null)
+        .filter((el) => {
+          const box = el.getBoundingClientRect();
+          // An input's value may scroll inside it; a button's or a select's label may not be cut.
+          const clipped = el.tagName !== "INPUT" && el.scrollWidth > el.clientWidth + 1;
+          return box.right > window.innerWidth + 1 || box.width < 8 || clipped;
+        })
+        .map((el) => `${el.tagName} ${(el as HTMLElement).innerText || el.getAttribute("aria-label") || ""}`);
+    }, selector);
+  }
+
   tabTitles(): Promise<string[]> {
     return this.page.locator(".graphiql-tab").allInnerTexts().then((t) => t.map((s) => s.trim()));
   }

@@ -154,6 +154,8 @@
         });
       })
       .then(function (result) {
+        // Partial answers (a field the role may not read) are for the caller to show.
+        if (opts.partial && result.data) return { data: result.data, errors: result.errors || [] };
         if (result.errors && result.errors.length > 0) {
           if (P.session && !opts.anonymous) P.session.observeErrors(result.errors);
           throw PlaygroundError(P.describeErrors(result.errors), result.errors);
