@@ -52,7 +52,8 @@ export class GraphiQLPage {
 
   /**
    * Controls in `selector` that do not fit: cut off by the window's right edge, squeezed to
-   * nothing, or whose label overflows them. Empty at a size the panels support.
+   * nothing, or whose label overflows them, and tables wider than their panel. Empty at a size
+   * the panels support.
    */
   cutOffControls(selector: string): Promise<string[]> {
     return this.page.evaluate((sel) => {
@@ -66,7 +67,13 @@ export class GraphiQLPage {
           const clipped = el.tagName !== "INPUT" && el.scrollWidth > el.clientWidth + 1;
           return box.right > window.innerWidth + 1 || box.width < 8 || clipped;
         })
-        .map((el) => `${el.tagName} ${(el as HTMLElement).innerText || el.getAttribute("aria-label") || ""}`);
+        .map((el) => `${el.tagName} ${(el as HTMLElement).innerText || el.getAttribute("aria-label") || ""}`)
+        .concat(
+          // A table wider than its panel hides columns behind a scroll bar.
+          Array.from(root.querySelectorAll(".playground-table-wrap"))
+            .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1)
+            .map((wrap) => `TABLE ${wrap.querySelector("table")?.getAttribute("aria-label") ?? ""} wider than the panel`),
+        );
     }, selector);
   }
 

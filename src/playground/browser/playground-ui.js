@@ -8,7 +8,7 @@
 
   P.panels = [];
 
-  /** Adds a GraphiQL plugin panel (sidebar button `title`); `wide` panels take most of the width. */
+  /** Adds a GraphiQL plugin panel (its sidebar button is labelled "Show <title>"). */
   P.addPanel = function (title, icon, content) {
     P.panels.push({ title: title, icon: icon, content: content });
   };
