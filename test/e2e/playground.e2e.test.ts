@@ -322,6 +322,16 @@ describe("the playground in Chromium", () => {
     } finally {
       await context.close();
     }
+    // Pause holds new events (counted on the button) until Resume.
+    const rows = feed.locator("tbody tr");
+    const shown = await rows.count();
+    await feed.getByRole("button", { name: "Pause" }).click();
+    await login(new GraphQLClient(server.graphqlUrl), target.email, target.password);
+    await feed.getByRole("button", { name: /^Resume \([1-9]\d* waiting\)$/ }).waitFor();
+    expect(await rows.count()).toBe(shown);
+    await feed.getByRole("button", { name: /^Resume/ }).click();
+    expect(await rows.count()).toBeGreaterThan(shown);
+
     await feed.getByLabel("Filter by user").fill(target.email);
     expect(await feed.locator("tbody tr").count()).toBeGreaterThanOrEqual(1);
     expect(await feed.locator(`tbody tr:not([data-user-id="${target.id}"])`).count()).toBe(0);
@@ -387,6 +397,18 @@ describe("the playground in Chromium", () => {
       const me = JSON.parse(await other.run((r) => r.includes('"me"') || r.includes("errors")));
       expect(me.errors).toBeUndefined();
       expect(me.data.me.email).toBe(user.email);
+
+      // The feed followed the renewals; when the gateway ends the session under it, the feed
+      // says why instead of spinning.
+      const feed = await other.showPanel("Live events");
+      await feed.locator(".playground-feed-status[data-state=live]").waitFor();
+      const held = (await other.heldTokens())!;
+      const ended = await new GraphQLClient(quick.graphqlUrl).request("mutation { logoutAll }", {}, { token: held.accessToken });
+      expect(ended.errors).toBeUndefined();
+      const refusedFeed = feed.locator(".playground-feed-status[data-state=refused]");
+      await refusedFeed.waitFor();
+      expect(await refusedFeed.innerText()).toContain("closed the connection (4403 SESSION_NOT_FOUND)");
+      await other.shot("live-events-refused");
     } finally {
       await context.close();
       await quick.stop();

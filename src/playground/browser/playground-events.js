@@ -17,7 +17,7 @@
 
   var feed = { events: [], held: [], paused: false, status: "Not signed in.", state: "off", seen: {} };
   var listeners = [];
-  var running = null; // { token, iterator }
+  var running = null; // { token, stopped, close }
 
   function changed() {
     listeners.forEach(function (l) { l(); });
@@ -31,89 +31,97 @@
     var key = keyOf(event);
     if (feed.seen[key]) return;
     feed.seen[key] = true;
-    if (feed.paused) feed.held.unshift(event);
+    if (feed.paused) feed.held = [event].concat(feed.held).slice(0, KEEP);
     else feed.events = [event].concat(feed.events).slice(0, KEEP);
+    // Remember only what is still shown or held, so a page left open does not grow.
+    if (Object.keys(feed.seen).length > 4 * KEEP) {
+      feed.seen = {};
+      feed.events.concat(feed.held).forEach(function (e) { feed.seen[keyOf(e)] = true; });
+    }
     changed();
+  }
+
+  /**
+   * One subscription on its own graphql-ws socket (the graphql-transport-ws protocol, spoken
+   * directly): GraphiQL's client retries a refused socket five times with back-off before it
+   * reports anything, and a feed must say at once why it stopped.
+   */
+  function openSocket(token, query, operationName, handlers) {
+    var socket = new WebSocket(P.subscriptionUrl, "graphql-transport-ws");
+    var closing = false;
+    socket.onopen = function () {
+      socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: "Bearer " + token } }));
+    };
+    socket.onmessage = function (message) {
+      var msg;
+      try {
+        msg = JSON.parse(message.data);
+      } catch (error) {
+        return;
+      }
+      if (msg.type === "connection_ack") {
+        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: query, operationName: operationName, variables: {} } }));
+        handlers.open();
+      } else if (msg.type === "ping") {
+        socket.send(JSON.stringify({ type: "pong" }));
+      } else if (msg.type === "next" && msg.payload) {
+        handlers.next(msg.payload);
+      } else if (msg.type === "error") {
+        handlers.fail("Refused: " + P.describeErrors(msg.payload));
+      } else if (msg.type === "complete") {
+        handlers.fail("The gateway ended the subscription.");
+      }
+    };
+    socket.onclose = function (event) {
+      if (closing) return;
+      handlers.fail(
+        "The gateway closed the connection (" + event.code + (event.reason ? " " + event.reason : "") + "): " +
+          (event.code === 1000 || event.code === 1001 ? "sign in again to resume." : "refused or ended; sign in again."),
+      );
+    };
+    return function close() {
+      closing = true;
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ id: "1", type: "complete" }));
+      socket.close(1000, "Normal Closure");
+    };
   }
 
   function stop(sub, afterMs) {
     if (!sub) return;
     sub.stopped = true;
-    window.setTimeout(function () {
-      if (sub.iterator && sub.iterator.return) sub.iterator.return();
-    }, afterMs || 0);
-  }
-
-  function subscriptionDocument(name) {
-    return {
-      kind: "Document",
-      definitions: [
-        {
-          kind: "OperationDefinition",
-          operation: "subscription",
-          name: { kind: "Name", value: name },
-          selectionSet: { kind: "SelectionSet", selections: [] },
-        },
-      ],
-    };
+    window.setTimeout(sub.close, afterMs || 0);
   }
 
   function start(session) {
     var everyone = session.user.role === "ADMIN";
-    var sub = { token: session.accessToken, iterator: null, stopped: false };
+    var sub = { token: session.accessToken, stopped: false, close: null };
     var previous = running;
     running = sub;
     feed.state = "connecting";
     feed.status = "Connecting…";
     changed();
-    var query = everyone ? EVERYONE : OWN;
-    var name = everyone ? "LiveEvents" : "LiveOwnEvents";
-    Promise.resolve(
-      P.baseFetcher(
-        { query: query, operationName: name, variables: {} },
-        // GraphiQL's fetcher picks the socket for a subscription by the parsed document GraphiQL
-        // hands it; the playground has no parser of its own, so it says the same in that shape.
-        { headers: { Authorization: "Bearer " + sub.token }, documentAST: subscriptionDocument(name) },
-      ),
-    )
-      .then(function (iterable) {
-        sub.iterator = iterable[Symbol.asyncIterator]();
-        if (sub.stopped) return stop(sub);
-        stop(previous, OVERLAP_MS);
-        feed.state = "live";
-        feed.status = everyone
-          ? "Live: every user's session events."
-          : "Live: your own session events (every user's need the ADMIN role).";
-        changed();
-        function next() {
-          return sub.iterator.next().then(function (step) {
-            if (step.done) {
-              if (!sub.stopped && running === sub) refused("The gateway ended the subscription.");
-              return;
-            }
-            var result = step.value || {};
-            if (result.errors && result.errors.length > 0) {
-              refused("Refused: " + P.describeErrors(result.errors));
-              return;
-            }
-            var data = result.data || {};
-            var event = data.userSessionEvents || data.sessionEvents;
-            if (event) add(event);
-            return next();
-          });
-        }
-        return next();
-      })
-      .catch(function (error) {
-        if (!sub.stopped && running === sub) refused("Refused: " + (error && error.message ? error.message : String(error)));
-      });
-
-    function refused(why) {
-      if (running !== sub) return;
-      feed.state = "refused";
-      feed.status = why;
+    function settle(state, status) {
+      if (running !== sub || sub.stopped) return;
+      feed.state = state;
+      feed.status = status;
       changed();
     }
+    sub.close = openSocket(sub.token, everyone ? EVERYONE : OWN, everyone ? "LiveEvents" : "LiveOwnEvents", {
+      open: function () {
+        stop(previous, OVERLAP_MS);
+        settle(
+          "live",
+          everyone ? "Live: every user's session events." : "Live: your own session events (every user's need the ADMIN role).",
+        );
+      },
+      next: function (result) {
+        if (result.errors && result.errors.length > 0) return settle("refused", "Refused: " + P.describeErrors(result.errors));
+        var data = result.data || {};
+        var event = data.userSessionEvents || data.sessionEvents;
+        if (event && !sub.stopped) add(event);
+      },
+      fail: function (why) { settle("refused", why); },
+    });
   }
 
   // Follows the session: a new or renewed token restarts the feed; signing out stops it.
@@ -173,7 +181,7 @@
             changed();
           },
         }, f.paused ? "Resume (" + f.held.length + " waiting)" : "Pause"),
-        h("button", { type: "button", onClick: function () { feed.events = []; feed.held = []; changed(); } }, "Clear"),
+        h("button", { type: "button", onClick: function () { feed.events = []; feed.held = []; feed.seen = {}; changed(); } }, "Clear"),
         h(
           "select",
           { "aria-label": "Event type", value: type[0], onChange: function (e) { type[1](e.target.value); } },

@@ -35,7 +35,6 @@
   }
 
   var baseFetcher = GraphiQL.createFetcher({ url: endpoint.href, subscriptionUrl: P.subscriptionUrl });
-  P.baseFetcher = baseFetcher;
 
   // Names of the operations a document defines (comments removed first).
   function operationNames(query) {
