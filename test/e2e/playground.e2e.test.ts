@@ -54,7 +54,7 @@ describe("the playground in Chromium", () => {
     });
     page.on("request", (request) => requests.push(request.url()));
     page.on("pageerror", (error) => pageErrors.push(error.message));
-    clearArtifacts("playground");
+    for (const folder of ["playground", "playground-other", "playground-renewal"]) clearArtifacts(folder);
     playground = new GraphiQLPage(page, "playground");
   }, 60_000);
 
