@@ -99,14 +99,6 @@
 
   // ---- a small GraphQL client for the panels ----
 
-  var listeners = [];
-
-  /** Called with { title, query, variables } each time a panel runs an operation. */
-  P.onOperation = function (listener) {
-    listeners.push(listener);
-    return function () { listeners = listeners.filter(function (l) { return l !== listener; }); };
-  };
-
   /** Errors of a GraphQL answer as one readable line: "CODE (USER_xxxx): message". */
   P.describeErrors = function (errors) {
     return (errors || [])
@@ -126,8 +118,8 @@
 
   /**
    * Runs `query` over HTTP with the signed-in token (P.session, loaded next) and resolves with its
-   * data, or rejects with an Error whose message names the codes. `title` marks an operation an
-   * admin should see (panels show it with "Open in a tab"); internal ones pass none.
+   * data, or rejects with an Error whose message names the codes. `anonymous` sends no token;
+   * `partial` resolves with { data, errors } when some fields were refused.
    */
   P.request = function (query, variables, options) {
     var opts = options || {};
@@ -136,11 +128,6 @@
     return ready
       .then(function (token) {
         if (token) headers.authorization = "Bearer " + token;
-        if (opts.title) {
-          listeners.forEach(function (listener) {
-            listener({ title: opts.title, query: query, variables: variables || {} });
-          });
-        }
         return fetch(endpoint.href, {
           method: "POST",
           headers: headers,

@@ -44,7 +44,7 @@
     function run(title, query, variables) {
       var op = { title: title, query: query, variables: variables || {}, outcome: "running…", failed: false };
       last[1](op);
-      return P.request(query, variables, { title: title }).then(
+      return P.request(query, variables).then(
         function (data) {
           last[1](Object.assign({}, op, { outcome: "done" }));
           return data;
