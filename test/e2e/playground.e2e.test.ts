@@ -344,7 +344,11 @@ describe("the playground in Chromium", () => {
     await audit.getByLabel("Target").fill(target.email);
     await audit.getByRole("button", { name: "Filter" }).click();
     const rows = audit.locator("table[aria-label='Audit entries'] tbody tr");
-    await audit.locator("tr[data-action=SESSION_REVOKED]").waitFor();
+    // The unfiltered page shows until the filtered one arrives: wait for rows about the target only.
+    await page.waitForFunction((email) => {
+      const cells = Array.from(document.querySelectorAll("table[aria-label='Audit entries'] tbody td:nth-child(4)"));
+      return cells.length > 0 && cells.every((cell) => (cell as HTMLElement).innerText === email);
+    }, target.email);
     const actions = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-action")));
     expect(actions).toEqual(["SESSION_REVOKED", "ROLE_CHANGED", "USER_ENABLED", "USER_DISABLED"]);
     expect(await rows.locator("td:nth-child(4)").allInnerTexts()).toEqual(Array(4).fill(target.email));
