@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decodeCursor, encodeCursor, pageSize, toConnection } from "../server/pagination";
+import { decodeCursor, encodeCursor, pageSize, toConnection } from "../core/paging";
 import type { UserRepository } from "./user.repository";
 
 const cursorSchema = z.object({ createdAt: z.string().datetime(), id: z.string().uuid() });
