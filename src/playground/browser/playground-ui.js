@@ -89,6 +89,7 @@
         function (error) { if (version.current === mine) state[1]({ data: null, error: error.message, loading: false }); },
       );
     }
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's key says when to load again
     React.useEffect(reload, [key]);
     return Object.assign({ reload: reload }, state[0]);
   };
