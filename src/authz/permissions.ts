@@ -20,6 +20,8 @@ const isAdmin = hasRole("ADMIN");
  * second allows: see isSelfOrRole).
  */
 const selfOrStaff = isSelfOrRole("ADMIN", "MODERATOR");
+// One instance per name: graphql-shield refuses two different rules with the same name.
+const selfOrAdmin = isSelfOrRole("ADMIN");
 
 /**
  * The permission table: every root field and every User field is listed; anything missing is
@@ -90,9 +92,9 @@ export const permissionTable = {
     businessNumberStatus: selfOrStaff,
     businessVerifiedAt: selfOrStaff,
     lockedUntil: staff,
-    sessions: isSelfOrRole("ADMIN"),
+    sessions: selfOrAdmin,
     // Reached through user, users, me, login payloads and _entities alike: one rule for all.
-    loginHistory: race(isSelfOrRole("ADMIN"), isModeratorOnUserAccount),
+    loginHistory: race(selfOrAdmin, isModeratorOnUserAccount),
   },
   Session: { "*": allow },
   // SessionEvent.user is a User: its fields keep the User rules above.
