@@ -13,9 +13,9 @@ import { PasswordHasher } from "./auth/password.hasher";
 import { keyRingFromConfig } from "./auth/key.ring";
 import { TokenService } from "./auth/token.service";
 import type { Config } from "./config";
-import { KafkaEventPublisher } from "./events/event.publisher";
-import { OutboxRelay } from "./events/outbox.relay";
-import { OutboxRepository } from "./events/outbox.repository";
+import { KafkaEventPublisher } from "./outbox/event.publisher";
+import { OutboxRelay } from "./outbox/outbox.relay";
+import { OutboxRepository } from "./outbox/outbox.repository";
 import { AccountDeletionService } from "./gdpr/account-deletion.service";
 import { DataExportService } from "./gdpr/data-export.service";
 import { BackgroundWork } from "./infra/background-work";
@@ -36,7 +36,7 @@ import { OneTimeLinks } from "./recovery/one-time-links";
 import { PasswordResetService } from "./recovery/password-reset.service";
 import { createMetrics, registerStoreGauges } from "./observability/metrics";
 import { noTracing, type Tracing } from "./observability/tracing";
-import { SessionService } from "./sessions/session.service";
+import { SessionService, type SessionWork } from "./sessions/session.service";
 import { KeyLayoutMigration } from "./sessions/session.migration";
 import { SessionStore } from "./sessions/session.store";
 import { SocketRegistry } from "./server/socket-registry";
@@ -45,7 +45,10 @@ import { BusinessVerifier } from "./users/business-verification";
 import { UserAdminRepository } from "./users/user-admin.repository";
 import { UserErasureService } from "./gdpr/user-erasure.service";
 import { AccountCreator } from "./users/account-creator";
-import { UserCache } from "./users/user.cache";
+import { type ProfileCacheWrites, UserCache } from "./users/user.cache";
+import { LoginHistoryRepository } from "./users/login-history.repository";
+import { TransactionRunner, type Unit } from "./infra/unit-of-work";
+import type { OutboxWrites } from "./outbox/outbox.repository";
 import { UserRepository } from "./users/user.repository";
 import { UserService } from "./users/user.service";
 
@@ -108,16 +111,28 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
   const userAdmin = new UserAdminRepository(db);
   const audit = new AuditRepository(db);
   const accountTokens = new AccountTokenRepository(db);
-  const links = new OneTimeLinks(
-    accountTokens,
-    outbox,
-    logger.child({ component: "recovery" }),
-    config.recovery,
+  const loginHistory = new LoginHistoryRepository({ db });
+  const links = new OneTimeLinks({
+    tokens: accountTokens,
+    logger: logger.child({ component: "recovery" }),
+    options: config.recovery,
     linkTokens,
-  );
+  });
   const cache = new UserCache(redis, config.profileCacheTtlSeconds, (userId) =>
     sessionEvents.authChanged(userId),
   );
+  // Every service writes through one unit of work: rows, outbox events, and (after the commit)
+  // the profile cache and the session announcements.
+  const uow = new TransactionRunner<SessionWork & OutboxWrites & ProfileCacheWrites>({
+    db,
+    extend: (unit: Unit) => ({
+      emit: (cause, ...events) => outbox.add(unit.tx, cause, ...events),
+      notify: (cause, ...events) => outbox.addNotification(unit.tx, cause, ...events),
+      cacheProfile: (user) => unit.afterCommit(() => cache.put(user)),
+      announce: (event) => unit.afterCommit(() => sessionEvents.publish(event)),
+    }),
+    onHookError: (err) => logger.warn({ err }, "could not undo after a rollback"),
+  });
   const hasher = new PasswordHasher(
     {
       rounds: config.passwords.bcryptRounds,
@@ -137,7 +152,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     maxPerUser: config.sessions.maxPerUser,
     graceSeconds: config.jwt.reuseGraceSeconds,
   });
-  const sessions = new SessionService(db, store, outbox, sessionEvents);
+  const sessions = new SessionService({ uow, store, events: sessionEvents });
   const keyLayout = new KeyLayoutMigration(
     redis,
     store,
@@ -145,16 +160,15 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     config.jwt.refreshTtlSeconds,
     logger.child({ component: "redis-key-layout" }),
   );
-  const authenticator = new Authenticator(
+  const authenticator = new Authenticator({
     tokens,
-    redis,
-    store,
+    sessions: store,
     cache,
     users,
-    config.sessions.touchIntervalSeconds * 1000,
-    (err) => logger.warn({ err }, "could not record session use"),
-    metrics.auth,
-  );
+    touchIntervalMs: config.sessions.touchIntervalSeconds * 1000,
+    onTouchError: (err) => logger.warn({ err }, "could not record session use"),
+    metrics: metrics.auth,
+  });
   const sockets = new SocketRegistry(
     redis,
     { maxPerUser: config.hardening.webSocket.maxConnectionsPerUser },
@@ -174,84 +188,91 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     inFlightSeconds: Math.ceil((config.requestTimeoutMs * 2) / 1000),
   });
   const passwords = new PasswordCheck(hasher, lockout, limits, metrics.auth);
-  const accounts = new AccountCreator(users, outbox, hasher, business);
-  const erasure = new UserErasureService(
-    db,
+  const accounts = new AccountCreator({ users, hasher, business });
+  const erasure = new UserErasureService({
+    uow,
     users,
-    userAdmin,
+    admin: userAdmin,
+    loginHistory,
     hasher,
-    cache,
     sessions,
     outbox,
-    accountTokens,
+    tokens: accountTokens,
     lockout,
-  );
-  const verification = new EmailVerificationService(
-    db,
+  });
+  const verification = new EmailVerificationService({
+    uow,
     users,
-    accountTokens,
+    tokens: accountTokens,
     links,
-    outbox,
-    cache,
     limits,
-    metrics.auth,
-  );
+    metrics: metrics.auth,
+  });
   const services = {
-    auth: new AuthService(
-      db,
+    auth: new AuthService({
+      uow,
       users,
+      loginHistory,
       cache,
       hasher,
       tokens,
-      store,
       sessions,
-      outbox,
       sessionEvents,
-      { requireVerifiedEmail: config.recovery.requireVerifiedEmail },
+      policy: { requireVerifiedEmail: config.recovery.requireVerifiedEmail },
       limits,
       accounts,
       verification,
       passwords,
-      accountTokens,
-      metrics.auth,
-    ),
-    users: new UserService(db, users, cache, outbox, business),
+      links: accountTokens,
+      metrics: metrics.auth,
+    }),
+    users: new UserService({ db, users, outbox, cache, business }),
     sessions,
     erasure,
     verification,
-    passwordReset: new PasswordResetService(
-      db,
+    passwordReset: new PasswordResetService({
+      uow,
       users,
-      accountTokens,
+      tokens: accountTokens,
       links,
-      outbox,
-      cache,
       hasher,
       sessions,
       limits,
       background,
       lockout,
-      metrics.auth,
-    ),
-    dataExport: new DataExportService(users, audit, sessions, accountTokens, lockout),
-    accountDeletion: new AccountDeletionService(users, passwords, erasure, audit, limits),
-    directory: new UserDirectoryService(userAdmin),
-    admin: new UserAdminService(
-      db,
+      metrics: metrics.auth,
+    }),
+    dataExport: new DataExportService({
       users,
-      userAdmin,
-      cache,
+      loginHistory,
+      audit,
       sessions,
-      outbox,
+      tokens: accountTokens,
+      lockout,
+    }),
+    accountDeletion: new AccountDeletionService({ users, passwords, erasure, audit, limits }),
+    directory: new UserDirectoryService(userAdmin),
+    admin: new UserAdminService({
+      uow,
+      users,
+      admin: userAdmin,
+      sessions,
       audit,
       erasure,
       accounts,
       lockout,
-    ),
-    adminBootstrap: new AdminBootstrapService(db, users, cache, hasher, sessions, outbox, audit),
+    }),
+    adminBootstrap: new AdminBootstrapService({ uow, users, hasher, sessions, audit }),
     auditLog: new AuditLogService(audit),
-    adminPasswordReset: new AdminPasswordResetService(db, users, userAdmin, links, audit, limits),
-    loginHistory: new LoginHistoryService(users),
+    adminPasswordReset: new AdminPasswordResetService({
+      uow,
+      users,
+      admin: userAdmin,
+      links,
+      audit,
+      limits,
+    }),
+    loginHistory: new LoginHistoryService({ loginHistory }),
     sessionEvents,
   };
 

@@ -3,12 +3,12 @@ import type { AuditRepository } from "../audit/audit.repository";
 import type { PasswordHasher } from "../auth/password.hasher";
 import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
-import type { Database } from "../infra/prisma";
+import type { Unit, UnitOfWork } from "../infra/unit-of-work";
 import type { SessionService } from "../sessions/session.service";
-import type { UserCache } from "../users/user.cache";
+import type { ProfileCacheWrites } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import { EmailTakenError, type UserRepository } from "../users/user.repository";
 import { normalizeEmail, registrableEmail, validateProfile } from "../users/user.validation";
@@ -21,15 +21,25 @@ export type BootstrapOutcome = "created" | "promoted" | "unchanged";
  * is the actor: audit entries and events carry no actor id.
  */
 export class AdminBootstrapService {
-  constructor(
-    private readonly db: Database,
-    private readonly users: UserRepository,
-    private readonly cache: UserCache,
-    private readonly hasher: PasswordHasher,
-    private readonly sessions: SessionService,
-    private readonly outbox: OutboxRepository,
-    private readonly audit: AuditRepository,
-  ) {}
+  private readonly uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+  private readonly users: UserRepository;
+  private readonly hasher: PasswordHasher;
+  private readonly sessions: SessionService;
+  private readonly audit: AuditRepository;
+
+  constructor(deps: {
+    uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+    users: UserRepository;
+    hasher: PasswordHasher;
+    sessions: SessionService;
+    audit: AuditRepository;
+  }) {
+    this.uow = deps.uow;
+    this.users = deps.users;
+    this.hasher = deps.hasher;
+    this.sessions = deps.sessions;
+    this.audit = deps.audit;
+  }
 
   /**
    * The password must meet the policy even when the account exists, but an existing account keeps
@@ -51,7 +61,7 @@ export class AdminBootstrapService {
     registrableEmail(email);
     const passwordHash = await this.hasher.hash(input.password);
     try {
-      const user = await this.db.$transaction(async (tx) => {
+      const user = await this.uow.run(async ({ tx, emit, cacheProfile }) => {
         const created = await this.users.create(tx, {
           email,
           name: name!,
@@ -59,14 +69,14 @@ export class AdminBootstrapService {
           role: "ADMIN",
           isVerified: true,
         });
-        await this.outbox.add(tx, cause, userEvents.created(created));
+        await emit(cause, userEvents.created(created));
         await this.audit.add(
           tx,
           auditEntry(cause, "USER_CREATED", created.id, { role: "ADMIN", isVerified: true }),
         );
+        cacheProfile(created);
         return created;
       });
-      await this.cache.put(user);
       return { outcome: "created", user };
     } catch (error) {
       // Another run created it in the meantime: promote that one (a no-op when it is an admin).
@@ -81,23 +91,23 @@ export class AdminBootstrapService {
     if (profile.role === "ADMIN" && profile.isActive) {
       return { outcome: "unchanged" as const, user: profile };
     }
-    const user = await this.db.$transaction(async (tx) => {
+    const user = await this.uow.run(async ({ tx, emit, cacheProfile }) => {
       const updated = await this.users.update(tx, profile.id, { role: "ADMIN", isActive: true });
       if (!profile.isActive) {
-        await this.outbox.add(tx, cause, userEvents.updated(updated, ["isActive"]));
+        await emit(cause, userEvents.updated(updated, ["isActive"]));
         await this.audit.add(tx, auditEntry(cause, "USER_ENABLED", profile.id, { role: profile.role }));
       }
       if (profile.role !== "ADMIN") {
-        await this.outbox.add(tx, cause, userEvents.roleChanged(profile.id, profile.role, "ADMIN", null));
+        await emit(cause, userEvents.roleChanged(profile.id, profile.role, "ADMIN", null));
         await this.audit.add(
           tx,
           auditEntry(cause, "ROLE_CHANGED", profile.id, { oldRole: profile.role, newRole: "ADMIN" }),
         );
-        await this.sessions.revokeAll(profile.id, "ROLE_CHANGED", cause, { tx });
+        await this.sessions.revokeAll(profile.id, "ROLE_CHANGED", cause);
       }
+      cacheProfile(updated);
       return updated;
     });
-    await this.cache.put(user);
     return { outcome: "promoted" as const, user };
   }
 }

@@ -1,8 +1,9 @@
 import { auditEntry } from "../audit/audit.model";
 import type { AuditRepository } from "../audit/audit.repository";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { Database } from "../infra/prisma";
+import type { Unit, UnitOfWork } from "../infra/unit-of-work";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import type { RateLimits } from "../limits/rate-limits";
 import type { OneTimeLinks } from "../recovery/one-time-links";
 import type { UserAdminRepository } from "../users/user-admin.repository";
@@ -18,17 +19,32 @@ import { assertActorStill } from "./admin.guards";
  * account exists) and writes an audit entry in the same transaction.
  */
 export class AdminPasswordResetService {
-  constructor(
-    private readonly db: Database,
-    private readonly users: UserRepository,
-    private readonly admin: UserAdminRepository,
-    private readonly links: OneTimeLinks,
-    private readonly audit: AuditRepository,
-    private readonly limits: RateLimits,
-  ) {}
+  private readonly uow: UnitOfWork<Unit & OutboxWrites>;
+  private readonly users: UserRepository;
+  private readonly admin: UserAdminRepository;
+  private readonly links: OneTimeLinks;
+  private readonly audit: AuditRepository;
+  private readonly limits: RateLimits;
+
+  constructor(deps: {
+    uow: UnitOfWork<Unit & OutboxWrites>;
+    users: UserRepository;
+    admin: UserAdminRepository;
+    links: OneTimeLinks;
+    audit: AuditRepository;
+    limits: RateLimits;
+  }) {
+    this.uow = deps.uow;
+    this.users = deps.users;
+    this.admin = deps.admin;
+    this.links = deps.links;
+    this.audit = deps.audit;
+    this.limits = deps.limits;
+  }
 
   async send(actor: UserProfile, userId: string, cause: Cause): Promise<true> {
-    const { user, issued } = await this.db.$transaction(async (tx) => {
+    const { user, issued } = await this.uow.run(async (unit) => {
+      const { tx } = unit;
       await this.admin.lockAdminChanges(tx);
       await assertActorStill(this.users, tx, actor.id, ["ADMIN"]);
       const target = await this.admin.findTarget(tx, userId);
@@ -37,7 +53,7 @@ export class AdminPasswordResetService {
       if (!target.profile.isActive) throw errors.accountDisabled();
       // The per-address limit of the public form holds here too: no one's inbox is flooded.
       await this.limits.consume("passwordResetPerEmail", target.profile.email);
-      const link = await this.links.issue(tx, target.profile, "PASSWORD_RESET", cause);
+      const link = await this.links.issue(unit, target.profile, "PASSWORD_RESET", cause);
       await this.audit.add(
         tx,
         auditEntry(cause, "PASSWORD_RESET_SENT", userId, { expiresAt: link.expiresAt.toISOString() }),

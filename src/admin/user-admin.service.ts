@@ -2,14 +2,15 @@ import { auditEntry } from "../audit/audit.model";
 import type { Lockout } from "../auth/lockout";
 import type { AuditRepository } from "../audit/audit.repository";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
-import type { Database, Tx } from "../infra/prisma";
+import type { Tx } from "../infra/prisma";
+import type { Unit, UnitOfWork } from "../infra/unit-of-work";
 import type { SessionService } from "../sessions/session.service";
 import type { AdminTarget, UserAdminRepository } from "../users/user-admin.repository";
 import type { UserErasureService } from "../gdpr/user-erasure.service";
-import type { UserCache } from "../users/user.cache";
+import type { ProfileCacheWrites } from "../users/user.cache";
 import type { Role, UserProfile } from "../users/user.model";
 import type { AccountCreator } from "../users/account-creator";
 import type { UserRepository } from "../users/user.repository";
@@ -25,6 +26,9 @@ export interface AdminCreateUserInput extends ProfileInput {
   isVerified?: boolean | null;
 }
 
+/** What an admin change writes through the unit of work. */
+type AdminWork = Unit & OutboxWrites & ProfileCacheWrites;
+
 const ADMIN: readonly Role[] = ["ADMIN"];
 const STAFF: readonly Role[] = ["ADMIN", "MODERATOR"];
 
@@ -34,18 +38,34 @@ const STAFF: readonly Role[] = ["ADMIN", "MODERATOR"];
  * the new profile through the cache after commit. A change that changes nothing writes nothing.
  */
 export class UserAdminService {
-  constructor(
-    private readonly db: Database,
-    private readonly users: UserRepository,
-    private readonly admin: UserAdminRepository,
-    private readonly cache: UserCache,
-    private readonly sessions: SessionService,
-    private readonly outbox: OutboxRepository,
-    private readonly audit: AuditRepository,
-    private readonly erasure: UserErasureService,
-    private readonly accounts: AccountCreator,
-    private readonly lockout: Lockout,
-  ) {}
+  private readonly uow: UnitOfWork<AdminWork>;
+  private readonly users: UserRepository;
+  private readonly admin: UserAdminRepository;
+  private readonly sessions: SessionService;
+  private readonly audit: AuditRepository;
+  private readonly erasure: UserErasureService;
+  private readonly accounts: AccountCreator;
+  private readonly lockout: Lockout;
+
+  constructor(deps: {
+    uow: UnitOfWork<AdminWork>;
+    users: UserRepository;
+    admin: UserAdminRepository;
+    sessions: SessionService;
+    audit: AuditRepository;
+    erasure: UserErasureService;
+    accounts: AccountCreator;
+    lockout: Lockout;
+  }) {
+    this.uow = deps.uow;
+    this.users = deps.users;
+    this.admin = deps.admin;
+    this.sessions = deps.sessions;
+    this.audit = deps.audit;
+    this.erasure = deps.erasure;
+    this.accounts = deps.accounts;
+    this.lockout = deps.lockout;
+  }
 
   async createUser(
     actor: UserProfile,
@@ -55,14 +75,13 @@ export class UserAdminService {
     const role = input.role ?? "USER";
     const isVerified = input.isVerified ?? false;
     const account = await this.accounts.prepare({ ...input, role, isVerified });
-    const user = await this.db.$transaction(async (tx) => {
-      await this.actorUnderLock(tx, actor.id, ADMIN);
-      const created = await this.accounts.insert(tx, account, cause);
-      await this.audit.add(tx, auditEntry(cause, "USER_CREATED", created.id, { role, isVerified }));
+    return this.uow.run(async (unit) => {
+      await this.actorUnderLock(unit.tx, actor.id, ADMIN);
+      const created = await this.accounts.insert(unit, account, cause);
+      await this.audit.add(unit.tx, auditEntry(cause, "USER_CREATED", created.id, { role, isVerified }));
+      unit.cacheProfile(created);
       return created;
     });
-    await this.cache.put(user);
-    return user;
   }
 
   /** Any role change ends the target's sessions: their tokens carried the old role. */
@@ -72,15 +91,15 @@ export class UserAdminService {
       check: async (tx, { profile }) => {
         if (role !== "ADMIN") await assertNotLastAdmin(this.admin, tx, profile, "demoted");
       },
-      apply: async (tx, { profile }) => {
+      apply: async ({ tx, emit }, { profile }) => {
         if (profile.role === role) return profile;
         const updated = await this.users.update(tx, userId, { role });
-        await this.outbox.add(tx, cause, userEvents.roleChanged(userId, profile.role, role, actor.id));
+        await emit(cause, userEvents.roleChanged(userId, profile.role, role, actor.id));
         await this.audit.add(
           tx,
           auditEntry(cause, "ROLE_CHANGED", userId, { oldRole: profile.role, newRole: role }),
         );
-        await this.sessions.revokeAll(userId, "ROLE_CHANGED", cause, { tx });
+        await this.sessions.revokeAll(userId, "ROLE_CHANGED", cause);
         return updated;
       },
     });
@@ -100,17 +119,17 @@ export class UserAdminService {
         assertModeratorScope(current, profile);
         if (!active) await assertNotLastAdmin(this.admin, tx, profile, "disabled");
       },
-      apply: async (tx, { profile }) => {
+      apply: async ({ tx, emit }, { profile }) => {
         if (profile.isActive === active) return profile;
         const updated = await this.users.update(tx, userId, { isActive: active });
-        await this.outbox.add(tx, cause, userEvents.updated(updated, ["isActive"]));
+        await emit(cause, userEvents.updated(updated, ["isActive"]));
         await this.audit.add(
           tx,
           auditEntry(cause, active ? "USER_ENABLED" : "USER_DISABLED", userId, {
             role: profile.role,
           }),
         );
-        if (!active) await this.sessions.revokeAll(userId, "ACCOUNT_DISABLED", cause, { tx });
+        if (!active) await this.sessions.revokeAll(userId, "ACCOUNT_DISABLED", cause);
         return updated;
       },
     });
@@ -119,14 +138,10 @@ export class UserAdminService {
   /** Clears a login lockout and the count of failed logins. */
   async unlock(actor: UserProfile, userId: string, cause: Cause) {
     return this.change(actor, ADMIN, userId, {
-      apply: async (tx, { profile }) => {
+      apply: async ({ tx, emit }, { profile }) => {
         const { lockedUntil, failedAttempts } = await this.lockout.state(profile.email);
         if (lockedUntil === null && failedAttempts === 0) return profile;
-        await this.outbox.add(
-          tx,
-          cause,
-          userEvents.updated(profile, ["lockedUntil", "failedLoginAttempts"]),
-        );
+        await emit(cause, userEvents.updated(profile, ["lockedUntil", "failedLoginAttempts"]));
         await this.audit.add(
           tx,
           auditEntry(cause, "USER_UNLOCKED", userId, {
@@ -143,10 +158,10 @@ export class UserAdminService {
 
   /** Ends every session of the user; returns how many. Audited even when there were none. */
   async revokeSessions(actor: UserProfile, userId: string, cause: Cause): Promise<number> {
-    const revoked = await this.db.$transaction(async (tx) => {
+    const revoked = await this.uow.run(async ({ tx }) => {
       await this.actorUnderLock(tx, actor.id, ADMIN);
       if (!(await this.admin.findTarget(tx, userId))) throw errors.userNotFound();
-      const ids = await this.sessions.revokeAll(userId, "REVOKED_BY_ADMIN", cause, { tx });
+      const ids = await this.sessions.revokeAll(userId, "REVOKED_BY_ADMIN", cause);
       await this.audit.add(tx, auditEntry(cause, "SESSIONS_REVOKED", userId, { count: ids.length }));
       return ids;
     });
@@ -158,10 +173,10 @@ export class UserAdminService {
    * unknown one; audited with the session id.
    */
   async revokeSession(actor: UserProfile, userId: string, sessionId: string, cause: Cause): Promise<true> {
-    await this.db.$transaction(async (tx) => {
+    await this.uow.run(async ({ tx }) => {
       await this.actorUnderLock(tx, actor.id, ADMIN);
       if (!(await this.admin.findTarget(tx, userId))) throw errors.userNotFound();
-      if (!(await this.sessions.revoke(userId, sessionId, "REVOKED_BY_ADMIN", cause, tx))) {
+      if (!(await this.sessions.revoke(userId, sessionId, "REVOKED_BY_ADMIN", cause))) {
         throw errors.sessionNotFound();
       }
       await this.audit.add(tx, auditEntry(cause, "SESSION_REVOKED", userId, { sessionId }));
@@ -193,7 +208,7 @@ export class UserAdminService {
   /**
    * Runs one change to `userId` under the admin-changes lock: re-reads the actor and the target
    * there, runs the guards (`check`) on both as they are now, lets `apply` write, commits, then
-   * writes the result through the profile cache.
+   * writes the result through the profile cache (queued on the unit: after the commit).
    */
   private async change(
     actor: UserProfile,
@@ -201,17 +216,17 @@ export class UserAdminService {
     userId: string,
     steps: {
       check?: (tx: Tx, target: AdminTarget, actor: UserProfile) => Promise<void>;
-      apply: (tx: Tx, target: AdminTarget) => Promise<UserProfile>;
+      apply: (unit: AdminWork, target: AdminTarget) => Promise<UserProfile>;
     },
   ): Promise<UserProfile> {
-    const user = await this.db.$transaction(async (tx) => {
-      const current = await this.actorUnderLock(tx, actor.id, roles);
-      const target = await this.admin.findTarget(tx, userId);
+    return this.uow.run(async (unit) => {
+      const current = await this.actorUnderLock(unit.tx, actor.id, roles);
+      const target = await this.admin.findTarget(unit.tx, userId);
       if (!target) throw errors.userNotFound();
-      await steps.check?.(tx, target, current);
-      return steps.apply(tx, target);
+      await steps.check?.(unit.tx, target, current);
+      const user = await steps.apply(unit, target);
+      unit.cacheProfile(user);
+      return user;
     });
-    await this.cache.put(user);
-    return user;
   }
 }

@@ -1,4 +1,4 @@
-import type { Cause } from "../events/event.model";
+import type { Cause } from "../outbox/event.model";
 
 /** What an audit entry records. Stored as text, so adding an action needs no migration. */
 export const AuditAction = {

@@ -1,16 +1,20 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Unit, UnitOfWork } from "../infra/unit-of-work";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { notificationEvents, userEvents } from "../users/user.events";
-import type { Database, Tx } from "../infra/prisma";
 import type { RateLimits } from "../limits/rate-limits";
 import type { AccountTokenRepository } from "../recovery/account-token.repository";
 import type { EmailVerificationService } from "../recovery/email-verification.service";
-import { sessionEvent, type SessionEventPublisher } from "../sessions/session-event";
-import type { SessionService } from "../sessions/session.service";
-import type { SessionStore } from "../sessions/session.store";
-import type { UserCache } from "../users/user.cache";
+import {
+  type SessionAnnouncements,
+  type SessionEventPublisher,
+  sessionEvent,
+} from "../sessions/session-event";
+import type { PairIds, SessionService } from "../sessions/session.service";
+import type { ProfileCacheWrites, UserCache } from "../users/user.cache";
+import type { LoginHistoryRepository } from "../users/login-history.repository";
 import type { UserProfile } from "../users/user.model";
 import type { AccountCreator } from "../users/account-creator";
 import type { UserRepository } from "../users/user.repository";
@@ -40,24 +44,11 @@ export interface AuthPolicy {
   requireVerifiedEmail: boolean;
 }
 
-interface PairIds {
-  refreshJti: string;
-  accessJti: string;
-  issuedAt: number;
-}
+/** What sign-up, sign-in and a password change write through the unit of work. */
+type AuthWork = Unit & OutboxWrites & ProfileCacheWrites & SessionAnnouncements;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/**
- * Who presented a refresh token, as far as the gateway can tell: its IP address and User-Agent,
- * hashed. The grace window of a rotation serves its pair again only to the same client.
- */
-function clientFingerprint(cause: Cause): string {
-  return createHash("sha256")
-    .update(`${cause.ipAddress ?? ""}\n${cause.userAgent ?? ""}`)
-    .digest("base64url")
-    .slice(0, 22);
-}
 const newPairIds = (): PairIds => ({
   refreshJti: randomUUID(),
   accessJti: randomUUID(),
@@ -66,24 +57,57 @@ const newPairIds = (): PairIds => ({
 
 /** Registration, login, token refresh, logout and password change: the identity core. */
 export class AuthService {
-  constructor(
-    private readonly db: Database,
-    private readonly users: UserRepository,
-    private readonly cache: UserCache,
-    private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenService,
-    private readonly store: SessionStore,
-    private readonly sessions: SessionService,
-    private readonly outbox: OutboxRepository,
-    private readonly sessionEvents: SessionEventPublisher,
-    private readonly policy: AuthPolicy,
-    private readonly limits: RateLimits,
-    private readonly accounts: AccountCreator,
-    private readonly verification: EmailVerificationService,
-    private readonly passwords: PasswordCheck,
-    private readonly links: AccountTokenRepository,
-    private readonly metrics: AuthMetrics = noAuthMetrics,
-  ) {}
+  private readonly uow: UnitOfWork<AuthWork>;
+  private readonly users: UserRepository;
+  private readonly loginHistory: LoginHistoryRepository;
+  private readonly cache: UserCache;
+  private readonly hasher: PasswordHasher;
+  private readonly tokens: TokenService;
+  private readonly sessions: SessionService;
+  private readonly sessionEvents: SessionEventPublisher;
+  private readonly policy: AuthPolicy;
+  private readonly limits: RateLimits;
+  private readonly accounts: AccountCreator;
+  private readonly verification: EmailVerificationService;
+  private readonly passwords: PasswordCheck;
+  private readonly links: AccountTokenRepository;
+  private readonly metrics: AuthMetrics;
+
+  constructor(deps: {
+    uow: UnitOfWork<AuthWork>;
+    users: UserRepository;
+    loginHistory: LoginHistoryRepository;
+    /** Read through on refresh (writes go through the unit of work). */
+    cache: UserCache;
+    hasher: PasswordHasher;
+    tokens: TokenService;
+    sessions: SessionService;
+    /** Announcements that follow no database write (a refused login). */
+    sessionEvents: SessionEventPublisher;
+    policy: AuthPolicy;
+    limits: RateLimits;
+    accounts: AccountCreator;
+    verification: EmailVerificationService;
+    passwords: PasswordCheck;
+    links: AccountTokenRepository;
+    metrics?: AuthMetrics;
+  }) {
+    this.uow = deps.uow;
+    this.users = deps.users;
+    this.loginHistory = deps.loginHistory;
+    this.cache = deps.cache;
+    this.hasher = deps.hasher;
+    this.tokens = deps.tokens;
+    this.sessions = deps.sessions;
+    this.sessionEvents = deps.sessionEvents;
+    this.policy = deps.policy;
+    this.limits = deps.limits;
+    this.accounts = deps.accounts;
+    this.verification = deps.verification;
+    this.passwords = deps.passwords;
+    this.links = deps.links;
+    this.metrics = deps.metrics ?? noAuthMetrics;
+  }
 
   async register(input: RegisterInput, cause: Cause): Promise<AuthPayload> {
     try {
@@ -114,13 +138,13 @@ export class AuthService {
     const ids = newPairIds();
     const sessionId = randomUUID();
 
-    const user = await this.withSession(sessionId, async (tx) => {
-      const created = await this.accounts.insert(tx, account, cause);
-      await this.outbox.addNotification(tx, cause, notificationEvents.welcome(created));
-      await this.openSession(tx, created, sessionId, ids, cause);
+    const user = await this.uow.run(async (unit) => {
+      const created = await this.accounts.insert(unit, account, cause);
+      await unit.notify(cause, notificationEvents.welcome(created));
+      await this.openSession(unit, created, sessionId, ids, cause);
       return created;
     });
-    return this.finishSignIn(user, sessionId, ids, cause);
+    return this.payload(user, sessionId, ids);
   }
 
   private async signIn(
@@ -140,7 +164,7 @@ export class AuthService {
         : errors.invalidCredentials();
 
     if (!account) {
-      await this.users.addLoginHistory(this.db, {
+      await this.loginHistory.record({
         ...attempt,
         userId: null,
         success: false,
@@ -150,7 +174,7 @@ export class AuthService {
     }
     const { profile } = account;
     const fail = async (reason: string, historyReason = reason) => {
-      await this.users.addLoginHistory(this.db, {
+      await this.loginHistory.record({
         ...attempt,
         userId: profile.id,
         success: false,
@@ -187,14 +211,14 @@ export class AuthService {
 
     const ids = newPairIds();
     const sessionId = randomUUID();
-    const user = await this.withSession(sessionId, async (tx) => {
-      const updated = await this.users.recordLoginSuccess(tx, profile.id, new Date());
-      await this.users.addLoginHistory(tx, { ...attempt, userId: profile.id, success: true });
-      await this.outbox.add(tx, cause, userEvents.loggedIn(updated, sessionId, cause.ipAddress));
-      await this.openSession(tx, updated, sessionId, ids, cause);
+    const user = await this.uow.run(async (unit) => {
+      const updated = await this.users.recordLoginSuccess(unit.tx, profile.id, new Date());
+      await this.loginHistory.recordIn(unit.tx, { ...attempt, userId: profile.id, success: true });
+      await unit.emit(cause, userEvents.loggedIn(updated, sessionId, cause.ipAddress));
+      await this.openSession(unit, updated, sessionId, ids, cause);
       return updated;
     });
-    return this.finishSignIn(user, sessionId, ids, cause);
+    return this.payload(user, sessionId, ids);
   }
 
   async refresh(refreshToken: string, cause: Cause): Promise<AuthPayload> {
@@ -211,8 +235,7 @@ export class AuthService {
     const session = { id: claims.sid, userId: claims.sub };
     // An ended session first, whatever became of the account: an erased account's sessions all
     // ended with it, and its refresh token is answered like any revoked session's.
-    const live = await this.store.get(session.userId, session.id);
-    if (live?.userId !== session.userId) throw errors.sessionNotFound();
+    if (!(await this.sessions.find(session.userId, session.id))) throw errors.sessionNotFound();
     const user = await this.cache.load(claims.sub, (id) => this.users.findById(id));
     if (!user?.isActive) {
       await this.sessions.revoke(session.userId, session.id, "ACCOUNT_DISABLED", cause);
@@ -220,28 +243,17 @@ export class AuthService {
     }
 
     const next = newPairIds();
-    const outcome = await this.store.rotate(session, claims.jti, next, clientFingerprint(cause));
+    const outcome = await this.sessions.rotate(session, claims.jti, next, cause);
     switch (outcome.kind) {
       case "missing":
         throw errors.sessionNotFound();
       case "reused":
-        // A rotated token came back: someone holds a copy. The script already ended the
-        // session; record and announce it, then refuse.
-        await this.db.$transaction((tx) =>
-          this.outbox.add(
-            tx,
-            cause,
-            userEvents.loggedOut(session.userId, [session.id], "REFRESH_TOKEN_REUSE"),
-          ),
-        );
-        this.sessions.announce(session.userId, [session.id], "REFRESH_TOKEN_REUSE", cause);
+        // A rotated token came back: someone holds a copy. The session has ended (recorded and
+        // announced by the session service); refuse.
         throw errors.refreshTokenInvalid();
       case "grace":
         return this.payload(user, session.id, outcome);
       case "rotated":
-        this.sessionEvents.publish(
-          sessionEvent("SESSION_REFRESHED", user.id, { sessionId: session.id, ...cause }),
-        );
         return this.payload(user, session.id, next);
     }
   }
@@ -267,71 +279,36 @@ export class AuthService {
       throw errors.weakPassword(["to differ from the current password"], "newPassword");
     }
     const passwordHash = await this.hasher.hash(input.newPassword);
-    const user = await this.db.$transaction(async (tx) => {
-      const updated = await this.users.update(tx, viewer.user.id, { passwordHash });
+    await this.uow.run(async (unit) => {
+      const updated = await this.users.update(unit.tx, viewer.user.id, { passwordHash });
       // A reset link issued before the change must not set the password again.
-      await this.links.deleteForUser(tx, viewer.user.id, "PASSWORD_RESET");
-      await this.outbox.add(tx, cause, userEvents.passwordChanged(viewer.user.id, "change"));
+      await this.links.deleteForUser(unit.tx, viewer.user.id, "PASSWORD_RESET");
+      await unit.emit(cause, userEvents.passwordChanged(viewer.user.id, "change"));
       await this.sessions.revokeAll(viewer.user.id, "PASSWORD_CHANGED", cause, {
         keep: [viewer.sessionId],
-        tx,
       });
-      return updated;
+      unit.cacheProfile(updated);
+      unit.announce(
+        sessionEvent("PASSWORD_CHANGED", updated.id, { sessionId: viewer.sessionId, ...cause }),
+      );
     });
-    await this.cache.put(user);
-    this.sessionEvents.publish(
-      sessionEvent("PASSWORD_CHANGED", user.id, { sessionId: viewer.sessionId, ...cause }),
-    );
     return true;
   }
 
   /**
-   * Runs `work` (which creates the session in Redis as its last step) in a transaction; if the
-   * commit fails after the session was created, the session is removed again.
+   * Opens the session as the unit's last step (the session service removes it again if the unit
+   * rolls back); after the commit the profile is cached and the new session announced.
    */
-  private async withSession(
-    sessionId: string,
-    work: (tx: Tx) => Promise<UserProfile>,
-  ): Promise<UserProfile> {
-    let userId: string | undefined;
-    try {
-      return await this.db.$transaction(async (tx) => {
-        const result = await work(tx);
-        userId = result.id;
-        return result;
-      });
-    } catch (error) {
-      if (userId) await this.store.revoke(sessionId, userId).catch(() => undefined);
-      throw error;
-    }
-  }
-
   private async openSession(
-    tx: Tx,
+    unit: AuthWork,
     user: UserProfile,
     sessionId: string,
     ids: PairIds,
     cause: Cause,
   ): Promise<void> {
-    const { evicted } = await this.store.create({
-      id: sessionId,
-      userId: user.id,
-      ipAddress: cause.ipAddress,
-      userAgent: cause.userAgent,
-      ...ids,
-    });
-    if (evicted.length > 0) {
-      await this.outbox.add(tx, cause, userEvents.loggedOut(user.id, evicted, "SESSION_LIMIT"));
-      this.sessions.announce(user.id, evicted, "SESSION_LIMIT", cause);
-    }
-  }
-
-  private async finishSignIn(user: UserProfile, sessionId: string, ids: PairIds, cause: Cause) {
-    await this.cache.put(user);
-    this.sessionEvents.publish(
-      sessionEvent("SESSION_CREATED", user.id, { sessionId, ...cause }),
-    );
-    return this.payload(user, sessionId, ids);
+    await this.sessions.open(user, sessionId, ids, cause);
+    unit.cacheProfile(user);
+    unit.announce(sessionEvent("SESSION_CREATED", user.id, { sessionId, ...cause }));
   }
 
   private payload(user: UserProfile, sessionId: string, ids: PairIds): AuthPayload {

@@ -1,6 +1,4 @@
 import { errors } from "../errors";
-import type { RedisClient } from "../infra/redis";
-import { RedisKeys } from "../infra/redis.keys";
 import type { SessionStore } from "../sessions/session.store";
 import type { UserCache } from "../users/user.cache";
 import type { UserRepository } from "../users/user.repository";
@@ -37,16 +35,31 @@ function verificationResult(state: AuthState): TokenVerificationResult {
  * round trip already read.
  */
 export class Authenticator {
-  constructor(
-    private readonly tokens: TokenService,
-    private readonly redis: RedisClient,
-    private readonly sessions: SessionStore,
-    private readonly cache: UserCache,
-    private readonly users: UserRepository,
-    private readonly touchIntervalMs: number,
-    private readonly onTouchError: (error: unknown) => void,
-    private readonly metrics: AuthMetrics = noAuthMetrics,
-  ) {}
+  private readonly tokens: TokenService;
+  private readonly sessions: SessionStore;
+  private readonly cache: UserCache;
+  private readonly users: UserRepository;
+  private readonly touchIntervalMs: number;
+  private readonly onTouchError: (error: unknown) => void;
+  private readonly metrics: AuthMetrics;
+
+  constructor(deps: {
+    tokens: TokenService;
+    sessions: SessionStore;
+    cache: UserCache;
+    users: UserRepository;
+    touchIntervalMs: number;
+    onTouchError: (error: unknown) => void;
+    metrics?: AuthMetrics;
+  }) {
+    this.tokens = deps.tokens;
+    this.sessions = deps.sessions;
+    this.cache = deps.cache;
+    this.users = deps.users;
+    this.touchIntervalMs = deps.touchIntervalMs;
+    this.onTouchError = deps.onTouchError;
+    this.metrics = deps.metrics ?? noAuthMetrics;
+  }
 
   async authenticate(authorization: string | undefined): Promise<AuthState> {
     if (!authorization) return {};
@@ -75,21 +88,21 @@ export class Authenticator {
       };
     }
 
-    // Both keys carry the user's hash tag: one node, one round trip, on a cluster too.
-    const [[sessionUserId, lastUsedAt], cachedProfile] = await Promise.all([
-      this.redis.hmget(RedisKeys.session(claims.sub, claims.sid), "userId", "lastUsedAt"),
-      this.redis.get(RedisKeys.profile(claims.sub)),
+    // Both keys carry the user's hash tag and both reads go out in this turn on the same
+    // auto-pipelined client: one node, one round trip, on a cluster too.
+    const [session, cachedProfile] = await Promise.all([
+      this.sessions.lastUse(claims.sub, claims.sid),
+      this.cache.get(claims.sub),
     ]);
-    if (sessionUserId !== claims.sub) return { error: errors.sessionEnded() };
+    if (session.userId !== claims.sub) return { error: errors.sessionEnded() };
 
     const user =
-      this.cache.decode(cachedProfile) ??
-      (await this.cache.fill(claims.sub, (id) => this.users.findById(id)));
+      cachedProfile ?? (await this.cache.fill(claims.sub, (id) => this.users.findById(id)));
     if (!user) return { error: errors.sessionEnded() };
     if (!user.isActive) return { error: errors.sessionAccountDisabled() };
 
     const now = Date.now();
-    if (now - Number(lastUsedAt) >= this.touchIntervalMs) {
+    if (now - Number(session.lastUsedAt) >= this.touchIntervalMs) {
       this.sessions.touch(claims.sid, claims.sub, now).catch(this.onTouchError);
     }
     return { viewer: { user, sessionId: claims.sid, claims } };

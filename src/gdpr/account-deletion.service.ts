@@ -3,20 +3,32 @@ import type { AuditRepository } from "../audit/audit.repository";
 import type { PasswordCheck } from "../auth/password-check";
 import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
+import type { Cause } from "../outbox/event.model";
 import type { RateLimits } from "../limits/rate-limits";
 import type { UserErasureService } from "./user-erasure.service";
 import type { UserRepository } from "../users/user.repository";
 
 /** deleteMyAccount: the person erases their own account (GDPR right to erasure). */
 export class AccountDeletionService {
-  constructor(
-    private readonly users: UserRepository,
-    private readonly passwords: PasswordCheck,
-    private readonly erasure: UserErasureService,
-    private readonly audit: AuditRepository,
-    private readonly limits: RateLimits,
-  ) {}
+  private readonly users: UserRepository;
+  private readonly passwords: PasswordCheck;
+  private readonly erasure: UserErasureService;
+  private readonly audit: AuditRepository;
+  private readonly limits: RateLimits;
+
+  constructor(deps: {
+    users: UserRepository;
+    passwords: PasswordCheck;
+    erasure: UserErasureService;
+    audit: AuditRepository;
+    limits: RateLimits;
+  }) {
+    this.users = deps.users;
+    this.passwords = deps.passwords;
+    this.erasure = deps.erasure;
+    this.audit = deps.audit;
+    this.limits = deps.limits;
+  }
 
   /**
    * A sensitive operation: the password is checked against the database (never a cache), and a

@@ -4,25 +4,41 @@ import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
 import type { AccountTokenRepository } from "../recovery/account-token.repository";
 import type { SessionService } from "../sessions/session.service";
+import type { LoginHistoryRepository } from "../users/login-history.repository";
 import type { UserRepository } from "../users/user.repository";
 import type { UserDataExport } from "./gdpr.types";
 
 /** exportMyData: everything the gateway keeps about the caller, read fresh from the sources. */
 export class DataExportService {
-  constructor(
-    private readonly users: UserRepository,
-    private readonly audit: AuditRepository,
-    private readonly sessions: SessionService,
-    private readonly tokens: AccountTokenRepository,
-    private readonly lockout: Lockout,
-  ) {}
+  private readonly users: UserRepository;
+  private readonly loginHistory: LoginHistoryRepository;
+  private readonly audit: AuditRepository;
+  private readonly sessions: SessionService;
+  private readonly tokens: AccountTokenRepository;
+  private readonly lockout: Lockout;
+
+  constructor(deps: {
+    users: UserRepository;
+    loginHistory: LoginHistoryRepository;
+    audit: AuditRepository;
+    sessions: SessionService;
+    tokens: AccountTokenRepository;
+    lockout: Lockout;
+  }) {
+    this.users = deps.users;
+    this.loginHistory = deps.loginHistory;
+    this.audit = deps.audit;
+    this.sessions = deps.sessions;
+    this.tokens = deps.tokens;
+    this.lockout = deps.lockout;
+  }
 
   async export(viewer: Viewer): Promise<UserDataExport> {
     const userId = viewer.user.id;
     const account = await this.users.findCredentialsById(userId);
     if (!account) throw errors.userNotFound();
     const [loginHistory, sessions, audit, accountTokens, lockout] = await Promise.all([
-      this.users.loginHistoryOf(userId),
+      this.loginHistory.ofUser(userId),
       this.sessions.list(userId),
       this.audit.concerning(userId),
       this.tokens.listForUser(userId),

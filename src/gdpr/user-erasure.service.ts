@@ -2,15 +2,17 @@ import { randomBytes } from "node:crypto";
 import type { Lockout } from "../auth/lockout";
 import type { PasswordHasher } from "../auth/password.hasher";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxRepository, OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
-import type { Database, Tx } from "../infra/prisma";
+import type { Tx } from "../infra/prisma";
+import type { Unit, UnitOfWork } from "../infra/unit-of-work";
 import type { AccountTokenRepository } from "../recovery/account-token.repository";
 import type { SessionService } from "../sessions/session.service";
 import { assertNotLastAdmin } from "../users/last-admin";
 import type { UserAdminRepository } from "../users/user-admin.repository";
-import type { UserCache } from "../users/user.cache";
+import type { LoginHistoryRepository } from "../users/login-history.repository";
+import type { ProfileCacheWrites } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import type { UserRepository } from "../users/user.repository";
 
@@ -36,17 +38,38 @@ export interface EraseOptions {
  * user, but nothing in it identifies the person any more.
  */
 export class UserErasureService {
-  constructor(
-    private readonly db: Database,
-    private readonly users: UserRepository,
-    private readonly admin: UserAdminRepository,
-    private readonly hasher: PasswordHasher,
-    private readonly cache: UserCache,
-    private readonly sessions: SessionService,
-    private readonly outbox: OutboxRepository,
-    private readonly tokens: AccountTokenRepository,
-    private readonly lockout: Lockout,
-  ) {}
+  private readonly uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+  private readonly users: UserRepository;
+  private readonly admin: UserAdminRepository;
+  private readonly loginHistory: LoginHistoryRepository;
+  private readonly hasher: PasswordHasher;
+  private readonly sessions: SessionService;
+  private readonly outbox: OutboxRepository;
+  private readonly tokens: AccountTokenRepository;
+  private readonly lockout: Lockout;
+
+  constructor(deps: {
+    uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+    users: UserRepository;
+    admin: UserAdminRepository;
+    loginHistory: LoginHistoryRepository;
+    hasher: PasswordHasher;
+    sessions: SessionService;
+    /** For redacting the person from events not yet published (not for writing events). */
+    outbox: OutboxRepository;
+    tokens: AccountTokenRepository;
+    lockout: Lockout;
+  }) {
+    this.uow = deps.uow;
+    this.users = deps.users;
+    this.admin = deps.admin;
+    this.loginHistory = deps.loginHistory;
+    this.hasher = deps.hasher;
+    this.sessions = deps.sessions;
+    this.outbox = deps.outbox;
+    this.tokens = deps.tokens;
+    this.lockout = deps.lockout;
+  }
 
   /**
    * In one transaction: anonymises the row (email `deleted_<id>@deleted.invalid`, name
@@ -59,12 +82,10 @@ export class UserErasureService {
   async erase(userId: string, cause: Cause, options: EraseOptions = {}): Promise<UserProfile> {
     // A real bcrypt hash, so login treats the row like any other and simply never matches.
     const unusableHash = await this.hasher.hash(randomBytes(32).toString("base64url"));
-    let before: UserProfile | undefined;
-    const erased = await this.db.$transaction(async (tx) => {
+    return this.uow.run(async ({ tx, emit, cacheProfile, afterCommit }) => {
       await this.admin.lockAdminChanges(tx);
       const target = await this.admin.findTarget(tx, userId);
       if (!target) throw errors.userNotFound();
-      before = target.profile;
       await assertNotLastAdmin(this.admin, tx, target.profile, "deleted");
 
       const deletedAt = new Date();
@@ -85,17 +106,16 @@ export class UserErasureService {
         lastLoginAt: null,
         deletedAt,
       });
-      await this.admin.deleteLoginHistory(tx, userId, target.profile.email);
+      await this.loginHistory.erase(tx, userId, target.profile.email);
       await this.tokens.deleteForUser(tx, userId);
       await this.outbox.redactUser(tx, userId, { email: erasedEmail(userId), name: ERASED_NAME });
-      await this.outbox.add(tx, cause, userEvents.deleted(userId, deletedAt));
+      await emit(cause, userEvents.deleted(userId, deletedAt));
       await options.inTransaction?.(tx, target.profile);
-      await this.sessions.revokeAll(userId, "ACCOUNT_DELETED", cause, { tx });
+      await this.sessions.revokeAll(userId, "ACCOUNT_DELETED", cause);
+      cacheProfile(anonymised);
+      // The address is free again: a new account with it starts with no failures and no lock.
+      afterCommit(() => this.lockout.clear(target.profile.email));
       return anonymised;
     });
-    await this.cache.put(erased);
-    // The address is free again: a new account with it starts with no failures and no lock.
-    await this.lockout.clear(before!.email);
-    return erased;
   }
 }

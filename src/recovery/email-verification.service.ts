@@ -1,11 +1,11 @@
 import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
-import type { Database } from "../infra/prisma";
+import type { Unit, UnitOfWork } from "../infra/unit-of-work";
 import type { RateLimits } from "../limits/rate-limits";
-import type { UserCache } from "../users/user.cache";
+import type { ProfileCacheWrites } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import type { UserRepository } from "../users/user.repository";
 import { hashAccountToken, isWellFormedToken } from "./account-token";
@@ -15,16 +15,28 @@ import type { OneTimeLinks } from "./one-time-links";
 
 /** E-mail verification: a one-time link sent through the notification service, then verifyEmail. */
 export class EmailVerificationService {
-  constructor(
-    private readonly db: Database,
-    private readonly users: UserRepository,
-    private readonly tokens: AccountTokenRepository,
-    private readonly links: OneTimeLinks,
-    private readonly outbox: OutboxRepository,
-    private readonly cache: UserCache,
-    private readonly limits: RateLimits,
-    private readonly metrics: AuthMetrics = noAuthMetrics,
-  ) {}
+  private readonly uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+  private readonly users: UserRepository;
+  private readonly tokens: AccountTokenRepository;
+  private readonly links: OneTimeLinks;
+  private readonly limits: RateLimits;
+  private readonly metrics: AuthMetrics;
+
+  constructor(deps: {
+    uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+    users: UserRepository;
+    tokens: AccountTokenRepository;
+    links: OneTimeLinks;
+    limits: RateLimits;
+    metrics?: AuthMetrics;
+  }) {
+    this.uow = deps.uow;
+    this.users = deps.users;
+    this.tokens = deps.tokens;
+    this.links = deps.links;
+    this.limits = deps.limits;
+    this.metrics = deps.metrics ?? noAuthMetrics;
+  }
 
   /**
    * requestEmailVerification: a new link for the caller (earlier links stop working); false, and
@@ -66,22 +78,24 @@ export class EmailVerificationService {
   private async verifyToken(token: string, cause: Cause): Promise<UserProfile> {
     await this.limits.consume("tokenPerIp", cause.ipAddress);
     if (!isWellFormedToken(token)) throw errors.verificationTokenInvalid();
-    const user = await this.db.$transaction(async (tx) => {
+    return this.uow.run(async ({ tx, emit, cacheProfile }) => {
       const userId = await this.tokens.consume(tx, "EMAIL_VERIFICATION", hashAccountToken(token));
       const current = userId && (await this.users.findById(userId, tx));
       if (!current) throw errors.verificationTokenInvalid();
-      if (current.isVerified) return current;
+      if (current.isVerified) {
+        cacheProfile(current);
+        return current;
+      }
       const updated = await this.users.update(tx, current.id, { isVerified: true });
-      await this.outbox.add(tx, cause, userEvents.updated(updated, ["isVerified"]));
+      await emit(cause, userEvents.updated(updated, ["isVerified"]));
+      cacheProfile(updated);
       return updated;
     });
-    await this.cache.put(user);
-    return user;
   }
 
   private async send(user: UserProfile, cause: Cause): Promise<void> {
-    const issued = await this.db.$transaction((tx) =>
-      this.links.issue(tx, user, "EMAIL_VERIFICATION", cause),
+    const issued = await this.uow.run((unit) =>
+      this.links.issue(unit, user, "EMAIL_VERIFICATION", cause),
     );
     this.links.logLink("EMAIL_VERIFICATION", user.id, issued);
     this.metrics.emailVerification("sent");

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { EventEnvelope } from "../events/event.model";
-import type { OutboxMessage } from "../events/event.publisher";
+import type { EventEnvelope } from "../outbox/event.model";
+import type { OutboxMessage } from "../outbox/event.publisher";
 import { hashAccountToken } from "./account-token";
 import type { AccountTokenPurpose } from "./account-token";
 

@@ -1,8 +1,8 @@
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { notificationEvents, type OneTimeLink } from "../users/user.events";
 import type { Logger } from "../infra/logger";
-import type { Tx } from "../infra/prisma";
+import type { Unit } from "../infra/unit-of-work";
 import type { UserProfile } from "../users/user.model";
 import type { AccountTokenPurpose } from "./account-token";
 import type { AccountTokenRepository } from "./account-token.repository";
@@ -25,20 +25,29 @@ const BUILDERS = {
 /**
  * Issues the one-time links of e-mail verification and password reset: a new token whose hash
  * replaces the user's earlier one, and a request to the notification service, both in the
- * caller's transaction. The request's outbox row holds a reference to the token, never the token
+ * caller's unit of work. The request's outbox row holds a reference to the token, never the token
  * (recovery/link-tokens.ts): the token and link are added when the row is published.
  */
 export class OneTimeLinks {
-  constructor(
-    private readonly tokens: AccountTokenRepository,
-    private readonly outbox: OutboxRepository,
-    private readonly logger: Logger,
-    private readonly options: OneTimeLinkOptions,
-    private readonly linkTokens: LinkTokens,
-  ) {}
+  private readonly tokens: AccountTokenRepository;
+  private readonly logger: Logger;
+  private readonly options: OneTimeLinkOptions;
+  private readonly linkTokens: LinkTokens;
+
+  constructor(deps: {
+    tokens: AccountTokenRepository;
+    logger: Logger;
+    options: OneTimeLinkOptions;
+    linkTokens: LinkTokens;
+  }) {
+    this.tokens = deps.tokens;
+    this.logger = deps.logger;
+    this.options = deps.options;
+    this.linkTokens = deps.linkTokens;
+  }
 
   async issue(
-    tx: Tx,
+    unit: Unit & OutboxWrites,
     user: UserProfile,
     purpose: AccountTokenPurpose,
     cause: Cause,
@@ -49,8 +58,8 @@ export class OneTimeLinks {
         ? this.options.verificationTtlSeconds
         : this.options.resetTtlSeconds;
     const expiresAt = new Date(Date.now() + ttl * 1000);
-    await this.tokens.replace(tx, user.id, purpose, tokenHash, expiresAt);
-    await this.outbox.addNotification(tx, cause, BUILDERS[purpose](user, { tokenRef: ref, expiresAt }));
+    await this.tokens.replace(unit.tx, user.id, purpose, tokenHash, expiresAt);
+    await unit.notify(cause, BUILDERS[purpose](user, { tokenRef: ref, expiresAt }));
     return { token, expiresAt, link: this.linkTokens.link(purpose, token) };
   }
 

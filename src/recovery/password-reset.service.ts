@@ -2,14 +2,14 @@ import type { Lockout } from "../auth/lockout";
 import type { PasswordHasher } from "../auth/password.hasher";
 import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
 import type { BackgroundWork } from "../infra/background-work";
-import type { Database } from "../infra/prisma";
+import type { Unit, UnitOfWork } from "../infra/unit-of-work";
 import type { RateLimits } from "../limits/rate-limits";
 import type { SessionService } from "../sessions/session.service";
-import type { UserCache } from "../users/user.cache";
+import type { ProfileCacheWrites } from "../users/user.cache";
 import type { UserRepository } from "../users/user.repository";
 import { normalizeEmail } from "../users/user.validation";
 import { hashAccountToken, isWellFormedToken } from "./account-token";
@@ -19,20 +19,40 @@ import type { OneTimeLinks } from "./one-time-links";
 
 /** Forgotten passwords: a one-time link by e-mail, then resetPassword. */
 export class PasswordResetService {
-  constructor(
-    private readonly db: Database,
-    private readonly users: UserRepository,
-    private readonly tokens: AccountTokenRepository,
-    private readonly links: OneTimeLinks,
-    private readonly outbox: OutboxRepository,
-    private readonly cache: UserCache,
-    private readonly hasher: PasswordHasher,
-    private readonly sessions: SessionService,
-    private readonly limits: RateLimits,
-    private readonly background: BackgroundWork,
-    private readonly lockout: Lockout,
-    private readonly metrics: AuthMetrics = noAuthMetrics,
-  ) {}
+  private readonly uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+  private readonly users: UserRepository;
+  private readonly tokens: AccountTokenRepository;
+  private readonly links: OneTimeLinks;
+  private readonly hasher: PasswordHasher;
+  private readonly sessions: SessionService;
+  private readonly limits: RateLimits;
+  private readonly background: BackgroundWork;
+  private readonly lockout: Lockout;
+  private readonly metrics: AuthMetrics;
+
+  constructor(deps: {
+    uow: UnitOfWork<Unit & OutboxWrites & ProfileCacheWrites>;
+    users: UserRepository;
+    tokens: AccountTokenRepository;
+    links: OneTimeLinks;
+    hasher: PasswordHasher;
+    sessions: SessionService;
+    limits: RateLimits;
+    background: BackgroundWork;
+    lockout: Lockout;
+    metrics?: AuthMetrics;
+  }) {
+    this.uow = deps.uow;
+    this.users = deps.users;
+    this.tokens = deps.tokens;
+    this.links = deps.links;
+    this.hasher = deps.hasher;
+    this.sessions = deps.sessions;
+    this.limits = deps.limits;
+    this.background = deps.background;
+    this.lockout = deps.lockout;
+    this.metrics = deps.metrics ?? noAuthMetrics;
+  }
 
   /**
    * requestPasswordReset: `true` for every well-formed address, known or not, after the same work:
@@ -73,21 +93,22 @@ export class PasswordResetService {
     }
     assertStrongPassword(newPassword, "newPassword");
     const passwordHash = await this.hasher.hash(newPassword);
-    const user = await this.db.$transaction(async (tx) => {
+    await this.uow.run(async ({ tx, emit, cacheProfile, afterCommit }) => {
       // Consumed here, atomically: of two requests racing with one token, one wins.
       const userId = await this.tokens.consume(tx, "PASSWORD_RESET", tokenHash);
       if (!userId) throw errors.resetTokenInvalid();
       const updated = await this.users.update(tx, userId, { passwordHash });
       // One live reset link at a time, and none after a reset (the used one included).
       await this.tokens.deleteForUser(tx, userId, "PASSWORD_RESET");
-      await this.outbox.add(tx, cause, userEvents.passwordChanged(userId, "reset"));
-      await this.sessions.revokeAll(userId, "PASSWORD_RESET", cause, { tx });
-      return updated;
+      await emit(cause, userEvents.passwordChanged(userId, "reset"));
+      await this.sessions.revokeAll(userId, "PASSWORD_RESET", cause);
+      cacheProfile(updated);
+      // The lockout is cleared; so is the per-account count of failed logins.
+      afterCommit(async () => {
+        await this.lockout.clear(updated.email);
+        await this.limits.reset("loginFailuresPerAccount", updated.email);
+      });
     });
-    await this.cache.put(user);
-    // The lockout is cleared; so is the per-account count of failed logins.
-    await this.lockout.clear(user.email);
-    await this.limits.reset("loginFailuresPerAccount", user.email);
   }
 
   /** The part of a request that depends on the account; runs after the answer went out. */
@@ -95,9 +116,7 @@ export class PasswordResetService {
     const user = await this.users.findByEmail(email);
     // Disabled accounts get no link (they could not log in anyway); erased ones have no email.
     if (!user?.isActive) return;
-    const issued = await this.db.$transaction((tx) =>
-      this.links.issue(tx, user, "PASSWORD_RESET", cause),
-    );
+    const issued = await this.uow.run((unit) => this.links.issue(unit, user, "PASSWORD_RESET", cause));
     this.links.logLink("PASSWORD_RESET", user.id, issued);
   }
 }

@@ -3,7 +3,7 @@ import type { Request } from "express";
 import proxyAddr from "proxy-addr";
 import type { AuthState, Viewer } from "../auth/viewer";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
+import type { Cause } from "../outbox/event.model";
 import type { Logger } from "../infra/logger";
 import type { Loaders } from "../users/user.loader";
 import { requestIdFrom } from "./request-id";

@@ -36,6 +36,11 @@ export interface SessionEventPublisher {
   publish(event: SessionEvent): void;
 }
 
+/** What a unit of work queues for subscribers: announced after the commit, never before. */
+export interface SessionAnnouncements {
+  announce(event: SessionEvent): void;
+}
+
 export function sessionEvent(
   type: SessionEventType,
   userId: string,

@@ -1,31 +1,118 @@
+import { createHash } from "node:crypto";
 import type { Viewer } from "../auth/viewer";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { UnitOfWork, Unit } from "../infra/unit-of-work";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
-import type { Database, Tx } from "../infra/prisma";
 import {
-  sessionEvent,
   type RevocationReason,
+  type SessionAnnouncements,
   type SessionEventPublisher,
+  sessionEvent,
 } from "./session-event";
-import type { SessionRecord, SessionStore } from "./session.store";
+import type { NewSession, RotationOutcome, SessionRecord, SessionStore } from "./session.store";
+
+/** What a session's changes write through the unit of work. */
+export type SessionWork = Unit & OutboxWrites & SessionAnnouncements;
+
+/** The token pair a session is opened or rotated with. */
+export type PairIds = Pick<NewSession, "refreshJti" | "accessJti" | "issuedAt">;
 
 /**
- * Ends sessions. Each ending is a Redis change plus a `user.logged_out` event: the Redis change
- * runs inside the event's database transaction, as its last step, so no event is committed for a
- * revocation that failed.
+ * Who presented a refresh token, as far as the gateway can tell: its IP address and User-Agent,
+ * hashed. The grace window of a rotation serves its pair again only to the same client.
+ */
+function clientFingerprint(cause: Cause): string {
+  return createHash("sha256")
+    .update(`${cause.ipAddress ?? ""}\n${cause.userAgent ?? ""}`)
+    .digest("base64url")
+    .slice(0, 22);
+}
+
+/**
+ * A session's whole life: opened (with the per-user limit), rotated (with the refresh-reuse rule,
+ * whose atomic half is the ROTATE script in session.scripts.ts), listed and ended. Each ending is
+ * a Redis change plus a `user.logged_out` event: the Redis change runs inside the event's unit of
+ * work as its last step, so no event is committed for a revocation that failed, and subscribers
+ * hear of it only after the commit.
  */
 export class SessionService {
-  constructor(
-    private readonly db: Database,
-    private readonly store: SessionStore,
-    private readonly outbox: OutboxRepository,
-    private readonly events: SessionEventPublisher,
-  ) {}
+  private readonly uow: UnitOfWork<SessionWork>;
+  private readonly store: SessionStore;
+  private readonly events: SessionEventPublisher;
+
+  constructor(deps: {
+    uow: UnitOfWork<SessionWork>;
+    store: SessionStore;
+    /** Announcements that follow no database write (a refresh). */
+    events: SessionEventPublisher;
+  }) {
+    this.uow = deps.uow;
+    this.store = deps.store;
+    this.events = deps.events;
+  }
 
   list(userId: string): Promise<SessionRecord[]> {
     return this.store.listForUser(userId);
+  }
+
+  /** The live session `sessionId` of `userId`, or undefined. */
+  async find(userId: string, sessionId: string): Promise<SessionRecord | undefined> {
+    const live = await this.store.get(userId, sessionId);
+    return live?.userId === userId ? live : undefined;
+  }
+
+  /**
+   * Opens a session as the last step of the caller's unit of work (sign-up, sign-in): the least
+   * recently used sessions beyond the limit end with it. If the unit rolls back afterwards, the
+   * new session is removed again; the evicted ones are gone either way, so they are announced
+   * whichever way the unit ends.
+   */
+  open(user: { id: string }, sessionId: string, ids: PairIds, cause: Cause): Promise<void> {
+    return this.uow.run(async (unit) => {
+      const { evicted } = await this.store.create({
+        id: sessionId,
+        userId: user.id,
+        ipAddress: cause.ipAddress,
+        userAgent: cause.userAgent,
+        ...ids,
+      });
+      unit.onRollback(() => this.store.revoke(sessionId, user.id));
+      if (evicted.length > 0) {
+        await unit.emit(cause, userEvents.loggedOut(user.id, evicted, "SESSION_LIMIT"));
+        this.announce(unit, user.id, evicted, "SESSION_LIMIT", cause);
+        unit.onRollback(() => this.announceNow(user.id, evicted, "SESSION_LIMIT", cause));
+      }
+    });
+  }
+
+  /**
+   * Presents refresh token `presentedJti` of `session`. A token that was already rotated away is
+   * reuse (someone holds a copy): the ROTATE script has already ended the session; here it is
+   * recorded and announced, and the caller is told `reused`. A refresh that rotated is announced.
+   */
+  async rotate(
+    session: { id: string; userId: string },
+    presentedJti: string,
+    next: PairIds,
+    cause: Cause,
+  ): Promise<RotationOutcome> {
+    const outcome = await this.store.rotate(session, presentedJti, next, clientFingerprint(cause));
+    if (outcome.kind === "reused") {
+      await this.uow.run(async (unit) => {
+        await unit.emit(
+          cause,
+          userEvents.loggedOut(session.userId, [session.id], "REFRESH_TOKEN_REUSE"),
+        );
+        this.announce(unit, session.userId, [session.id], "REFRESH_TOKEN_REUSE", cause);
+      });
+    } else if (outcome.kind === "rotated") {
+      this.events.publish(
+        sessionEvent("SESSION_REFRESHED", session.userId, { sessionId: session.id, ...cause }),
+      );
+    }
+    return outcome;
   }
 
   /**
@@ -44,56 +131,63 @@ export class SessionService {
     return (await this.revokeAll(viewer.user.id, "LOGOUT_ALL", cause)).length;
   }
 
-  /** Ends one session of `userId`; false when it does not exist (or is not theirs). */
-  async revoke(
-    userId: string,
-    sessionId: string,
-    reason: RevocationReason,
-    cause: Cause,
-    tx?: Tx,
-  ): Promise<boolean> {
-    const revoked = await this.inTransaction(tx, async (t) => {
+  /**
+   * Ends one session of `userId`; false when it does not exist (or is not theirs). Joins the
+   * caller's unit of work when there is one.
+   */
+  revoke(userId: string, sessionId: string, reason: RevocationReason, cause: Cause): Promise<boolean> {
+    return this.uow.run(async (unit) => {
       const session = await this.store.get(userId, sessionId);
-      if (!session || session.userId !== userId) return [];
-      if (!(await this.store.revoke(sessionId, userId))) return [];
-      await this.outbox.add(t, cause, userEvents.loggedOut(userId, [sessionId], reason));
-      return [sessionId];
+      if (!session || session.userId !== userId) return false;
+      if (!(await this.store.revoke(sessionId, userId))) return false;
+      await unit.emit(cause, userEvents.loggedOut(userId, [sessionId], reason));
+      this.announce(unit, userId, [sessionId], reason, cause);
+      return true;
     });
-    this.announce(userId, revoked, reason, cause);
-    return revoked.length === 1;
   }
 
-  /** Ends every session of `userId` but those in `keep`; returns the ids ended. */
-  async revokeAll(
+  /**
+   * Ends every session of `userId` but those in `keep`; returns the ids ended. Joins the caller's
+   * unit of work when there is one (a role change, an erasure).
+   */
+  revokeAll(
     userId: string,
     reason: RevocationReason,
     cause: Cause,
-    options: { keep?: string[]; tx?: Tx } = {},
+    options: { keep?: string[] } = {},
   ): Promise<string[]> {
-    const revoked = await this.inTransaction(options.tx, async (t) => {
+    return this.uow.run(async (unit) => {
       const ids = await this.store.revokeAllExcept(userId, options.keep);
-      if (ids.length > 0) await this.outbox.add(t, cause, userEvents.loggedOut(userId, ids, reason));
+      if (ids.length > 0) {
+        await unit.emit(cause, userEvents.loggedOut(userId, ids, reason));
+        this.announce(unit, userId, ids, reason, cause);
+      }
       return ids;
     });
-    this.announce(userId, revoked, reason, cause);
-    return revoked;
   }
 
-  /** Tells subscribers; a Redis change that happened is worth announcing even if a commit fails. */
-  announce(userId: string, sessionIds: string[], reason: RevocationReason, cause?: Cause): void {
-    for (const sessionId of sessionIds) {
-      this.events.publish(
-        sessionEvent("SESSION_REVOKED", userId, {
-          sessionId,
-          reason,
-          ipAddress: cause?.ipAddress,
-          userAgent: cause?.userAgent,
-        }),
-      );
-    }
+  private announce(
+    unit: SessionAnnouncements,
+    userId: string,
+    sessionIds: string[],
+    reason: RevocationReason,
+    cause: Cause,
+  ): void {
+    for (const event of this.revocations(userId, sessionIds, reason, cause)) unit.announce(event);
   }
 
-  private inTransaction<T>(tx: Tx | undefined, work: (tx: Tx) => Promise<T>): Promise<T> {
-    return tx ? work(tx) : this.db.$transaction(work);
+  private announceNow(userId: string, sessionIds: string[], reason: RevocationReason, cause: Cause) {
+    for (const event of this.revocations(userId, sessionIds, reason, cause)) this.events.publish(event);
+  }
+
+  private revocations(userId: string, sessionIds: string[], reason: RevocationReason, cause: Cause) {
+    return sessionIds.map((sessionId) =>
+      sessionEvent("SESSION_REVOKED", userId, {
+        sessionId,
+        reason,
+        ipAddress: cause.ipAddress,
+        userAgent: cause.userAgent,
+      }),
+    );
   }
 }

@@ -1,10 +1,10 @@
 import type { PasswordHasher } from "../auth/password.hasher";
 import { assertStrongPassword } from "../auth/password.policy";
 import { errors } from "../errors";
-import type { Cause } from "../events/event.model";
-import type { OutboxRepository } from "../events/outbox.repository";
+import type { Cause } from "../outbox/event.model";
+import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "./user.events";
-import type { Tx } from "../infra/prisma";
+import type { Unit } from "../infra/unit-of-work";
 import type { BusinessVerifier } from "./business-verification";
 import type { Role, UserProfile } from "./user.model";
 import { EmailTakenError, type NewUser, type UserRepository } from "./user.repository";
@@ -21,15 +21,18 @@ export interface NewAccountInput extends ProfileInput {
 /**
  * The steps every new account takes, whoever creates it (register, adminCreateUser): the input
  * rules, the password policy, the registry check and the hash before any transaction; then the
- * row and its `user.created` event inside the caller's transaction.
+ * row and its `user.created` event inside the caller's unit of work.
  */
 export class AccountCreator {
-  constructor(
-    private readonly users: UserRepository,
-    private readonly outbox: OutboxRepository,
-    private readonly hasher: PasswordHasher,
-    private readonly business: BusinessVerifier,
-  ) {}
+  private readonly users: UserRepository;
+  private readonly hasher: PasswordHasher;
+  private readonly business: BusinessVerifier;
+
+  constructor(deps: { users: UserRepository; hasher: PasswordHasher; business: BusinessVerifier }) {
+    this.users = deps.users;
+    this.hasher = deps.hasher;
+    this.business = deps.business;
+  }
 
   /** Validates and prepares a new account; throws the registry error of the first bad input. */
   async prepare(input: NewAccountInput): Promise<NewUser> {
@@ -49,16 +52,16 @@ export class AccountCreator {
     };
   }
 
-  /** Writes the account and its `user.created` event in `tx`; a taken email is refused. */
-  async insert(tx: Tx, account: NewUser, cause: Cause): Promise<UserProfile> {
+  /** Writes the account and its `user.created` event in `unit`; a taken email is refused. */
+  async insert(unit: Unit & OutboxWrites, account: NewUser, cause: Cause): Promise<UserProfile> {
     let created: UserProfile;
     try {
-      created = await this.users.create(tx, account);
+      created = await this.users.create(unit.tx, account);
     } catch (error) {
       if (error instanceof EmailTakenError) throw errors.emailAlreadyExists();
       throw error;
     }
-    await this.outbox.add(tx, cause, userEvents.created(created));
+    await unit.emit(cause, userEvents.created(created));
     return created;
   }
 }

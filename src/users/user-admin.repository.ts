@@ -46,7 +46,7 @@ export interface AdminTarget {
   deletedAt: Date | null;
 }
 
-/** Admin reads and writes of User and LoginHistory: the user list, guards' locks, erasure. */
+/** Admin reads and writes of User: the user list, guards' locks, erasure. */
 export class UserAdminRepository {
   constructor(private readonly db: Database) {}
 
@@ -103,14 +103,6 @@ export class UserAdminRepository {
 
   countActiveAdmins(tx: Tx): Promise<number> {
     return tx.user.count({ where: { role: "ADMIN", isActive: true, deletedAt: null } });
-  }
-
-  /** Login history of a person: their rows, and attempts that named their email before. */
-  async deleteLoginHistory(tx: Tx, userId: string, email: string): Promise<number> {
-    const { count } = await tx.loginHistory.deleteMany({
-      where: { OR: [{ userId }, { email }] },
-    });
-    return count;
   }
 
   private where(filter: UserListFilter): Prisma.UserWhereInput {

@@ -37,6 +37,11 @@ declare module "ioredis" {
   }
 }
 
+/** What a unit of work queues for the profile cache: written after the commit, never before. */
+export interface ProfileCacheWrites {
+  cacheProfile(user: UserProfile): void;
+}
+
 /**
  * The profile cache (Redis, `PROFILE_CACHE_TTL_SECONDS`). Every change to a user writes the new
  * profile through (`put`), so a role or an `isActive` flag is never read stale after a change.

@@ -1,4 +1,4 @@
-import { envelope } from "../events/event.model";
+import { envelope } from "../outbox/event.model";
 import type { Role, UserProfile } from "./user.model";
 
 /**

@@ -1,5 +1,5 @@
 import { Prisma } from "../generated/prisma/client";
-import { quoted, utcTimestamp } from "../events/outbox.repository";
+import { quoted, utcTimestamp } from "../outbox/outbox.repository";
 import type { Database, Tx } from "../infra/prisma";
 import { PROFILE_COLUMNS, PROFILE_SELECT, toProfile, type Role, type UserProfile } from "./user.model";
 import type { BusinessCheck } from "./business-verification";
@@ -24,7 +24,7 @@ export interface UserCredentials {
 /** Thrown by `create` when the email is taken (unique violation), so services need no Prisma. */
 export class EmailTakenError extends Error {}
 
-/** The only code that reads and writes the User and LoginHistory tables. */
+/** The only code that reads and writes the User table (login history: login-history.repository.ts). */
 export class UserRepository {
   constructor(private readonly db: Database) {}
 
@@ -93,62 +93,6 @@ export class UserRepository {
       data: { lastLoginAt: at },
       select: PROFILE_SELECT,
     });
-  }
-
-  /**
-   * An account's login history: its own rows only. Attempts that named the address before the
-   * account existed were made by someone else (their IP and User-Agent are theirs, not the new
-   * holder's), so they are not the account's to see.
-   */
-  loginHistoryOf(userId: string) {
-    return this.db.loginHistory.findMany({
-      where: { userId },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: {
-        email: true,
-        ipAddress: true,
-        userAgent: true,
-        success: true,
-        failureReason: true,
-        createdAt: true,
-      },
-    });
-  }
-
-  /** One page of an account's login history, newest first, after the keyset `after`. */
-  loginHistoryPage(userId: string, after: { createdAt: string; id: string } | undefined, take: number) {
-    const createdAt = after && new Date(after.createdAt);
-    return this.db.loginHistory.findMany({
-      where: {
-        userId,
-        ...(after && { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: after.id } }] }),
-      },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take,
-      select: {
-        id: true,
-        email: true,
-        ipAddress: true,
-        userAgent: true,
-        success: true,
-        failureReason: true,
-        createdAt: true,
-      },
-    });
-  }
-
-  async addLoginHistory(
-    tx: Tx | Database,
-    entry: {
-      userId: string | null;
-      email: string;
-      ipAddress?: string;
-      userAgent?: string;
-      success: boolean;
-      failureReason?: string;
-    },
-  ): Promise<void> {
-    await tx.loginHistory.create({ data: entry });
   }
 
   private credentials(user: Prisma.UserGetPayload<object>): UserCredentials {

@@ -1,7 +1,7 @@
 // Delivery guarantees of the outbox relay, observed from a Kafka consumer: per-user order across
 // interleaved users, two relays at once without double publishing, commit order between
 // overlapping transactions of one user, and the clean-up of published rows.
-import { envelope } from "../../src/events/event.model";
+import { envelope } from "../../src/outbox/event.model";
 import { login, registerUser, type Session } from "../support/factories";
 import { waitFor, type ReceivedEvent } from "../support/kafka-consumer";
 import {

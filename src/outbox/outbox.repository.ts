@@ -39,6 +39,17 @@ export interface Backlog {
 }
 
 /**
+ * What a unit of work (infra/unit-of-work.ts) writes to the outbox: rows in its own transaction,
+ * so an event exists exactly when the change it describes was committed.
+ */
+export interface OutboxWrites {
+  /** Events on the user-events topic. */
+  emit(cause: Cause, ...events: EventEnvelope[]): Promise<void>;
+  /** Events on the notifications topic (e-mails to send). */
+  notify(cause: Cause, ...events: EventEnvelope[]): Promise<void>;
+}
+
+/**
  * Two-key advisory locks in this namespace serialise outbox writers per key (see `addTo`); the
  * two-key space never collides with single-key locks such as the migration runner's.
  */
