@@ -59,21 +59,25 @@ export class TransactionRunner<W extends Unit = Unit> implements UnitOfWork<W> {
 
     const afterCommit: Hook[] = [];
     const onRollback: Hook[] = [];
-    const base: Unit = {
-      tx: undefined as unknown as Tx,
+    const hooks: Omit<Unit, "tx"> = {
       afterCommit: (hook) => afterCommit.push(hook),
       onRollback: (hook) => onRollback.push(hook),
     };
-    let running: Running<W> | undefined;
     let result: T;
     try {
-      result = await this.db.$transaction((tx) => {
-        const unit = { ...this.extend({ ...base, tx }), ...base, tx } as W;
-        running = { unit, open: true };
-        return this.running.run(running, () => work(unit));
+      result = await this.db.$transaction(async (tx) => {
+        const base: Unit = { tx, ...hooks };
+        const unit = { ...this.extend(base), ...base } as W;
+        const current: Running<W> = { unit, open: true };
+        try {
+          return await this.running.run(current, () => work(unit));
+        } finally {
+          // Closed as soon as the work is done, before the commit: anything it started that
+          // runs later (background work, a timer) opens its own unit.
+          current.open = false;
+        }
       });
     } catch (error) {
-      if (running) running.open = false;
       for (const hook of onRollback) {
         try {
           await hook();
@@ -83,7 +87,6 @@ export class TransactionRunner<W extends Unit = Unit> implements UnitOfWork<W> {
       }
       throw error;
     }
-    if (running) running.open = false;
     for (const hook of afterCommit) await hook();
     return result;
   }
