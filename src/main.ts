@@ -37,7 +37,7 @@ async function main() {
   const embedded = await startEmbeddedBackends(config, logger);
   await ensureDatabase(config, logger);
   await ensureRedis(config);
-  const { createContainer } = await import("./container");
+  const { createContainer } = await import("./composition/container");
   const { createGateway } = await import("./server/app");
   const { exitOnSignals } = await import("./server/shutdown");
 

@@ -26,7 +26,13 @@ const cursorSchema = z.object({
 
 /** Finding users, for ADMIN and MODERATOR. */
 export class UserDirectoryService {
-  constructor(private readonly admin: UserAdminRepository) {}
+  private readonly admin: UserAdminRepository;
+
+  constructor(deps: {
+    admin: UserAdminRepository;
+  }) {
+    this.admin = deps.admin;
+  }
 
   async list(args: {
     filter?: UserListFilter | null;

@@ -18,7 +18,13 @@ export interface AuditKey {
 
 /** The only code that reads and writes the AuditEntry table. */
 export class AuditRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database;
+
+  constructor(deps: {
+    db: Database;
+  }) {
+    this.db = deps.db;
+  }
 
   /** Always inside the transaction of the change it records: both commit, or neither. */
   async add(tx: Tx, entry: NewAuditEntry): Promise<void> {

@@ -17,7 +17,13 @@ export const AUDIT_PAGE_DEFAULT = 50;
 
 /** Reading the audit log: newest first, a page at a time. */
 export class AuditLogService {
-  constructor(private readonly audit: AuditRepository) {}
+  private readonly audit: AuditRepository;
+
+  constructor(deps: {
+    audit: AuditRepository;
+  }) {
+    this.audit = deps.audit;
+  }
 
   async page(
     filter: AuditFilter,

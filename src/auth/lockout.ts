@@ -122,12 +122,17 @@ export interface LockoutState {
 }
 
 export class Lockout {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly policy: LockoutPolicy,
-  ) {
-    redis.defineCommand("lockoutReserve", { numberOfKeys: 1, lua: RESERVE });
-    redis.defineCommand("lockoutSettle", { numberOfKeys: 1, lua: SETTLE });
+  private readonly redis: RedisClient;
+  private readonly policy: LockoutPolicy;
+
+  constructor(deps: {
+    redis: RedisClient;
+    policy: LockoutPolicy;
+  }) {
+    this.redis = deps.redis;
+    this.policy = deps.policy;
+    this.redis.defineCommand("lockoutReserve", { numberOfKeys: 1, lua: RESERVE });
+    this.redis.defineCommand("lockoutSettle", { numberOfKeys: 1, lua: SETTLE });
   }
 
   static key(email: string): string {

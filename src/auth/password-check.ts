@@ -23,12 +23,22 @@ export type PasswordCheckResult =
  * and one lock per address, so a stolen access token is no unlimited password oracle.
  */
 export class PasswordCheck {
-  constructor(
-    private readonly hasher: PasswordHasher,
-    private readonly lockout: Lockout,
-    private readonly limits: RateLimits,
-    private readonly metrics: AuthMetrics = noAuthMetrics,
-  ) {}
+  private readonly hasher: PasswordHasher;
+  private readonly lockout: Lockout;
+  private readonly limits: RateLimits;
+  private readonly metrics: AuthMetrics;
+
+  constructor(deps: {
+    hasher: PasswordHasher;
+    lockout: Lockout;
+    limits: RateLimits;
+    metrics?: AuthMetrics;
+  }) {
+    this.hasher = deps.hasher;
+    this.lockout = deps.lockout;
+    this.limits = deps.limits;
+    this.metrics = deps.metrics ?? noAuthMetrics;
+  }
 
   /**
    * Checks `password` against `passwordHash` for the address `email` (normalised). Without a

@@ -28,19 +28,24 @@ export class PasswordHasher {
   private readonly limit: ReturnType<typeof pLimit>;
   private dummyHash: Promise<string> | undefined;
 
-  constructor(
-    private readonly options: HasherOptions,
-    private readonly tracing: Tracing = noTracing,
-  ) {
-    this.limit = pLimit(options.concurrency);
+  private readonly options: HasherOptions;
+  private readonly tracing: Tracing;
+
+  constructor(deps: {
+    options: HasherOptions;
+    tracing?: Tracing;
+  }) {
+    this.options = deps.options;
+    this.tracing = deps.tracing ?? noTracing;
+    this.limit = pLimit(this.options.concurrency);
     // Compiled, this is password.worker.js; under ts-node or ts-jest the worker compiles the .ts.
     const compiled = path.extname(__filename) === ".js";
     const script = path.join(__dirname, `password.worker${compiled ? ".js" : ".ts"}`);
     this.pool = workerpool.pool(script, {
       workerType: "thread",
-      maxWorkers: options.concurrency,
+      maxWorkers: this.options.concurrency,
       workerThreadOpts: {
-        workerData: { nice: options.nice },
+        workerData: { nice: this.options.nice },
         ...(compiled
           ? // A hashing thread holds a few small strings: keep its heap, and its RSS, small.
             { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } }

@@ -91,10 +91,16 @@ export interface TokenServiceOptions {
 
 /** Signs and fully verifies our JWTs: algorithm, key id, issuer, audience, expiry and type. */
 export class TokenService {
-  constructor(
-    private readonly keys: KeyRing,
-    private readonly options: TokenServiceOptions,
-  ) {}
+  private readonly keys: KeyRing;
+  private readonly options: TokenServiceOptions;
+
+  constructor(deps: {
+    keys: KeyRing;
+    options: TokenServiceOptions;
+  }) {
+    this.keys = deps.keys;
+    this.options = deps.options;
+  }
 
   get accessTtlSeconds(): number {
     return this.options.accessTtlSeconds;

@@ -4,7 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, loadEnvFile } from "../config";
-import { createContainer } from "../container";
+import { createContainer } from "../composition/container";
 import { AppError } from "../errors";
 import { checkDatabase, DatabaseProblem, shippedMigrations } from "../db/database-check";
 import { startEmbeddedBackends } from "../infra/embedded";

@@ -45,21 +45,28 @@ export class RateLimits {
   private readonly limiters = new Map<LimitName, RateLimiterRedis>();
   private connectedOnce: boolean;
 
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly config: RateLimitConfig,
-    private readonly logger: Logger,
-  ) {
-    this.connectedOnce = redis.status === "ready";
-    redis.on("ready", () => {
+  private readonly redis: RedisClient;
+  private readonly config: RateLimitConfig;
+  private readonly logger: Logger;
+
+  constructor(deps: {
+    redis: RedisClient;
+    config: RateLimitConfig;
+    logger: Logger;
+  }) {
+    this.redis = deps.redis;
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.connectedOnce = this.redis.status === "ready";
+    this.redis.on("ready", () => {
       this.connectedOnce = true;
     });
-    if (!config.enabled) return;
-    for (const [name, rate] of Object.entries(config.limits) as [LimitName, Rate][]) {
+    if (!this.config.enabled) return;
+    for (const [name, rate] of Object.entries(this.config.limits) as [LimitName, Rate][]) {
       this.limiters.set(
         name,
         new RateLimiterRedis({
-          storeClient: redis,
+          storeClient: this.redis,
           keyPrefix: RedisKeys.rateLimit(name),
           points: rate.points,
           duration: rate.durationSeconds,

@@ -11,7 +11,13 @@ export interface AccountTokenRecord {
 
 /** The only code that reads and writes the AccountToken table. */
 export class AccountTokenRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database;
+
+  constructor(deps: {
+    db: Database;
+  }) {
+    this.db = deps.db;
+  }
 
   /**
    * Stores the hash of a new token for `purpose` in place of the user's earlier one, in one

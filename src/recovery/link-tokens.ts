@@ -30,10 +30,16 @@ const PURPOSE_OF_EVENT: Record<string, AccountTokenPurpose> = {
  * Rotating the secret ends every link that was not sent yet.
  */
 export class LinkTokens {
-  constructor(
-    private readonly secret: string,
-    private readonly frontendUrl: string,
-  ) {}
+  private readonly secret: string;
+  private readonly frontendUrl: string;
+
+  constructor(deps: {
+    secret: string;
+    frontendUrl: string;
+  }) {
+    this.secret = deps.secret;
+    this.frontendUrl = deps.frontendUrl;
+  }
 
   /** A new token: the reference the outbox keeps, the hash the database keeps, and the token. */
   issue(purpose: AccountTokenPurpose): { ref: string; token: string; tokenHash: string } {

@@ -11,7 +11,7 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import proxyAddr from "proxy-addr";
 import { jwksRouter } from "../auth/jwks.router";
-import type { Container } from "../container";
+import type { Container } from "../composition/container";
 import { metricsRouter } from "../observability/metrics.route";
 import { requestLog } from "../observability/request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";

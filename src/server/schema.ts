@@ -18,7 +18,7 @@ import { RecoveryResolver } from "../recovery/recovery.resolver";
 import { resolveUserReference } from "../users/user.reference";
 import { LoginHistoryResolver } from "../users/login-history.resolver";
 import { UserResolver } from "../users/user.resolver";
-import type { Services } from "../container";
+import type { Services } from "../composition/container";
 import { toSubgraphSchema } from "./subgraph";
 
 /** Resolver classes, each built once with its service (no container library needed). */

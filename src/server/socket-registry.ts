@@ -43,13 +43,20 @@ export class SocketRegistry {
   private readonly ttlMs: number;
   private heartbeat?: NodeJS.Timeout;
 
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly options: SocketRegistryOptions,
-    private readonly onRenewError: (error: unknown) => void = () => undefined,
-  ) {
-    this.ttlMs = options.ttlMs ?? 60_000;
-    redis.defineCommand("admitConnection", { numberOfKeys: 1, lua: ADMIT });
+  private readonly redis: RedisClient;
+  private readonly options: SocketRegistryOptions;
+  private readonly onRenewError: (error: unknown) => void;
+
+  constructor(deps: {
+    redis: RedisClient;
+    options: SocketRegistryOptions;
+    onRenewError?: (error: unknown) => void;
+  }) {
+    this.redis = deps.redis;
+    this.options = deps.options;
+    this.onRenewError = deps.onRenewError ?? (() => undefined);
+    this.ttlMs = this.options.ttlMs ?? 60_000;
+    this.redis.defineCommand("admitConnection", { numberOfKeys: 1, lua: ADMIT });
   }
 
   static key(userId: string): string {

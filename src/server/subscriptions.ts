@@ -5,7 +5,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { unavailableDependency } from "../infra/dependency-errors";
 import type { AuthState } from "../auth/viewer";
-import type { Container } from "../container";
+import type { Container } from "../composition/container";
 import { createLoaders } from "../users/user.loader";
 import { connectionInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
 import { CLOSE_TRY_AGAIN_LATER, ConnectionGuard } from "./connection.guard";

@@ -32,14 +32,26 @@ const BATCH = 200;
  * replicas still run (a rolling upgrade), each new replica's start-up sweeps what they wrote since.
  */
 export class KeyLayoutMigration {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly store: SessionStore,
-    private readonly keyPrefix: string,
+  private readonly redis: RedisClient;
+  private readonly store: SessionStore;
+  private readonly keyPrefix: string;
+  private readonly ttlSeconds: number;
+  private readonly logger: Logger;
+
+  constructor(deps: {
+    redis: RedisClient;
+    store: SessionStore;
+    keyPrefix: string;
     /** For legacy sessions without an expiry (none should exist): the session lifetime. */
-    private readonly ttlSeconds: number,
-    private readonly logger: Logger,
-  ) {}
+    ttlSeconds: number;
+    logger: Logger;
+  }) {
+    this.redis = deps.redis;
+    this.store = deps.store;
+    this.keyPrefix = deps.keyPrefix;
+    this.ttlSeconds = deps.ttlSeconds;
+    this.logger = deps.logger;
+  }
 
   /**
    * At start-up: waits up to `waitMs` for the move, never throws. A Redis that does not answer

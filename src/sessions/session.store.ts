@@ -61,14 +61,19 @@ export interface ImportedSession {
 }
 
 export class SessionStore {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly options: SessionStoreOptions,
-  ) {
+  private readonly redis: RedisClient;
+  private readonly options: SessionStoreOptions;
+
+  constructor(deps: {
+    redis: RedisClient;
+    options: SessionStoreOptions;
+  }) {
+    this.redis = deps.redis;
+    this.options = deps.options;
     // Auto-pipelining routes a command by its first argument, which for a variable key count is
     // the count, not a key: on a cluster these two would join another slot's pipeline. They go
     // out on their own instead (a copy: ioredis shares its default list between clients).
-    const client = redis.options as { autoPipeliningIgnoredCommands?: string[] } | undefined;
+    const client = this.redis.options as { autoPipeliningIgnoredCommands?: string[] } | undefined;
     if (client) {
       client.autoPipeliningIgnoredCommands = [
         ...(client.autoPipeliningIgnoredCommands ?? []),
@@ -76,11 +81,11 @@ export class SessionStore {
         "revokeSessionsExcept",
       ];
     }
-    redis.defineCommand("createSession", { lua: CREATE });
-    redis.defineCommand("rotateSession", { numberOfKeys: 2, lua: ROTATE });
-    redis.defineCommand("revokeSessionsExcept", { lua: REVOKE_ALL_EXCEPT });
-    redis.defineCommand("touchSession", { numberOfKeys: 2, lua: TOUCH });
-    redis.defineCommand("importSession", { numberOfKeys: 2, lua: IMPORT });
+    this.redis.defineCommand("createSession", { lua: CREATE });
+    this.redis.defineCommand("rotateSession", { numberOfKeys: 2, lua: ROTATE });
+    this.redis.defineCommand("revokeSessionsExcept", { lua: REVOKE_ALL_EXCEPT });
+    this.redis.defineCommand("touchSession", { numberOfKeys: 2, lua: TOUCH });
+    this.redis.defineCommand("importSession", { numberOfKeys: 2, lua: IMPORT });
   }
 
   get ttlSeconds(): number {

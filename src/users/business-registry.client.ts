@@ -45,29 +45,34 @@ interface RegistryResponse {
 export class BusinessRegistryClient {
   private readonly breaker: CircuitBreaker<[string], RegistryAnswer>;
 
-  constructor(
-    private readonly options: BusinessRegistryOptions,
-    private readonly logger: Logger,
-  ) {
+  private readonly options: BusinessRegistryOptions;
+  private readonly logger: Logger;
+
+  constructor(deps: {
+    options: BusinessRegistryOptions;
+    logger: Logger;
+  }) {
+    this.options = deps.options;
+    this.logger = deps.logger;
     this.breaker = new CircuitBreaker((digits: string) => this.ask(digits), {
       name: "business-registry",
       // The fetch below is aborted at timeoutMs; opossum's own timer would leave it running.
       timeout: false,
-      volumeThreshold: options.breaker.volumeThreshold,
-      errorThresholdPercentage: options.breaker.errorThresholdPercentage,
-      resetTimeout: options.breaker.resetTimeoutMs,
+      volumeThreshold: this.options.breaker.volumeThreshold,
+      errorThresholdPercentage: this.options.breaker.errorThresholdPercentage,
+      resetTimeout: this.options.breaker.resetTimeoutMs,
       // Long enough that a few slow (timed-out) calls in a row still count together.
       rollingCountTimeout: 60_000,
       rollingCountBuckets: 12,
     });
     this.breaker.on("open", () =>
-      logger.warn(
-        { resetTimeoutMs: options.breaker.resetTimeoutMs },
+      this.logger.warn(
+        { resetTimeoutMs: this.options.breaker.resetTimeoutMs },
         "business registry circuit open: numbers are saved unverified until it answers again",
       ),
     );
-    this.breaker.on("halfOpen", () => logger.info("business registry circuit half-open: trying one call"));
-    this.breaker.on("close", () => logger.info("business registry circuit closed: registry answers again"));
+    this.breaker.on("halfOpen", () => this.logger.info("business registry circuit half-open: trying one call"));
+    this.breaker.on("close", () => this.logger.info("business registry circuit closed: registry answers again"));
   }
 
   /** The registry's answer for `businessNumber` (any format), or UNVERIFIED when there is none. */

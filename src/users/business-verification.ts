@@ -13,7 +13,13 @@ export interface BusinessCheck {
  * slow or its circuit is open, the number is saved UNVERIFIED rather than refused.
  */
 export class BusinessVerifier {
-  constructor(private readonly registry: BusinessRegistryClient | undefined) {}
+  private readonly registry: BusinessRegistryClient | undefined;
+
+  constructor(deps: {
+    registry: BusinessRegistryClient | undefined;
+  }) {
+    this.registry = deps.registry;
+  }
 
   get enabled(): boolean {
     return this.registry !== undefined;

@@ -48,7 +48,13 @@ export interface AdminTarget {
 
 /** Admin reads and writes of User: the user list, guards' locks, erasure. */
 export class UserAdminRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database;
+
+  constructor(deps: {
+    db: Database;
+  }) {
+    this.db = deps.db;
+  }
 
   /** The sort value a cursor carries for `row`. */
   static sortValue(row: UserProfile, field: UserOrderField): string {

@@ -49,12 +49,19 @@ export interface ProfileCacheWrites {
  * re-check their authorization (see server/connection.guard.ts).
  */
 export class UserCache {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly ttlSeconds: number,
-    private readonly onChange: (userId: string) => void = () => undefined,
-  ) {
-    redis.defineCommand("setProfileIfNewer", { numberOfKeys: 1, lua: SET_IF_NEWER });
+  private readonly redis: RedisClient;
+  private readonly ttlSeconds: number;
+  private readonly onChange: (userId: string) => void;
+
+  constructor(deps: {
+    redis: RedisClient;
+    ttlSeconds: number;
+    onChange?: (userId: string) => void;
+  }) {
+    this.redis = deps.redis;
+    this.ttlSeconds = deps.ttlSeconds;
+    this.onChange = deps.onChange ?? (() => undefined);
+    this.redis.defineCommand("setProfileIfNewer", { numberOfKeys: 1, lua: SET_IF_NEWER });
   }
 
   decode(json: string | null | undefined): UserProfile | undefined {

@@ -26,7 +26,13 @@ export class EmailTakenError extends Error {}
 
 /** The only code that reads and writes the User table (login history: login-history.repository.ts). */
 export class UserRepository {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database;
+
+  constructor(deps: {
+    db: Database;
+  }) {
+    this.db = deps.db;
+  }
 
   async findById(id: string, tx: Tx | Database = this.db): Promise<UserProfile | null> {
     return tx.user.findUnique({ where: { id }, select: PROFILE_SELECT });

@@ -31,7 +31,7 @@ const call = (name: string, variables: Record<string, unknown>, as: { accessToke
 const me = (session: { accessToken: string }) =>
   server.client.request(op("Me"), {}, { token: session.accessToken });
 const cachedProfile = async (userId: string) =>
-  new UserCache(server.container.redis, 60).decode(
+  new UserCache({ redis: server.container.redis, ttlSeconds: 60 }).decode(
     await server.container.redis.get(RedisKeys.profile(userId)),
   );
 

@@ -134,7 +134,7 @@ describe("profile cache invalidation", () => {
 
   it("never lets an older profile overwrite a newer one in the cache", async () => {
     const session = await registerUser(server.client, { name: "Newest Name" });
-    const cache = new UserCache(redis, 300);
+    const cache = new UserCache({ redis, ttlSeconds: 300 });
     const cached = await cache.get(session.user.id);
     expect(cached?.name).toBe("Newest Name");
 

@@ -23,7 +23,7 @@ describe("password history", () => {
   const tracing: Tracing = { ...noTracing, span: (name, work) => (spans.push(name), work()) };
   let hasher: PasswordHasher;
   beforeAll(() => {
-    hasher = new PasswordHasher({ rounds: 4, concurrency: 2, nice: 0 }, tracing);
+    hasher = new PasswordHasher({ options: { rounds: 4, concurrency: 2, nice: 0 }, tracing });
   });
   afterAll(() => hasher.close());
 

@@ -114,7 +114,11 @@ export const CORE_SCENARIOS: Record<string, (pair: Pair) => Promise<void>> = {
   async "session store: concurrent creates and a revoke-all on both processes stay consistent"({ east, west }) {
     const userId = randomUUID();
     const stores = [east, west].map(
-      (server) => new SessionStore(server.container.redis, { ttlSeconds: 600, maxPerUser: 3, graceSeconds: 0 }),
+      (server) =>
+        new SessionStore({
+          redis: server.container.redis,
+          options: { ttlSeconds: 600, maxPerUser: 3, graceSeconds: 0 },
+        }),
     );
     const create = (i: number) =>
       stores[i % 2]!.create({ id: `s${i}`, userId, refreshJti: "r", accessJti: "a", issuedAt: 1 }, 1_000 + i);

@@ -98,13 +98,16 @@ export function buildMfaModules(h: MfaHarness, options: MfaModuleOptions = {}) {
   const recoveryCodes = new RecoveryCodes({ codes: new RecoveryCodeRepository({ db: h.db }), keys });
   const passkeys = new PasskeyAuthentication({ factors, ceremonies, rp });
   const registration = new PasskeyRegistration({ factors, ceremonies, rp });
-  const lockout = new Lockout(h.redis, {
-    maxAttempts: options.lockoutMaxAttempts ?? 5,
-    lockoutSeconds: 900,
-    memorySeconds: 3600,
-    inFlightSeconds: 60,
+  const lockout = new Lockout({
+    redis: h.redis,
+    policy: {
+      maxAttempts: options.lockoutMaxAttempts ?? 5,
+      lockoutSeconds: 900,
+      memorySeconds: 3600,
+      inFlightSeconds: 60,
+    },
   });
-  const limits = new RateLimits(h.redis, loadConfig(testEnv()).rateLimits, h.logger);
+  const limits = new RateLimits({ redis: h.redis, config: loadConfig(testEnv()).rateLimits, logger: h.logger });
   const verifier = new SecondFactorVerifier({ totp, recoveryCodes, passkeys });
   const check = new SecondFactorCheck({ verifier, lockout, limits });
   const challenges = new SignInChallengeStore({

@@ -1,4 +1,4 @@
-import type { Container } from "../../src/container";
+import type { Container } from "../../src/composition/container";
 import { PASSWORD, uniqueEmail } from "./factories";
 
 /**

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config";
-import { createContainer, type Container } from "../../src/container";
+import { createContainer, type Container } from "../../src/composition/container";
 import { createLogger } from "../../src/infra/logger";
 import { createGateway } from "../../src/server/app";
 import { GraphQLClient } from "./graphql-client";
