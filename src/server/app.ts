@@ -34,7 +34,7 @@ import { requestId } from "./request-id";
 import { RequestPolicy } from "./request-policy";
 import { requestScope, scopeOf, type RequestScope } from "./request-scope";
 import { buildGatewaySchema } from "./schema";
-import { createSubscriptionServer } from "./subscriptions";
+import { createSubscriptionServer, type SubscriptionServerParts } from "./subscriptions";
 
 export interface Gateway {
   httpServer: Server;
@@ -58,7 +58,14 @@ const HTTP_DRAIN_SHARE = 0.75;
  * The HTTP server: Express 5 with Apollo Server at /graphql, graphql-ws subscriptions and the
  * playground on the same path, the JWKS, metrics and health endpoints.
  */
-export async function createGateway(container: Container): Promise<Gateway> {
+/** The parts of the composition root the HTTP app (and its WebSocket server) use. */
+export type GatewayParts = Pick<
+  Container,
+  "config" | "logger" | "authenticator" | "metrics" | "tracing" | "db" | "redis" | "relay" | "tokens"
+> &
+  SubscriptionServerParts;
+
+export async function createGateway(container: GatewayParts): Promise<Gateway> {
   const { config, logger, authenticator, metrics, tracing } = container;
   const app = express();
   // The GraphQL hot path is served without Express once Apollo has started (see below).

@@ -54,10 +54,16 @@ export interface SubscriptionServerOptions {
  * exist ends. Queries and mutations stay on HTTP, where Apollo's CSRF prevention, limits and
  * error logging apply.
  */
+/** The parts of the composition root the WebSocket server uses. */
+export type SubscriptionServerParts = Pick<
+  Container,
+  "authenticator" | "logger" | "config" | "sockets" | "pubSub" | "services" | "repositories"
+>;
+
 export function createSubscriptionServer(
   httpServer: Server,
   schema: GraphQLSchema,
-  container: Container,
+  container: SubscriptionServerParts,
   options: SubscriptionServerOptions,
 ): SubscriptionServer {
   const { authenticator, logger, config, sockets } = container;
