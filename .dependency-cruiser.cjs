@@ -23,7 +23,7 @@ module.exports = {
         "Domain folders (everything in src/ but the transport layers and the composition root) do " +
         "not import the transport layers server/ (HTTP, WebSocket) and graphql/.",
       severity: "error",
-      from: { path: "^src/[^/]+/", pathNot: "^src/(server|graphql)/" },
+      from: { path: "^src/[^/]+/", pathNot: "^src/(server|graphql|composition)/" },
       to: { path: "^src/(server|graphql)/" },
     },
   ],

@@ -81,4 +81,3 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
 }
 
 export type Container = ReturnType<typeof createContainer>;
-export type Services = Container["services"];

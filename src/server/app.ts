@@ -11,7 +11,15 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import proxyAddr from "proxy-addr";
 import { jwksRouter } from "../auth/jwks.router";
-import type { Container } from "../composition/container";
+import type { Authenticator } from "../auth/authenticator";
+import type { TokenService } from "../auth/token.service";
+import type { Config } from "../config";
+import type { Database } from "../infra/prisma";
+import type { RedisClient } from "../infra/redis";
+import type { Logger } from "../infra/logger";
+import type { Metrics } from "../observability/metrics";
+import type { Tracing } from "../observability/tracing";
+import type { OutboxRelay } from "../outbox/outbox.relay";
 import { metricsRouter } from "../observability/metrics.route";
 import { requestLog } from "../observability/request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";
@@ -33,7 +41,7 @@ import { observabilityPlugin } from "./plugins/observability.plugin";
 import { requestId } from "./request-id";
 import { RequestPolicy } from "./request-policy";
 import { requestScope, scopeOf, type RequestScope } from "./request-scope";
-import { buildGatewaySchema } from "./schema";
+import { buildGatewaySchema, type Services } from "./schema";
 import { createSubscriptionServer, type SubscriptionServerParts } from "./subscriptions";
 
 export interface Gateway {
@@ -59,11 +67,19 @@ const HTTP_DRAIN_SHARE = 0.75;
  * playground on the same path, the JWKS, metrics and health endpoints.
  */
 /** The parts of the composition root the HTTP app (and its WebSocket server) use. */
-export type GatewayParts = Pick<
-  Container,
-  "config" | "logger" | "authenticator" | "metrics" | "tracing" | "db" | "redis" | "relay" | "tokens"
-> &
-  SubscriptionServerParts;
+export interface GatewayParts extends SubscriptionServerParts {
+  config: Config;
+  logger: Logger;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  tracing: Tracing;
+  /** For readiness: a database and a Redis ping, the relay's broker state. */
+  db: Database;
+  redis: RedisClient;
+  relay: Pick<OutboxRelay, "brokerState">;
+  tokens: TokenService;
+  services: Services;
+}
 
 export async function createGateway(container: GatewayParts): Promise<Gateway> {
   const { config, logger, authenticator, metrics, tracing } = container;

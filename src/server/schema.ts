@@ -18,8 +18,33 @@ import { RecoveryResolver } from "../recovery/recovery.resolver";
 import { resolveUserReference } from "../users/user.reference";
 import { LoginHistoryResolver } from "../users/login-history.resolver";
 import { UserResolver } from "../users/user.resolver";
-import type { Services } from "../composition/container";
+import type { UserAdminService } from "../admin/user-admin.service";
+import type { UserDirectoryService } from "../admin/user-directory.service";
+import type { AuditLogService } from "../audit/audit.service";
+import type { AuthService } from "../auth/auth.service";
+import type { AccountDeletionService } from "../gdpr/account-deletion.service";
+import type { DataExportService } from "../gdpr/data-export.service";
+import type { EmailVerificationService } from "../recovery/email-verification.service";
+import type { PasswordResetService } from "../recovery/password-reset.service";
+import type { SessionEventBus } from "../sessions/session-event.bus";
+import type { SessionService } from "../sessions/session.service";
+import type { UserService } from "../users/user.service";
 import { toSubgraphSchema } from "./subgraph";
+
+/** The services the resolvers (and the WebSocket server) call; the composition root builds them. */
+export interface Services {
+  auth: AuthService;
+  users: UserService;
+  sessions: SessionService;
+  verification: EmailVerificationService;
+  passwordReset: PasswordResetService;
+  dataExport: DataExportService;
+  accountDeletion: AccountDeletionService;
+  directory: UserDirectoryService;
+  admin: UserAdminService;
+  auditLog: AuditLogService;
+  sessionEvents: SessionEventBus;
+}
 
 /** Resolver classes, each built once with its service (no container library needed). */
 function resolverInstances(services: Services) {

@@ -5,13 +5,18 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { unavailableDependency } from "../infra/dependency-errors";
 import type { AuthState } from "../auth/viewer";
-import type { Container } from "../composition/container";
-import { createLoaders } from "../users/user.loader";
+import type { Authenticator } from "../auth/authenticator";
+import type { Config } from "../config";
+import type { Logger } from "../infra/logger";
+import type { RedisPubSub } from "../infra/pubsub";
+import { createLoaders, type LoaderSources } from "../users/user.loader";
 import { connectionInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
 import { CLOSE_TRY_AGAIN_LATER, ConnectionGuard } from "./connection.guard";
 import { isClientSafe } from "./errors.plugin";
 import type { RequestPolicy } from "./request-policy";
 import { admitSubscription, type AdmissionState } from "./subscription-admission";
+import type { Services } from "./schema";
+import type { SocketRegistry } from "./socket-registry";
 import { connectionAuthorization, refuseUnsupportedClients } from "./ws-handshake";
 
 /** The same limit as JSON bodies over HTTP. */
@@ -55,10 +60,15 @@ export interface SubscriptionServerOptions {
  * error logging apply.
  */
 /** The parts of the composition root the WebSocket server uses. */
-export type SubscriptionServerParts = Pick<
-  Container,
-  "authenticator" | "logger" | "config" | "sockets" | "pubSub" | "services" | "repositories"
->;
+export interface SubscriptionServerParts {
+  config: Config;
+  logger: Logger;
+  authenticator: Authenticator;
+  sockets: SocketRegistry;
+  pubSub: RedisPubSub;
+  services: Pick<Services, "sessionEvents">;
+  repositories: LoaderSources;
+}
 
 export function createSubscriptionServer(
   httpServer: Server,
