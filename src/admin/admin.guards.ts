@@ -34,7 +34,7 @@ export async function assertActorStill(
   actorId: string,
   roles: readonly Role[],
 ): Promise<UserProfile> {
-  const actor = await users.findById(actorId, tx);
+  const actor = await users.findByIdIn(tx, actorId);
   if (!actor?.isActive || !roles.includes(actor.role)) {
     throw errors.guardForbidden("ACTOR_CHANGED", "Your role or account changed; sign in again.");
   }

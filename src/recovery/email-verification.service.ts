@@ -80,7 +80,7 @@ export class EmailVerificationService {
     if (!isWellFormedToken(token)) throw errors.verificationTokenInvalid();
     return this.uow.run(async ({ tx, emit, cacheProfile }) => {
       const userId = await this.tokens.consume(tx, "EMAIL_VERIFICATION", hashAccountToken(token));
-      const current = userId && (await this.users.findById(userId, tx));
+      const current = userId && (await this.users.findByIdIn(tx, userId));
       if (!current) throw errors.verificationTokenInvalid();
       if (current.isVerified) {
         cacheProfile(current);

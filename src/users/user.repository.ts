@@ -34,7 +34,12 @@ export class UserRepository {
     this.db = deps.db;
   }
 
-  async findById(id: string, tx: Tx | Database = this.db): Promise<UserProfile | null> {
+  async findById(id: string): Promise<UserProfile | null> {
+    return this.findByIdIn(this.db, id);
+  }
+
+  /** Read in a transaction, so what follows is decided on what it will commit against. */
+  async findByIdIn(tx: Tx | Database, id: string): Promise<UserProfile | null> {
     return tx.user.findUnique({ where: { id }, select: PROFILE_SELECT });
   }
 
@@ -51,8 +56,8 @@ export class UserRepository {
     return user && this.credentials(user);
   }
 
-  async findCredentialsById(id: string, tx: Tx | Database = this.db) {
-    const user = await tx.user.findUnique({ where: { id } });
+  async findCredentialsById(id: string) {
+    const user = await this.db.user.findUnique({ where: { id } });
     return user && this.credentials(user);
   }
 
