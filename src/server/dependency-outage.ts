@@ -1,7 +1,8 @@
 import type { AuthState } from "../auth/viewer";
-import type { Container } from "../container";
+import type { Authenticator } from "../auth/authenticator";
 import { errors } from "../errors";
 import { unavailableDependency } from "../infra/dependency-errors";
+import type { OutageTracker } from "../infra/outage";
 
 /**
  * The caller's token checked against Redis and the database; when either is unreachable the
@@ -9,7 +10,7 @@ import { unavailableDependency } from "../infra/dependency-errors";
  * never as signed in. Any other failure is thrown as it is.
  */
 export async function authenticateOrUnavailable(
-  container: Pick<Container, "authenticator" | "outages">,
+  container: { authenticator: Authenticator; outages: OutageTracker },
   authorization: string | undefined,
 ): Promise<AuthState> {
   try {
@@ -20,7 +21,7 @@ export async function authenticateOrUnavailable(
 }
 
 /** SERVICE_UNAVAILABLE (noting the outage once) for an unreachable dependency, else the error. */
-export function asUnavailable(container: Pick<Container, "outages">, error: unknown): unknown {
+export function asUnavailable(container: { outages: OutageTracker }, error: unknown): unknown {
   const dependency = unavailableDependency(error);
   if (!dependency) return error;
   container.outages.lost(dependency, error);

@@ -8,6 +8,7 @@ import type { AuthState } from "../auth/viewer";
 import type { Authenticator } from "../auth/authenticator";
 import type { Config } from "../config";
 import type { Logger } from "../infra/logger";
+import type { OutageTracker } from "../infra/outage";
 import type { RedisPubSub } from "../infra/pubsub";
 import { createLoaders, type LoaderSources } from "../users/user.loader";
 import { connectionInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
@@ -68,6 +69,7 @@ export interface SubscriptionServerParts {
   pubSub: RedisPubSub;
   services: Pick<Services, "sessionEvents">;
   repositories: LoaderSources;
+  outages: OutageTracker;
 }
 
 export function createSubscriptionServer(
