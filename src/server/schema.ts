@@ -18,6 +18,7 @@ import { RecoveryResolver } from "../recovery/recovery.resolver";
 import { resolveUserReference } from "../users/user.reference";
 import { LoginHistoryResolver } from "../users/login-history.resolver";
 import { UserResolver } from "../users/user.resolver";
+import type { AdminPasswordResetService } from "../admin/admin-password-reset.service";
 import type { UserAdminService } from "../admin/user-admin.service";
 import type { UserDirectoryService } from "../admin/user-directory.service";
 import type { AuditLogService } from "../audit/audit.service";
@@ -28,6 +29,7 @@ import type { EmailVerificationService } from "../recovery/email-verification.se
 import type { PasswordResetService } from "../recovery/password-reset.service";
 import type { SessionEventBus } from "../sessions/session-event.bus";
 import type { SessionService } from "../sessions/session.service";
+import type { LoginHistoryService } from "../users/login-history.service";
 import type { UserService } from "../users/user.service";
 import { toSubgraphSchema } from "./subgraph";
 
@@ -43,6 +45,8 @@ export interface Services {
   directory: UserDirectoryService;
   admin: UserAdminService;
   auditLog: AuditLogService;
+  adminPasswordReset: AdminPasswordResetService;
+  loginHistory: LoginHistoryService;
   sessionEvents: SessionEventBus;
 }
 
