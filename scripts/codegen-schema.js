@@ -3,7 +3,7 @@
 // because codegen imports schema files with import(), which knows nothing of ts-node.
 require("ts-node/register/transpile-only");
 require("reflect-metadata");
-const { buildBareSchema } = require("../src/server/schema");
-const { subgraphSdl } = require("../src/server/subgraph");
+const { buildBareSchema } = require("../src/graphql/schema");
+const { subgraphSdl } = require("../src/graphql/subgraph");
 
 module.exports = buildBareSchema().then(subgraphSdl);

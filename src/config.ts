@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import { readSigningKeys, type SigningKeys } from "./auth/key.reader";
+import { readSigningKeys, type SigningKeys } from "./config/key.reader";
 import { DEVELOPMENT_DEFAULTS } from "./config/development";
 import { ConfigError } from "./config/error";
 import { redisConfig, type RedisConfig } from "./config/redis";

@@ -4,7 +4,7 @@ import { EmbeddedDatabaseBusyError, startEmbeddedBackends } from "./infra/embedd
 import { createLogger } from "./infra/logger";
 import { startTracing } from "./observability/tracing";
 import type { ShutdownStep } from "./server/shutdown";
-import type { StartupRefusal } from "./server/startup-checks";
+import type { StartupRefusal } from "./infra/startup-checks";
 import { startupBanner, startupFacts } from "./server/startup.banner";
 
 function readConfig(): Config {
@@ -32,7 +32,7 @@ async function main() {
   const tracing = await startTracing(config.tracing);
   // Never "ready" on a database that cannot serve this release, nor without Redis. Checked before
   // the application is loaded, so a refusal comes within a second or two.
-  const { ensureDatabase, ensureRedis, listenRefusal } = await import("./server/startup-checks");
+  const { ensureDatabase, ensureRedis, listenRefusal } = await import("./infra/startup-checks");
   // Embedded PostgreSQL when DATABASE_URL is unset (development only); a no-op otherwise.
   const embedded = await startEmbeddedBackends(config, logger);
   await ensureDatabase(config, logger);

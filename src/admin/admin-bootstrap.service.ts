@@ -2,7 +2,7 @@ import { auditEntry } from "../audit/audit.model";
 import type { AuditRepository } from "../audit/audit.repository";
 import type { PasswordHasher } from "../auth/password.hasher";
 import { assertStrongPassword } from "../auth/password.policy";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";

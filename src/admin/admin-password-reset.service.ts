@@ -1,6 +1,6 @@
 import { auditEntry } from "../audit/audit.model";
 import type { AuditRepository } from "../audit/audit.repository";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Unit, UnitOfWork } from "../infra/unit-of-work";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxWrites } from "../outbox/outbox.repository";

@@ -1,4 +1,4 @@
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Tx } from "../infra/prisma";
 import type { Role, UserProfile } from "../users/user.model";
 import type { UserRepository } from "../users/user.repository";

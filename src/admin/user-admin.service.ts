@@ -1,7 +1,7 @@
 import { auditEntry } from "../audit/audit.model";
 import type { Lockout } from "../auth/lockout";
 import type { AuditRepository } from "../audit/audit.repository";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
@@ -12,7 +12,7 @@ import type { AdminTarget, UserAdminRepository } from "../users/user-admin.repos
 import type { UserErasureService } from "../gdpr/user-erasure.service";
 import type { ProfileCacheWrites } from "../users/user.cache";
 import type { Role, UserProfile } from "../users/user.model";
-import type { AccountCreator } from "../users/account-creator";
+import type { AccountCreator } from "../auth/account-creator";
 import type { UserRepository } from "../users/user.repository";
 import type { ProfileInput } from "../users/user.validation";
 import { assertNotLastAdmin } from "../users/last-admin";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import {
   decodeCursor,
   encodeCursor,

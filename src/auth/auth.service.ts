@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Unit, UnitOfWork } from "../infra/unit-of-work";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxWrites } from "../outbox/outbox.repository";
@@ -16,15 +16,15 @@ import type { PairIds, SessionService } from "../sessions/session.service";
 import type { ProfileCacheWrites, UserCache } from "../users/user.cache";
 import type { LoginHistoryRepository } from "../users/login-history.repository";
 import type { UserProfile } from "../users/user.model";
-import type { AccountCreator } from "../users/account-creator";
+import type { AccountCreator } from "./account-creator";
 import type { UserRepository } from "../users/user.repository";
 import { normalizeEmail, type ProfileInput } from "../users/user.validation";
-import { loginFailureReason, noAuthMetrics, secondsSince, type AuthMetrics } from "./auth.metrics";
+import { loginFailureReason, noAuthMetrics, secondsSince, type AuthMetrics } from "../observability/auth.metrics";
 import type { PasswordCheck } from "./password-check";
 import type { PasswordHasher } from "./password.hasher";
 import { assertStrongPassword } from "./password.policy";
 import { TokenError, type TokenService } from "./token.service";
-import type { Viewer } from "./viewer";
+import type { Viewer } from "../users/viewer";
 
 export interface AuthPayload {
   accessToken: string;

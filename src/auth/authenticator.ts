@@ -1,4 +1,4 @@
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { SessionStore } from "../sessions/session.store";
 import type { UserCache } from "../users/user.cache";
 import type { UserRepository } from "../users/user.repository";
@@ -7,14 +7,14 @@ import {
   secondsSince,
   type AuthMetrics,
   type TokenVerificationResult,
-} from "./auth.metrics";
+} from "../observability/auth.metrics";
 import { TokenError, type TokenService } from "./token.service";
-import type { AuthState } from "./viewer";
+import type { AuthState } from "../users/viewer";
 
 /** The metrics label for how a check ended. */
 function verificationResult(state: AuthState): TokenVerificationResult {
   if (state.viewer) return "valid";
-  switch (state.error?.extensions.reason) {
+  switch (state.error?.reason) {
     case "TOKEN_EXPIRED":
       return "expired";
     case "SESSION_NOT_FOUND":

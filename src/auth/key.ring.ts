@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import type { Config } from "../config";
-import { algorithmOf } from "./key.reader";
+import { algorithmOf } from "../config/key.reader";
 import {
   hmacKeyId,
   hmacKeyRing,

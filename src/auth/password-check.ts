@@ -1,6 +1,6 @@
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { RateLimits } from "../limits/rate-limits";
-import { noAuthMetrics, type AuthMetrics } from "./auth.metrics";
+import { noAuthMetrics, type AuthMetrics } from "../observability/auth.metrics";
 import type { Lockout } from "./lockout";
 import type { PasswordHasher } from "./password.hasher";
 

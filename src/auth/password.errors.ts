@@ -1,15 +1,14 @@
-import { AppError, ERROR_CODES } from "../errors";
+import { AppError, ERROR_CODES } from "../core/errors";
 
 /**
  * WEAK_PASSWORD for the two screens a password passes besides the policy. Same code, so existing
  * clients show it where they show a weak password, with `reason` for those that want to say more:
  * RECENTLY_USED (one of the last PASSWORD_HISTORY_SIZE passwords) or BREACHED (known from data
- * breaches). `missing` reads like the policy's list. These join `errors` in src/errors.ts (the
+ * breaches). `missing` reads like the policy's list. These join `errors` in core/errors.ts (the
  * catalog) when multi-factor sign-in is wired in.
  */
 function weakPassword(message: string, reason: "RECENTLY_USED" | "BREACHED", field: string, missing: string) {
-  return new AppError(message, {
-    code: "WEAK_PASSWORD",
+  return new AppError(message, "WEAK_PASSWORD", {
     errorCode: ERROR_CODES.WEAK_PASSWORD,
     field,
     missing: [missing],

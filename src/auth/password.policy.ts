@@ -1,4 +1,4 @@
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 
 /** bcrypt reads only the first 72 bytes of its input; longer passwords are refused, not cut. */
 export const BCRYPT_MAX_BYTES = 72;

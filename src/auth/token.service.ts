@@ -1,6 +1,6 @@
 import { createHash, createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
-import type { SigningAlgorithm } from "./key.reader";
+import type { SigningAlgorithm } from "../config/key.reader";
 
 export type { SigningAlgorithm };
 export type TokenType = "access" | "refresh";

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, loadEnvFile } from "../config";
 import { createContainer } from "../composition/container";
-import { AppError } from "../errors";
+import { AppError } from "../core/errors";
 import { checkDatabase, DatabaseProblem, shippedMigrations } from "../db/database-check";
 import { startEmbeddedBackends } from "../infra/embedded";
 import { createLogger } from "../infra/logger";

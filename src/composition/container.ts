@@ -57,7 +57,7 @@ export function createContainer(config: Config, logger: Logger, tracing: Tracing
     lockout: stores.lockout,
     /** Moves sessions of the earlier Redis key layout; main.ts runs it before listening. */
     keyLayout: workers.keyLayout,
-    /** What per-request DataLoaders read from (users/user.loader.ts createLoaders). */
+    /** What per-request DataLoaders read from (graphql/users/user.loader.ts createLoaders). */
     repositories: { users: stores.users, userAdmin: stores.userAdmin, lockout: stores.lockout },
     services,
     outbox: stores.outbox,

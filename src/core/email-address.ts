@@ -1,7 +1,7 @@
 import { domainToASCII } from "node:url";
 import { analyzeEmail } from "@hapi/address";
 import { tlds } from "@hapi/tlds";
-import { errors } from "../errors";
+import { errors } from "./errors";
 import { textProblem } from "./text";
 
 /**

@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import { errors } from "../errors";
+import { errors } from "./errors";
 
 // Cursor paging (Relay connections) for any list: what a service returns. The GraphQL type of
-// `pageInfo` (PageInfo) is declared with the schema, in server/pagination.ts.
+// `pageInfo` (PageInfo) is declared with the schema, in graphql/paging.ts.
 
 /** The most rows one page may ask for; more is BAD_USER_INPUT rather than silently cut. */
 export const MAX_PAGE_SIZE = 100;

@@ -1,8 +1,8 @@
 import { auditEntry } from "../audit/audit.model";
 import type { AuditRepository } from "../audit/audit.repository";
 import type { PasswordCheck } from "../auth/password-check";
-import type { Viewer } from "../auth/viewer";
-import { errors } from "../errors";
+import type { Viewer } from "../users/viewer";
+import { errors } from "../core/errors";
 import type { Cause } from "../outbox/event.model";
 import type { RateLimits } from "../limits/rate-limits";
 import type { UserErasureService } from "./user-erasure.service";

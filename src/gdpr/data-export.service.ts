@@ -1,14 +1,16 @@
 import type { AuditRepository } from "../audit/audit.repository";
 import type { Lockout } from "../auth/lockout";
-import type { Viewer } from "../auth/viewer";
-import { errors } from "../errors";
+import type { Viewer } from "../users/viewer";
+import { errors } from "../core/errors";
 import type { AccountTokenRepository } from "../recovery/account-token.repository";
 import type { SessionService } from "../sessions/session.service";
 import type { LoginHistoryRepository } from "../users/login-history.repository";
 import type { UserRepository } from "../users/user.repository";
-import type { UserDataExport } from "./gdpr.types";
 
-/** exportMyData: everything the gateway keeps about the caller, read fresh from the sources. */
+/**
+ * exportMyData: everything the gateway keeps about the caller, read fresh from the sources. The
+ * GraphQL layer declares its type (graphql/gdpr/gdpr.types.ts UserDataExport).
+ */
 export class DataExportService {
   private readonly users: UserRepository;
   private readonly loginHistory: LoginHistoryRepository;
@@ -33,7 +35,7 @@ export class DataExportService {
     this.lockout = deps.lockout;
   }
 
-  async export(viewer: Viewer): Promise<UserDataExport> {
+  async export(viewer: Viewer) {
     const userId = viewer.user.id;
     const account = await this.users.findCredentialsById(userId);
     if (!account) throw errors.userNotFound();

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Lockout } from "../auth/lockout";
 import type { PasswordHasher } from "../auth/password.hasher";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxRepository, OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 
 /** The deadline of the request being served (REQUEST_TIMEOUT_MS), aborted when it passes. */
 export interface Deadline {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { RedisClient } from "../infra/redis";
 import { RedisKeys } from "../infra/redis.keys";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Logger } from "../infra/logger";
 
 /** Every limit the gateway keeps; each counts operations (resolver calls), not HTTP requests. */

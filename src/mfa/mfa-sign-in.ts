@@ -1,5 +1,5 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import { amrOf } from "./amr";
 import type { Db, MfaFactorRepository } from "./factor.repository";
 import { mfaErrors, type SecondFactorMethod } from "./mfa.errors";

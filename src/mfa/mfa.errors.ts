@@ -1,4 +1,4 @@
-import { AppError, ERROR_CODES } from "../errors";
+import { AppError, ERROR_CODES } from "../core/errors";
 
 /**
  * The registry codes multi-factor sign-in adds. They live here until the error catalog moves to
@@ -25,7 +25,7 @@ export type MfaErrorName = keyof typeof MFA_ERROR_CODES;
 export type SecondFactorMethod = "totp" | "webauthn" | "recovery_code";
 
 function mfaError(name: MfaErrorName, message: string, extra: Record<string, unknown> = {}) {
-  return new AppError(message, { code: name, errorCode: MFA_ERROR_CODES[name], ...extra });
+  return new AppError(message, name, { errorCode: MFA_ERROR_CODES[name], ...extra });
 }
 
 export const mfaErrors = {

@@ -1,5 +1,5 @@
 import type { Lockout } from "../auth/lockout";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { RateLimits } from "../limits/rate-limits";
 import type { Db } from "./factor.repository";
 import type { SecondFactorProof, SecondFactorVerifier, VerifiedFactor } from "./second-factor.verifier";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Db, MfaFactorRepository, TotpFactorRecord } from "./factor.repository";
 import { mfaErrors } from "./mfa.errors";
 import { qrCodeDataUri } from "./qr-code";

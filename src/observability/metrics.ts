@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { AuthMetrics } from "../auth/auth.metrics";
+import type { AuthMetrics } from "./auth.metrics";
 import type { Logger } from "../infra/logger";
 
 /**

@@ -1,5 +1,5 @@
-import type { Viewer } from "../auth/viewer";
-import { errors } from "../errors";
+import type { Viewer } from "../users/viewer";
+import { errors } from "../core/errors";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxWrites } from "../outbox/outbox.repository";
 import { userEvents } from "../users/user.events";
@@ -9,7 +9,7 @@ import type { ProfileCacheWrites } from "../users/user.cache";
 import type { UserProfile } from "../users/user.model";
 import type { UserRepository } from "../users/user.repository";
 import { hashAccountToken, isWellFormedToken } from "./account-token";
-import { noAuthMetrics, type AuthMetrics } from "../auth/auth.metrics";
+import { noAuthMetrics, type AuthMetrics } from "../observability/auth.metrics";
 import type { AccountTokenRepository } from "./account-token.repository";
 import type { OneTimeLinks } from "./one-time-links";
 

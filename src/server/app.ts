@@ -10,7 +10,7 @@ import {
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import proxyAddr from "proxy-addr";
-import { jwksRouter } from "../auth/jwks.router";
+import { jwksRouter } from "./jwks.route";
 import type { Authenticator } from "../auth/authenticator";
 import type { TokenService } from "../auth/token.service";
 import type { Config } from "../config";
@@ -20,28 +20,29 @@ import type { Logger } from "../infra/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Tracing } from "../observability/tracing";
 import type { OutboxRelay } from "../outbox/outbox.relay";
-import { metricsRouter } from "../observability/metrics.route";
-import { requestLog } from "../observability/request-log";
+import { metricsRouter } from "./metrics.route";
+import { requestLog } from "./request-log";
 import { loadPlaygroundAssets } from "../playground/playground.assets";
 import { playgroundOffRouter, prefersHtml } from "../playground/playground-off";
 import { playgroundRouter } from "../playground/playground.router";
-import { createLoaders } from "../users/user.loader";
-import { lazyRequestInfo, requestInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
-import { errorFormatter, errorLoggingPlugin } from "./errors.plugin";
+import { createLoaders } from "../graphql/users/user.loader";
+import type { GraphQLContext, RequestScope } from "../graphql/context";
+import { errorFormatter, errorLoggingPlugin } from "../graphql/errors";
+import { withFieldGuards } from "../graphql/field-guards";
+import { observabilityPlugin } from "../graphql/observability.plugin";
+import { RequestPolicy } from "../graphql/request-policy";
+import { buildGatewaySchema, type SchemaServices } from "../graphql/schema";
 import { SDL_SECRET_HEADER, subgraphSdlPolicy } from "./federation-sdl";
 import { graphqlHttpHandler } from "./graphql-http";
-import { withFieldGuards } from "./field-guards";
 import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
 import { authenticateOrUnavailable } from "./dependency-outage";
 import { DatabaseProblem, migrationProblem, readAppliedMigrations, shippedMigrations } from "../db/database-check";
 import { httpErrorHandler, notFound } from "./http-errors";
-import { noStorePlugin } from "./plugins/no-store.plugin";
-import { observabilityPlugin } from "./plugins/observability.plugin";
+import { noStorePlugin } from "./no-store.plugin";
 import { requestId } from "./request-id";
-import { RequestPolicy } from "./request-policy";
-import { requestScope, scopeOf, type RequestScope } from "./request-scope";
-import { buildGatewaySchema, type Services } from "./schema";
+import { lazyRequestInfo, requestInfo, type RequestInfo, type TrustProxy } from "./request-info";
+import { requestScope, scopeOf } from "./request-scope";
 import { createSubscriptionServer, type SubscriptionServerParts } from "./subscriptions";
 
 export interface Gateway {
@@ -78,7 +79,8 @@ export interface GatewayParts extends SubscriptionServerParts {
   redis: RedisClient;
   relay: Pick<OutboxRelay, "brokerState">;
   tokens: TokenService;
-  services: Services;
+  /** The resolvers' services, and the session event bus the WebSocket server listens on. */
+  services: SchemaServices & SubscriptionServerParts["services"];
 }
 
 export async function createGateway(container: GatewayParts): Promise<Gateway> {
@@ -125,7 +127,7 @@ export async function createGateway(container: GatewayParts): Promise<Gateway> {
   app.use(jwksRouter(container.tokens));
 
   // One schema for HTTP and WebSocket: permissions and field guards apply to both.
-  const schema = withFieldGuards(await buildGatewaySchema(container.services, logger), {
+  const schema = withFieldGuards(await buildGatewaySchema(container.services), {
     maxListSize: config.hardening.limits.maxListSize,
     // Input values nest no deeper than selections may.
     maxDepth: config.hardening.limits.maxDepth,

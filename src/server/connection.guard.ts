@@ -1,6 +1,6 @@
 import type { Authenticator } from "../auth/authenticator";
-import type { Viewer } from "../auth/viewer";
-import type { AppError } from "../errors";
+import type { Viewer } from "../users/viewer";
+import type { AppError } from "../core/errors";
 import type { Logger } from "../infra/logger";
 import type { SessionEventBus } from "../sessions/session-event.bus";
 
@@ -118,13 +118,8 @@ const ACCOUNT_CHANGES = new Set(["ACCOUNT_DISABLED", "ROLE_CHANGED"]);
 
 /** The close reason is the registry name of why the token stopped working. */
 function closeReason(error: AppError | undefined, revokedFor?: string): string {
-  if (
-    revokedFor !== undefined &&
-    ACCOUNT_CHANGES.has(revokedFor) &&
-    error?.extensions.reason === "SESSION_NOT_FOUND"
-  ) {
+  if (revokedFor !== undefined && ACCOUNT_CHANGES.has(revokedFor) && error?.reason === "SESSION_NOT_FOUND") {
     return revokedFor;
   }
-  const reason = error?.extensions.reason ?? error?.extensions.code;
-  return typeof reason === "string" ? reason : "FORBIDDEN";
+  return error?.reason ?? error?.code ?? "FORBIDDEN";
 }

@@ -1,6 +1,7 @@
-import type { AuthState } from "../auth/viewer";
+import type { AuthState } from "../users/viewer";
 import type { Authenticator } from "../auth/authenticator";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
+import { toGraphQLError } from "../graphql/errors";
 import { unavailableDependency } from "../infra/dependency-errors";
 import type { OutageTracker } from "../infra/outage";
 
@@ -25,5 +26,7 @@ export function asUnavailable(container: { outages: OutageTracker }, error: unkn
   const dependency = unavailableDependency(error);
   if (!dependency) return error;
   container.outages.lost(dependency, error);
-  return errors.serviceUnavailable();
+  // A GraphQLError carrying Apollo's `http` (503, Retry-After): it is thrown while the context is
+  // built, before any formatting plugin runs.
+  return toGraphQLError(errors.serviceUnavailable());
 }

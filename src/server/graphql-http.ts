@@ -2,12 +2,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
 import express, { type RequestHandler } from "express";
 import type { Logger } from "../infra/logger";
-import { logWhenClosed } from "../observability/request-log";
+import { logWhenClosed } from "./request-log";
 import type { Tracing } from "../observability/tracing";
-import type { GraphQLContext } from "./context";
+import type { GraphQLContext, RequestScope } from "../graphql/context";
 import { answerHttpError } from "./http-errors";
 import { requestIdFrom } from "./request-id";
-import { openRequestScope, type RequestScope, type ScopeOptions } from "./request-scope";
+import { openRequestScope, type ScopeOptions } from "./request-scope";
 
 /** A Connect-style middleware as Express, cors and helmet write them, on plain node:http objects. */
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;

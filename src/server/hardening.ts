@@ -4,8 +4,8 @@ import cors from "cors";
 import type { RequestHandler } from "express";
 import helmet from "helmet";
 import type { Config } from "../config";
-import type { TrustProxy } from "./context";
-import type { RequestPolicy } from "./request-policy";
+import type { RequestPolicy } from "../graphql/request-policy";
+import type { TrustProxy } from "./request-info";
 
 type Hardening = Config["hardening"];
 

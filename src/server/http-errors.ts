@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import accepts from "accepts";
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { errors, type AppError } from "../errors";
+import { errors, type AppError } from "../core/errors";
+import { extensionsOf } from "../graphql/errors";
 import type { Logger } from "../infra/logger";
 
 /** The media types of a GraphQL answer (GraphQL over HTTP), in Apollo Server's order of preference. */
@@ -16,7 +17,7 @@ const GRAPHQL_RESPONSE_TYPES = ["application/json", "application/graphql-respons
  */
 export function sendError(res: ServerResponse, status: number, error: AppError): void {
   const type = accepts(res.req).type(GRAPHQL_RESPONSE_TYPES) || GRAPHQL_RESPONSE_TYPES[0]!;
-  const body = JSON.stringify({ errors: [{ message: error.message, extensions: error.extensions }] });
+  const body = JSON.stringify({ errors: [{ message: error.message, extensions: extensionsOf(error) }] });
   res.statusCode = status;
   res.setHeader("content-type", `${type}; charset=utf-8`);
   res.setHeader("content-length", Buffer.byteLength(body));

@@ -1,26 +1,11 @@
 import type { ServerResponse } from "node:http";
 import type { RequestHandler, Response } from "express";
+import type { RequestRecord, RequestScope } from "../graphql/context";
 import type { GraphQLOutcome, Metrics } from "../observability/metrics";
-import type { SpanHandle, Tracing } from "../observability/tracing";
+import type { Tracing } from "../observability/tracing";
 import { deadlines, type Deadline } from "../infra/deadline";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import { sendError } from "./http-errors";
-
-/** What the GraphQL layer learns about a request, for its log line, metrics and span. */
-export interface RequestRecord {
-  operationName?: string | null;
-  operationType?: string;
-  userId?: string;
-  outcome?: GraphQLOutcome;
-  errorCodes?: string[];
-}
-
-/** Per HTTP GraphQL request: its deadline, its record and its span (see GraphQLContext.scope). */
-export interface RequestScope {
-  deadline: Deadline;
-  record: RequestRecord;
-  span: SpanHandle;
-}
 
 export function scopeOf(res: Response): RequestScope | undefined {
   return res.locals.scope as RequestScope | undefined;

@@ -1,8 +1,9 @@
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from "graphql";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
+import { toGraphQLError } from "../graphql/errors";
 import { loggableVariables } from "../observability/variable-redaction";
-import type { GraphQLContext } from "./context";
-import type { PreparedOperation, RequestPolicy } from "./request-policy";
+import type { GraphQLContext } from "../graphql/context";
+import type { PreparedOperation, RequestPolicy } from "../graphql/request-policy";
 
 /** What admission needs to know about one graphql-ws connection. */
 export interface AdmissionState {
@@ -44,7 +45,7 @@ export function admitSubscription(
 ): ExecutionArgs | readonly GraphQLError[] {
   // Counted first: a flood of subscribe messages is refused before any of it is parsed.
   if (operation.open.length > limits.maxSubscriptions) {
-    return [errors.tooManySubscriptions("subscriptionsPerConnection", limits.maxSubscriptions)];
+    return [toGraphQLError(errors.tooManySubscriptions("subscriptionsPerConnection", limits.maxSubscriptions))];
   }
   const prepared = policy.prepare(schema, (operation.payload ?? {}) as Record<string, unknown>);
   if (Array.isArray(prepared)) return prepared;
@@ -53,7 +54,7 @@ export function admitSubscription(
   let spent = cost;
   for (const id of operation.open) spent += state.costs.get(id) ?? 0;
   if (spent > policy.maxCost) {
-    return [errors.tooManySubscriptions("costPerConnection", policy.maxCost)];
+    return [toGraphQLError(errors.tooManySubscriptions("costPerConnection", policy.maxCost))];
   }
   state.costs.set(operation.id, cost);
   const contextValue = operation.context();

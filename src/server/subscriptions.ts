@@ -4,19 +4,20 @@ import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type Gr
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { unavailableDependency } from "../infra/dependency-errors";
-import type { AuthState } from "../auth/viewer";
+import type { AuthState } from "../users/viewer";
 import type { Authenticator } from "../auth/authenticator";
 import type { Config } from "../config";
 import type { Logger } from "../infra/logger";
 import type { OutageTracker } from "../infra/outage";
 import type { RedisPubSub } from "../infra/pubsub";
-import { createLoaders, type LoaderSources } from "../users/user.loader";
-import { connectionInfo, type GraphQLContext, type RequestInfo, type TrustProxy } from "./context";
+import { logIfMasked } from "../graphql/errors";
+import { createLoaders, type LoaderSources } from "../graphql/users/user.loader";
+import type { GraphQLContext } from "../graphql/context";
+import { connectionInfo, type RequestInfo, type TrustProxy } from "./request-info";
 import { CLOSE_TRY_AGAIN_LATER, ConnectionGuard } from "./connection.guard";
-import { isClientSafe } from "./errors.plugin";
-import type { RequestPolicy } from "./request-policy";
+import type { RequestPolicy } from "../graphql/request-policy";
 import { admitSubscription, type AdmissionState } from "./subscription-admission";
-import type { Services } from "./schema";
+import type { SessionEventBus } from "../sessions/session-event.bus";
 import type { SocketRegistry } from "./socket-registry";
 import { connectionAuthorization, refuseUnsupportedClients } from "./ws-handshake";
 
@@ -67,7 +68,7 @@ export interface SubscriptionServerParts {
   authenticator: Authenticator;
   sockets: SocketRegistry;
   pubSub: RedisPubSub;
-  services: Pick<Services, "sessionEvents">;
+  services: { sessionEvents: SessionEventBus };
   repositories: LoaderSources;
   outages: OutageTracker;
 }
@@ -125,7 +126,7 @@ export function createSubscriptionServer(
         }
         if (!auth.viewer || !authorization) {
           info.logger.info(
-            { reason: auth.error?.extensions.reason ?? "NO_TOKEN" },
+            { reason: auth.error?.reason ?? "NO_TOKEN" },
             "websocket connection refused",
           );
           return false;
@@ -229,14 +230,10 @@ export function createSubscriptionServer(
     };
   }
 
-  /**
-   * As over HTTP: our own errors and graphql-js' errors about the request pass; anything else is
-   * masked as INTERNAL_SERVER_ERROR and logged with the request id.
-   */
+  /** As over HTTP (graphql/errors.ts): shown, or masked and logged with the request id. */
   function format(connection: Connection | undefined, id: string, error: GraphQLError) {
-    if (error.originalError && !isClientSafe(error)) {
-      const requestId = `${connection?.info.requestId}:${id}`;
-      logger.child({ requestId }).error({ err: error.originalError }, "unexpected error");
+    if (error.originalError) {
+      logIfMasked(error, logger.child({ requestId: `${connection?.info.requestId}:${id}` }), container.outages);
     }
     return formatError(error.toJSON(), error);
   }

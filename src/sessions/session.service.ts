@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Viewer } from "../auth/viewer";
-import { errors } from "../errors";
+import type { Viewer } from "../users/viewer";
+import { errors } from "../core/errors";
 import type { UnitOfWork, Unit } from "../infra/unit-of-work";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxWrites } from "../outbox/outbox.repository";

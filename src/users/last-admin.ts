@@ -1,4 +1,4 @@
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import type { Tx } from "../infra/prisma";
 import type { UserAdminRepository } from "./user-admin.repository";
 import type { UserProfile } from "./user.model";

@@ -1,4 +1,4 @@
-import type { Viewer } from "../auth/viewer";
+import type { Viewer } from "./viewer";
 import type { Cause } from "../outbox/event.model";
 import type { OutboxRepository } from "../outbox/outbox.repository";
 import { userEvents } from "./user.events";

@@ -1,5 +1,5 @@
 import { normalizeText, textProblem } from "../core/text";
-import { errors } from "../errors";
+import { errors } from "../core/errors";
 import { normalizeBusinessNumber } from "./business-number";
 
 export { normalizeEmail, registrableEmail } from "../core/email-address";

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // Functions passed to page.evaluate run in the browser: they see the DOM.
 import type { Browser, Page } from "playwright-core";
-import { permissionTable } from "../../src/authz/permissions";
+import { permissionTable } from "../../src/graphql/permissions/permissions";
 import { chromiumInstalled, clearArtifacts, launchBrowser } from "../support/browser";
 import { login } from "../support/factories";
 import { GraphQLClient } from "../support/graphql-client";

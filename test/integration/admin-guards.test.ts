@@ -63,7 +63,8 @@ describe("the last active ADMIN", () => {
     await expect(
       server.container.services.erasure.erase(first.user.id, { requestId: "test" }),
     ).rejects.toMatchObject({
-      extensions: { code: "FORBIDDEN", reason: "LAST_ADMIN" },
+      code: "FORBIDDEN",
+      details: { reason: "LAST_ADMIN" },
       message: "The last active ADMIN cannot be deleted.",
     });
     expect((await call("Me", {}, first)).data?.me).toMatchObject({ role: "ADMIN", isActive: true });

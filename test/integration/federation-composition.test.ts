@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { buildBareSchema } from "../../src/server/schema";
-import { subgraphSdl } from "../../src/server/subgraph";
+import { buildBareSchema } from "../../src/graphql/schema";
+import { subgraphSdl } from "../../src/graphql/subgraph";
 import { composeSupergraph, type Composer } from "../support/federation";
 import { POLICIES_SDL } from "../support/policies-subgraph";
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { buildBareSchema } from "../../src/server/schema";
+import { buildBareSchema } from "../../src/graphql/schema";
 import { PASSWORD, registerUser, uniqueEmail } from "../support/factories";
 import { errorOf } from "../support/graphql-client";
 import { sample, scrape } from "../support/metrics";

@@ -1,4 +1,4 @@
-import { buildBareSchema } from "../../src/server/schema";
+import { buildBareSchema } from "../../src/graphql/schema";
 import { PASSWORD, registerUser, uniqueEmail, type Session } from "../support/factories";
 import { errorOf, type GraphQLResponse } from "../support/graphql-client";
 import { op } from "../support/operations";

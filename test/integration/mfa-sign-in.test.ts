@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AppError } from "../../src/errors";
+import type { AppError } from "../../src/core/errors";
+import { extensionsOf } from "../../src/graphql/errors";
 import { SignInChallengeStore } from "../../src/mfa/sign-in-challenge.store";
 import { buildMfaModules, createMfaHarness, insertUser, type MfaHarness } from "../support/mfa";
 import { totpCode } from "../support/totp";
@@ -29,7 +30,7 @@ async function refusal(promise: Promise<unknown>): Promise<Record<string, unknow
   try {
     await promise;
   } catch (error) {
-    return (error as AppError).extensions as Record<string, unknown>;
+    return extensionsOf(error as AppError);
   }
   throw new Error("expected a refusal");
 }
@@ -167,7 +168,7 @@ describe("completing a sign-in with a second factor", () => {
     expect(winners).toHaveLength(1);
     expect((winners[0] as PromiseFulfilledResult<{ userId: string }>).value.userId).toBe(user.id);
     for (const loser of settled.filter((s) => s.status === "rejected")) {
-      expect(["RATE_LIMITED", "MFA_CHALLENGE_INVALID"]).toContain(((loser as PromiseRejectedResult).reason as AppError).extensions.code);
+      expect(["RATE_LIMITED", "MFA_CHALLENGE_INVALID"]).toContain(((loser as PromiseRejectedResult).reason as AppError).code);
     }
     expect(await mfa.recoveryCodes.remaining(user.id)).toBe(9);
   });

@@ -65,7 +65,8 @@ describe("TOTP enrolment", () => {
 
     const wrong = String((Number(totpCode(enrolment.secret, t0)) + 1) % 1_000_000).padStart(6, "0");
     await expect(confirm(wrong)).rejects.toMatchObject({
-      extensions: { code: "INVALID_SECOND_FACTOR", errorCode: "USER_1011" },
+      code: "INVALID_SECOND_FACTOR",
+      details: { errorCode: "USER_1011" },
     });
     const code = totpCode(secretOfUri(enrolment.uri), t0);
     await confirm(`${code.slice(0, 3)} ${code.slice(3)}`); // as typed from the app, with a space
@@ -74,7 +75,7 @@ describe("TOTP enrolment", () => {
       totpLastUsedStep: Math.floor(t0 / STEP),
     });
     // Confirmed once: a second confirmation is refused, and the code does not sign in.
-    await expect(confirm(code)).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
+    await expect(confirm(code)).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
     expect(await totp.verify(h.db, user.id, code, t0)).toBeNull();
   });
 

@@ -47,8 +47,8 @@ describe("password history", () => {
     spans.length = 0;
     for (const recent of ["Old!Pass3", "Old!Pass2", "Old!Pass1"]) {
       await expect(history.assertNotRecent(userId, currentHash, recent)).rejects.toMatchObject({
-        extensions: {
-          code: "WEAK_PASSWORD",
+        code: "WEAK_PASSWORD",
+        details: {
           errorCode: "USER_1103",
           reason: "RECENTLY_USED",
           field: "newPassword",
@@ -158,7 +158,8 @@ describe("the online breached-password check (Have I Been Pwned range API)", () 
     expect(await check.check(BREACHED)).toEqual({ breached: true, source: "breach-corpus", timesSeen: 42 });
     expect(await check.check("Never!Seen7Anywhere")).toEqual({ breached: false, screened: "online" });
     await expect(check.assertNotBreached(BREACHED, "newPassword")).rejects.toMatchObject({
-      extensions: { code: "WEAK_PASSWORD", errorCode: "USER_1103", reason: "BREACHED", field: "newPassword" },
+      code: "WEAK_PASSWORD",
+      details: { errorCode: "USER_1103", reason: "BREACHED", field: "newPassword" },
     });
 
     expect(api.requests).toHaveLength(3);

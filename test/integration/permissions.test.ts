@@ -8,7 +8,7 @@ import {
   type GraphQLSchema,
   type IntrospectionQuery,
 } from "graphql";
-import { permissionTable } from "../../src/authz/permissions";
+import { permissionTable } from "../../src/graphql/permissions/permissions";
 import {
   createAdmin,
   createUserWithRole,
@@ -108,7 +108,7 @@ describe("the permission matrix", () => {
     expect(Object.keys(USER_FIELDS).filter((f) => !schemaUserFields().includes(f))).toEqual([]);
   });
 
-  it("matches src/authz/permissions.ts: every root field and User field has an explicit rule", () => {
+  it("matches src/graphql/permissions/permissions.ts: every root field and User field has an explicit rule", () => {
     const table = permissionTable as Record<string, Record<string, unknown>>;
     const unruled = [
       ...schemaRootFields().filter((f) => {

@@ -1,4 +1,4 @@
-import { buildBareSchema } from "../../src/server/schema";
+import { buildBareSchema } from "../../src/graphql/schema";
 import { PASSWORD, registerUser, uniqueEmail } from "../support/factories";
 import { generateCalls } from "../support/schema-inputs";
 import { op } from "../support/operations";

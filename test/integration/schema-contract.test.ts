@@ -11,7 +11,7 @@ import {
   isIntrospectionType,
   type GraphQLSchema,
 } from "graphql";
-import { buildBareSchema } from "../../src/server/schema";
+import { buildBareSchema } from "../../src/graphql/schema";
 
 const root = path.join(__dirname, "..", "..");
 

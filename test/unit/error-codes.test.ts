@@ -1,4 +1,4 @@
-import { ERROR_CODES, RETIRED_ERROR_CODES } from "../../src/errors";
+import { ERROR_CODES, RETIRED_ERROR_CODES } from "../../src/core/errors";
 import { MFA_ERROR_CODES } from "../../src/mfa/mfa.errors";
 
 describe("the error-code registry", () => {

@@ -1,6 +1,7 @@
 import { graphql, GraphQLInt, GraphQLList, GraphQLObjectType, GraphQLSchema, GraphQLString } from "graphql";
-import { withFieldGuards } from "../../src/server/field-guards";
-import type { GraphQLContext } from "../../src/server/context";
+import { withFieldGuards } from "../../src/graphql/field-guards";
+import type { GraphQLContext } from "../../src/graphql/context";
+import { formatError } from "../../src/graphql/errors";
 
 // The gateway's schema has no list arguments yet, so the guard is shown on a schema that has.
 const calls: string[] = [];
@@ -23,8 +24,11 @@ const schema = withFieldGuards(
   { maxListSize: 3, maxDepth: 4 },
 );
 
-const run = (source: string, contextValue: Partial<GraphQLContext> = {}, variableValues?: Record<string, unknown>) =>
-  graphql({ schema, source, contextValue, variableValues });
+/** Executes as the gateway does, errors formatted as a client reads them (graphql/errors.ts). */
+const run = async (source: string, contextValue: Partial<GraphQLContext> = {}, variableValues?: Record<string, unknown>) => {
+  const result = await graphql({ schema, source, contextValue, variableValues });
+  return { ...result, errors: result.errors?.map((error) => formatError(error.toJSON(), error)) };
+};
 
 describe("field guards", () => {
   it("refuse list arguments and page sizes over the limit, from literals and variables alike", async () => {

@@ -25,7 +25,7 @@ describe("step-up recency", () => {
     // A time ahead of this clock counts as now: recent, but not for ever.
     expect(isRecentAuthentication(now + 10_000, 600, now)).toBe(true);
     expect(() => assertRecentAuthentication(now - 601, 600, now)).toThrow(
-      expect.objectContaining({ extensions: expect.objectContaining({ code: "REAUTHENTICATION_REQUIRED", maxAgeSeconds: 600 }) }),
+      expect.objectContaining({ code: "REAUTHENTICATION_REQUIRED", details: expect.objectContaining({ maxAgeSeconds: 600 }) }),
     );
   });
 });
@@ -43,7 +43,7 @@ describe("the MFA role policy", () => {
     expect(policy.mustEnrol("ADMIN", 1)).toBe(false);
     expect(policy.mustEnrol("USER", 0)).toBe(false);
     expect(() => policy.assertEnrolled("ADMIN", 0)).toThrow(
-      expect.objectContaining({ extensions: expect.objectContaining({ code: "MFA_ENROLLMENT_REQUIRED", errorCode: "USER_1013", roles: ["ADMIN"] }) }),
+      expect.objectContaining({ code: "MFA_ENROLLMENT_REQUIRED", details: expect.objectContaining({ errorCode: "USER_1013", roles: ["ADMIN"] }) }),
     );
     expect(() => policy.assertEnrolled("MODERATOR", 0)).not.toThrow();
   });

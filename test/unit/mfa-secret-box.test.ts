@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { ERROR_CODES } from "../../src/errors";
+import { ERROR_CODES } from "../../src/core/errors";
+import { extensionsOf } from "../../src/graphql/errors";
 import { clashingErrorNumbers, MFA_ERROR_CODES, mfaErrors } from "../../src/mfa/mfa.errors";
 import { SecretBox } from "../../src/mfa/secret-box";
 import { deriveKeys, parseSecretKeys } from "../../src/mfa/secret-key-ring";
@@ -89,14 +90,14 @@ describe("the MFA error codes", () => {
       methods: ["totp", "recovery_code"],
       expiresAt: new Date("2030-01-01T00:00:00Z"),
     });
-    expect(error.extensions).toEqual({
+    expect(extensionsOf(error)).toEqual({
       code: "MFA_REQUIRED",
       errorCode: "USER_1009",
       challenge: "t",
       methods: ["totp", "recovery_code"],
       expiresAt: "2030-01-01T00:00:00.000Z",
     });
-    expect(mfaErrors.reauthenticationRequired(600).extensions).toMatchObject({
+    expect(extensionsOf(mfaErrors.reauthenticationRequired(600))).toMatchObject({
       code: "REAUTHENTICATION_REQUIRED",
       errorCode: "USER_1010",
       maxAgeSeconds: 600,
