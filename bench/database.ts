@@ -50,14 +50,32 @@ export interface Seeded {
  * the scenarios sign in as, one ADMIN, and enough others that the admin's page of 20 is a real
  * page of a real table. `loginHash` is a hash of PASSWORD at the configured cost.
  */
-export async function seed(url: string, loginHash: string, counts: { login: number; token: number; total: number }): Promise<Seeded> {
+export async function seed(
+  url: string,
+  loginHash: string,
+  counts: { login: number; token: number; total: number },
+): Promise<Seeded> {
   const db = createDatabase(url);
   try {
     const cheapHash = await bcrypt.hash(PASSWORD, 4);
-    const rows: Array<{ email: string; name: string; passwordHash: string; role?: "ADMIN"; isVerified: boolean; createdAt: Date }> = [];
+    const rows: Array<{
+      email: string;
+      name: string;
+      passwordHash: string;
+      role?: "ADMIN";
+      isVerified: boolean;
+      createdAt: Date;
+    }> = [];
     const start = Date.now() - 365 * 24 * 3600 * 1000;
     const add = (email: string, passwordHash: string, role?: "ADMIN") =>
-      rows.push({ email, name: `Bench ${email.split("@")[0]}`, passwordHash, role, isVerified: true, createdAt: new Date(start + rows.length * 60_000) });
+      rows.push({
+        email,
+        name: `Bench ${email.split("@")[0]}`,
+        passwordHash,
+        role,
+        isVerified: true,
+        createdAt: new Date(start + rows.length * 60_000),
+      });
 
     const loginEmails = Array.from({ length: counts.login }, (_, i) => `bench.login.${i}@example.com`);
     const tokenEmails = Array.from({ length: counts.token }, (_, i) => `bench.token.${i}@example.com`);

@@ -87,7 +87,9 @@ function describeErrors(status: number, body: string): string | undefined {
   // better-auth answers `null` for a session it does not know.
   if (status === 200 && !body.includes('"errors":') && body !== "null") return undefined;
   try {
-    const parsed = JSON.parse(body) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    const parsed = JSON.parse(body) as {
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
     const first = parsed.errors?.[0];
     if (first) return `${status} ${first.extensions?.code ?? ""} ${first.message}`.slice(0, 200);
   } catch {
@@ -136,7 +138,10 @@ function requestFactory(spec: LoadSpec): {
   switch (spec.kind) {
     case "betterAuthSession":
       return {
-        next: (slot) => ({ method: "GET", headers: { authorization: `Bearer ${spec.tokens![slot % spec.tokens!.length]}` } }),
+        next: (slot) => ({
+          method: "GET",
+          headers: { authorization: `Bearer ${spec.tokens![slot % spec.tokens!.length]}` },
+        }),
       };
     case "mixed":
       return mixedFactory(spec);
@@ -156,7 +161,10 @@ function requestFactory(spec: LoadSpec): {
       return {
         next: (slot, n) => ({
           // A different name every time: every request is a real change (write, event, cache).
-          body: JSON.stringify({ query: UPDATE_PROFILE, variables: { input: { name: `Bench User ${slot} ${n}` } } }),
+          body: JSON.stringify({
+            query: UPDATE_PROFILE,
+            variables: { input: { name: `Bench User ${slot} ${n}` } },
+          }),
           headers: bearer(slot),
         }),
       };
@@ -178,7 +186,11 @@ function requestFactory(spec: LoadSpec): {
           body: JSON.stringify({
             query: REGISTER,
             variables: {
-              input: { email: `bench.${spec.runId}.${process.pid}.${n}@example.com`, password: spec.password, name: "Bench Registrant" },
+              input: {
+                email: `bench.${spec.runId}.${process.pid}.${n}@example.com`,
+                password: spec.password,
+                name: "Bench Registrant",
+              },
             },
           }),
           headers: { ...JSON_HEADERS, "x-forwarded-for": clientAddress(n) },
@@ -334,7 +346,8 @@ async function fixedRateRun(spec: LoadSpec, counters: Counters, window: WindowHo
       );
       req.on("error", (error) => {
         // The chain's token is unknown now: it stays leased (out of the mix), never reused stale.
-        if (counted) recordError(counters, `transport ${(error as NodeJS.ErrnoException).code ?? error.message}`, true);
+        if (counted)
+          recordError(counters, `transport ${(error as NodeJS.ErrnoException).code ?? error.message}`, true);
         resolve();
       });
       req.end(body);
@@ -346,7 +359,9 @@ async function fixedRateRun(spec: LoadSpec, counters: Counters, window: WindowHo
   while (sent < total) {
     const now = performance.now();
     while (sent < total && start + sent * interval <= now) send(sent++);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + sent * interval - performance.now())));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, start + sent * interval - performance.now())),
+    );
   }
   await Promise.all(inFlight);
   window.end();
@@ -359,7 +374,10 @@ export interface WindowHooks {
   end(): void;
 }
 
-export async function runLoad(spec: LoadSpec, window: WindowHooks = { start() {}, end() {} }): Promise<LoadResult> {
+export async function runLoad(
+  spec: LoadSpec,
+  window: WindowHooks = { start() {}, end() {} },
+): Promise<LoadResult> {
   const counters = newCounters();
   await (spec.rate ? fixedRateRun : autocannonRun)(spec, counters, window);
   const errorSamples = [...counters.samples].map(([text, count]) => `${count}x ${text}`);

@@ -114,11 +114,14 @@ export function parseOptions(argv: string[]): BenchOptions {
   const number = (name: string, raw: string | undefined, fallback?: number) => {
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name}: expected a positive number, got ${raw}`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`--${name}: expected a positive number, got ${raw}`);
     return value;
   };
-  const scenarios = (values.scenarios?.split(",").map((s) => s.trim()).filter(Boolean) ??
-    SCENARIOS.filter((s) => s !== "soak")) as ScenarioName[];
+  const scenarios = (values.scenarios
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean) ?? SCENARIOS.filter((s) => s !== "soak")) as ScenarioName[];
   if (values.soak && !scenarios.includes("soak")) scenarios.push("soak");
   for (const name of scenarios) {
     if (!SCENARIOS.includes(name)) throw new Error(`--scenarios: unknown scenario ${name}`);

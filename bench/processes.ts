@@ -25,7 +25,11 @@ function track(child: ChildProcess): ChildProcess {
 
 function forkTs(file: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
   return track(
-    fork(path.join(__dirname, file), args, { execArgv: TS, env, stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+    fork(path.join(__dirname, file), args, {
+      execArgv: TS,
+      env,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
   );
 }
 
@@ -60,9 +64,12 @@ export interface RunningServer {
  * dist/main.js`), so the bench measures the gateway as it runs by default.
  */
 export function startScriptNodeFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
   const words = scripts.start!.trim().split(/\s+/);
-  if (words[0] !== "node" || words.at(-1) !== "dist/main.js") throw new Error(`unexpected start script: ${scripts.start}`);
+  if (words[0] !== "node" || words.at(-1) !== "dist/main.js")
+    throw new Error(`unexpected start script: ${scripts.start}`);
   return words.slice(1, -1);
 }
 
@@ -94,10 +101,15 @@ export async function startGateway(options: {
   const url = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the gateway exited with code ${child.exitCode}; see ${options.logFile}`);
-    const ready = await fetch(`${url}/health/readiness`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`the gateway exited with code ${child.exitCode}; see ${options.logFile}`);
+    const ready = await fetch(`${url}/health/readiness`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
-    if (Date.now() > deadline) throw new Error(`the gateway did not get ready in 60 s; see ${options.logFile}`);
+    if (Date.now() > deadline)
+      throw new Error(`the gateway did not get ready in 60 s; see ${options.logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { pid: child.pid!, url: `${url}/graphql`, stop: () => stopChild(child) };
@@ -114,9 +126,18 @@ export async function startBaseline(): Promise<RunningServer> {
  * better-auth's peer server (better-auth.server.ts) on the database at `databaseUrl`, with
  * `users` signed-in accounts whose bearer tokens it returns.
  */
-export async function startBetterAuth(databaseUrl: string, users: number): Promise<RunningServer & { tokens: string[] }> {
-  const child = forkTs("better-auth.server.ts", [databaseUrl, String(users)], { ...process.env, NODE_ENV: "production" });
-  const { url, tokens } = await nextMessage<{ url: string; tokens: string[] }>(child, "the better-auth server");
+export async function startBetterAuth(
+  databaseUrl: string,
+  users: number,
+): Promise<RunningServer & { tokens: string[] }> {
+  const child = forkTs("better-auth.server.ts", [databaseUrl, String(users)], {
+    ...process.env,
+    NODE_ENV: "production",
+  });
+  const { url, tokens } = await nextMessage<{ url: string; tokens: string[] }>(
+    child,
+    "the better-auth server",
+  );
   return { pid: child.pid!, url, tokens, stop: () => stopChild(child) };
 }
 
@@ -124,7 +145,10 @@ export async function startBetterAuth(databaseUrl: string, users: number): Promi
  * Runs one load in its own process (load.worker.ts). `cpuOf` names a server process whose CPU
  * time over the measured window is returned as `serverCpuMs`.
  */
-export async function runLoadProcess(spec: LoadSpec, cpuOf?: number): Promise<LoadResult & { serverCpuMs?: number }> {
+export async function runLoadProcess(
+  spec: LoadSpec,
+  cpuOf?: number,
+): Promise<LoadResult & { serverCpuMs?: number }> {
   const child = forkTs("load.worker.ts");
   await nextMessage(child, "a load worker");
   let cpuAtStart: number | undefined;
@@ -143,8 +167,7 @@ export async function runLoadProcess(spec: LoadSpec, cpuOf?: number): Promise<Lo
     child.send(spec);
   });
   if (answer.error) throw new Error(`load ${spec.kind} failed: ${answer.error}`);
-  const serverCpuMs =
-    cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined;
+  const serverCpuMs = cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : undefined;
   return { ...answer.result!, serverCpuMs };
 }
 
@@ -210,7 +233,8 @@ export async function startSubscribers(spec: SubscriberSpec) {
  */
 export function watchMemory(pid: number) {
   const status = () => readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (field: string, text: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  const kib = (field: string, text: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
   let resettable = true;
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, "5");

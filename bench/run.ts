@@ -59,7 +59,13 @@ async function timeCompares(hash: string, samples: number): Promise<number[]> {
 function ceilingOf(samplesMs: number[]) {
   const compareMs = Math.min(...samplesMs);
   const cores = os.availableParallelism();
-  return { compareMs, medianMs: median(samplesMs), samplesMs, cores, loginsPerSecond: (cores * 1000) / compareMs };
+  return {
+    compareMs,
+    medianMs: median(samplesMs),
+    samplesMs,
+    cores,
+    loginsPerSecond: (cores * 1000) / compareMs,
+  };
 }
 
 function gatewayEnv(options: BenchOptions, databaseUrl: string, prefix: string): NodeJS.ProcessEnv {
@@ -94,14 +100,26 @@ function gatewayEnv(options: BenchOptions, databaseUrl: string, prefix: string):
  * Ratios are of rows of this one run: CPU per request of two servers under the same load is what
  * other load on a shared machine disturbs least.
  */
-function targets(results: ScenarioResult[], ceiling: number, compareMs: number, options: BenchOptions): Target[] {
+function targets(
+  results: ScenarioResult[],
+  ceiling: number,
+  compareMs: number,
+  options: BenchOptions,
+): Target[] {
   const find = (name: string) =>
     results.find((r) => (r.name === name || r.name.startsWith(`${name} (`)) && r.status === "ok");
   const out: Target[] = [];
-  const missing = (name: string, target: string, why: string) => out.push({ name, value: NaN, unit: "", target, met: undefined, note: why });
+  const missing = (name: string, target: string, why: string) =>
+    out.push({ name, value: NaN, unit: "", target, met: undefined, note: why });
   const cpuAtMost = (label: string, row: ScenarioResult | undefined, limitMs: number, target: string) => {
     if (row?.serverCpuMsPerRequest === undefined) return missing(label, target, "scenario not run");
-    out.push({ name: label, value: row.serverCpuMsPerRequest, unit: "ms", target, met: row.serverCpuMsPerRequest <= limitMs });
+    out.push({
+      name: label,
+      value: row.serverCpuMsPerRequest,
+      unit: "ms",
+      target,
+      met: row.serverCpuMsPerRequest <= limitMs,
+    });
   };
 
   const me = find("me");
@@ -117,7 +135,13 @@ function targets(results: ScenarioResult[], ceiling: number, compareMs: number, 
     });
   } else missing("me CPU per request / bare Apollo Server's", "≤ 1.5×", "me or baseline not run");
   if (me?.rps && baseline?.rps) {
-    out.push({ name: "me throughput / bare Apollo Server's (for reference)", value: (me.rps / baseline.rps) * 100, unit: "%", target: "(depends on the machine's other load)", met: undefined });
+    out.push({
+      name: "me throughput / bare Apollo Server's (for reference)",
+      value: (me.rps / baseline.rps) * 100,
+      unit: "%",
+      target: "(depends on the machine's other load)",
+      met: undefined,
+    });
   }
   const peer = find("better-auth session check");
   if (me?.rps && peer?.rps) {
@@ -147,17 +171,47 @@ function targets(results: ScenarioResult[], ceiling: number, compareMs: number, 
   cpuAtMost("admin users page of 20, CPU per request", find("users"), 1, "≤ 1 ms");
 
   const gatewayRows = results.filter(
-    (r) => r.status === "ok" && !r.name.startsWith("baseline") && !r.name.startsWith("better-auth") && r.peakRssMiB,
+    (r) =>
+      r.status === "ok" &&
+      !r.name.startsWith("baseline") &&
+      !r.name.startsWith("better-auth") &&
+      r.peakRssMiB,
   );
   if (gatewayRows.length) {
     const peak = Math.max(...gatewayRows.map((r) => r.peakRssMiB!));
-    out.push({ name: "gateway peak RSS over the scenarios (default flags)", value: peak, unit: "MiB", target: "≤ 256 MiB", met: peak <= 256 });
+    out.push({
+      name: "gateway peak RSS over the scenarios (default flags)",
+      value: peak,
+      unit: "MiB",
+      target: "≤ 256 MiB",
+      met: peak <= 256,
+    });
   }
-  const soaked = find("soak") as (ScenarioResult & { soak?: { rssSlopeMiBPerMinute: number; eventLoopDelayP99Ms: { max: number } } }) | undefined;
+  const soaked = find("soak") as
+    | (ScenarioResult & { soak?: { rssSlopeMiBPerMinute: number; eventLoopDelayP99Ms: { max: number } } })
+    | undefined;
   if (soaked?.soak) {
-    out.push({ name: `soak errors (${options.soakMinutes} min)`, value: soaked.errors ?? 0, unit: "", target: "0", met: (soaked.errors ?? 0) === 0 });
-    out.push({ name: "soak RSS slope", value: soaked.soak.rssSlopeMiBPerMinute, unit: "MiB/min", target: "≤ 1 MiB/min", met: soaked.soak.rssSlopeMiBPerMinute <= 1 });
-    out.push({ name: "soak event-loop delay p99 (worst 10 s window)", value: soaked.soak.eventLoopDelayP99Ms.max, unit: "ms", target: "(reported)", met: undefined });
+    out.push({
+      name: `soak errors (${options.soakMinutes} min)`,
+      value: soaked.errors ?? 0,
+      unit: "",
+      target: "0",
+      met: (soaked.errors ?? 0) === 0,
+    });
+    out.push({
+      name: "soak RSS slope",
+      value: soaked.soak.rssSlopeMiBPerMinute,
+      unit: "MiB/min",
+      target: "≤ 1 MiB/min",
+      met: soaked.soak.rssSlopeMiBPerMinute <= 1,
+    });
+    out.push({
+      name: "soak event-loop delay p99 (worst 10 s window)",
+      value: soaked.soak.eventLoopDelayP99Ms.max,
+      unit: "ms",
+      target: "(reported)",
+      met: undefined,
+    });
   } else missing("soak: errors, RSS slope", "0 errors, ≤ 1 MiB/min", "run with --soak");
 
   const login = find("login");
@@ -169,7 +223,10 @@ function targets(results: ScenarioResult[], ceiling: number, compareMs: number, 
       unit: "%",
       target: "≥ 90%",
       met: ratio >= 0.9 && login.errors === 0,
-      note: login.serverCores === undefined ? undefined : `the gateway got ${login.serverCores.toFixed(2)} of ${os.availableParallelism()} cores`,
+      note:
+        login.serverCores === undefined
+          ? undefined
+          : `the gateway got ${login.serverCores.toFixed(2)} of ${os.availableParallelism()} cores`,
     });
     if (login.serverCpuMsPerRequest) {
       // The same by CPU: how much of a login's CPU is the bcrypt work itself.
@@ -184,7 +241,13 @@ function targets(results: ScenarioResult[], ceiling: number, compareMs: number, 
   } else missing("login throughput / bcrypt ceiling", "≥ 90%", "login not run");
   const register = find("register");
   if (register?.rps) {
-    out.push({ name: "register throughput / bcrypt ceiling", value: (register.rps / ceiling) * 100, unit: "%", target: "(for reference)", met: undefined });
+    out.push({
+      name: "register throughput / bcrypt ceiling",
+      value: (register.rps / ceiling) * 100,
+      unit: "%",
+      target: "(for reference)",
+      met: undefined,
+    });
   }
   const alone = find("me @ fixed rate");
   const flooded = find("me @ fixed rate, login flood");
@@ -211,7 +274,8 @@ function gitCommit(): string | undefined {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
-  if (!existsSync(path.join(ROOT, "dist", "main.js"))) throw new Error("no dist/main.js: run `npm run build` (npm run bench does)");
+  if (!existsSync(path.join(ROOT, "dist", "main.js")))
+    throw new Error("no dist/main.js: run `npm run build` (npm run bench does)");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
   const databaseName = `aegis_bench_${runId}`;
@@ -228,8 +292,14 @@ async function main() {
     killChildren();
     if (options.keep) return log(`kept database ${databaseName} and Redis keys ${prefix}*`);
     await deleteBenchRedisKeys(prefix).catch((e: Error) => log(`could not delete Redis keys: ${e.message}`));
-    if (databaseCreated) await dropBenchDatabase(databaseName).catch((e: Error) => log(`could not drop ${databaseName}: ${e.message}`));
-    if (peerDatabaseCreated) await dropBenchDatabase(`${databaseName}_peer`).catch((e: Error) => log(`could not drop ${databaseName}_peer: ${e.message}`));
+    if (databaseCreated)
+      await dropBenchDatabase(databaseName).catch((e: Error) =>
+        log(`could not drop ${databaseName}: ${e.message}`),
+      );
+    if (peerDatabaseCreated)
+      await dropBenchDatabase(`${databaseName}_peer`).catch((e: Error) =>
+        log(`could not drop ${databaseName}_peer: ${e.message}`),
+      );
   };
   process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
 
@@ -254,7 +324,13 @@ async function main() {
     const env = gatewayEnv(options, databaseUrl, prefix);
     const cpuProfDir = options.cpuProf ? path.join(runDir, "profiles") : undefined;
     const nodeFlags = options.nodeFlags ?? startScriptNodeFlags();
-    const gateway = await startGateway({ env, port: await freePort(), logFile: path.join(runDir, "gateway.log"), cpuProfDir, nodeFlags });
+    const gateway = await startGateway({
+      env,
+      port: await freePort(),
+      logFile: path.join(runDir, "gateway.log"),
+      cpuProfDir,
+      nodeFlags,
+    });
     log(`gateway pid ${gateway.pid} at ${gateway.url}`);
     const results: ScenarioResult[] = [];
     const ctx: BenchContext = { options, gateway, seeded, runId, peerDatabaseUrl, results };
@@ -264,7 +340,9 @@ async function main() {
         const rows = await scenarios[name](ctx);
         results.push(...rows);
         for (const r of rows) {
-          log(`  ${r.name}: ${r.status === "ok" ? `${num(r.rps, 0)}/s p50 ${num(r.latency?.p50)} p95 ${num(r.latency?.p95)} p99 ${num(r.latency?.p99)} ms, ${r.errors} errors` : `${r.status}: ${r.note}`}`);
+          log(
+            `  ${r.name}: ${r.status === "ok" ? `${num(r.rps, 0)}/s p50 ${num(r.latency?.p50)} p95 ${num(r.latency?.p95)} p99 ${num(r.latency?.p99)} ms, ${r.errors} errors` : `${r.status}: ${r.note}`}`,
+          );
         }
       } catch (error) {
         results.push({ name, status: "failed", note: (error as Error).message });
@@ -335,7 +413,9 @@ async function main() {
     writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(report, null, 2));
     writeFileSync(path.join(outDir, "latest.json"), JSON.stringify(report, null, 2));
     writeFileSync(path.join(runDir, "report.md"), text);
-    log(`results: ${path.relative(ROOT, path.join(outDir, `${name}.json`))} (and latest.json); logs in ${path.relative(ROOT, runDir)}`);
+    log(
+      `results: ${path.relative(ROOT, path.join(outDir, `${name}.json`))} (and latest.json); logs in ${path.relative(ROOT, runDir)}`,
+    );
   } finally {
     await cleanup();
   }

@@ -3,7 +3,14 @@ import { PASSWORD } from "./database";
 import type { LoadResult, LoadSpec } from "./load";
 import { LOGIN, PROBES, SESSION_EVENTS } from "./operations";
 import type { BenchOptions, ScenarioName } from "./options";
-import { runLoadProcess, startBaseline, startBetterAuth, startSubscribers, watchMemory, type RunningServer } from "./processes";
+import {
+  runLoadProcess,
+  startBaseline,
+  startBetterAuth,
+  startSubscribers,
+  watchMemory,
+  type RunningServer,
+} from "./processes";
 import { soak } from "./soak";
 import type { ScenarioResult } from "./report";
 import { probeSubscription } from "./ws-probe";
@@ -87,7 +94,12 @@ export async function schemaHas(url: string, probe: keyof typeof PROBES): Promis
   return !(body.errors ?? []).some((e) => absent.test(e.message));
 }
 
-export function row(name: string, result: LoadResult & { serverCpuMs?: number }, peakRssMiB: number, note?: string): ScenarioResult {
+export function row(
+  name: string,
+  result: LoadResult & { serverCpuMs?: number },
+  peakRssMiB: number,
+  note?: string,
+): ScenarioResult {
   const cpu = result.serverCpuMs;
   return {
     name,
@@ -154,9 +166,19 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
     const server = await startBetterAuth(ctx.peerDatabaseUrl, ctx.options.connections);
     try {
       const { value, peakRssMiB } = await measured(server.pid, () =>
-        runLoadProcess(spec(ctx, "betterAuthSession", { url: server.url, tokens: server.tokens }), server.pid),
+        runLoadProcess(
+          spec(ctx, "betterAuthSession", { url: server.url, tokens: server.tokens }),
+          server.pid,
+        ),
       );
-      return [row("better-auth session check (bearer, same Postgres)", value, peakRssMiB, "peer baseline: GET /api/auth/get-session")];
+      return [
+        row(
+          "better-auth session check (bearer, same Postgres)",
+          value,
+          peakRssMiB,
+          "peer baseline: GET /api/auth/get-session",
+        ),
+      ];
     } finally {
       await server.stop();
     }
@@ -164,14 +186,20 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
 
   async me(ctx) {
     const tokens = (await sessionsForConnections(ctx)).map((t) => t.accessToken);
-    const { value, peakRssMiB } = await measured(ctx.gateway.pid, () => runLoadProcess(spec(ctx, "me", { tokens }), ctx.gateway.pid));
+    const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
+      runLoadProcess(spec(ctx, "me", { tokens }), ctx.gateway.pid),
+    );
     return [row("me", value, peakRssMiB)];
   },
 
   async "me-latency"(ctx) {
     const { options } = ctx;
     const tokens = (await sessionsForConnections(ctx)).map((t) => t.accessToken);
-    const probe = spec(ctx, "me", { tokens, rate: options.probeRate, connections: Math.min(32, options.connections) });
+    const probe = spec(ctx, "me", {
+      tokens,
+      rate: options.probeRate,
+      connections: Math.min(32, options.connections),
+    });
     const alone = await measured(ctx.gateway.pid, () => runLoadProcess(probe, ctx.gateway.pid));
 
     // The flood runs first for its warm-up and a second more, then the same probe runs inside it.
@@ -211,9 +239,15 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
 
   async refreshToken(ctx) {
     // Sessions of their own, so rotating them leaves the access tokens of the others alone.
-    const sessions = await signInAll(ctx.gateway.url, ctx.seeded.tokenEmails.slice(0, ctx.options.connections));
+    const sessions = await signInAll(
+      ctx.gateway.url,
+      ctx.seeded.tokenEmails.slice(0, ctx.options.connections),
+    );
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
-      runLoadProcess(spec(ctx, "refreshToken", { refreshTokens: sessions.map((s) => s.refreshToken) }), ctx.gateway.pid),
+      runLoadProcess(
+        spec(ctx, "refreshToken", { refreshTokens: sessions.map((s) => s.refreshToken) }),
+        ctx.gateway.pid,
+      ),
     );
     return [row("refreshToken", value, peakRssMiB, "one rotation chain per connection")];
   },
@@ -228,7 +262,10 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
 
   async register(ctx) {
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
-      runLoadProcess(spec(ctx, "register", { connections: ctx.options.hashConnections, password: PASSWORD }), ctx.gateway.pid),
+      runLoadProcess(
+        spec(ctx, "register", { connections: ctx.options.hashConnections, password: PASSWORD }),
+        ctx.gateway.pid,
+      ),
     );
     return [row("register", value, peakRssMiB)];
   },
@@ -241,14 +278,23 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, () =>
       runLoadProcess(spec(ctx, "users", { tokens: [admin.accessToken] }), ctx.gateway.pid),
     );
-    return [row("users (admin, page of 20)", value, peakRssMiB, `${ctx.seeded.totalUsers} users in the table`)];
+    return [
+      row("users (admin, page of 20)", value, peakRssMiB, `${ctx.seeded.totalUsers} users in the table`),
+    ];
   },
 
   async soak(ctx) {
     const tokens = (await sessionsForConnections(ctx)).map((t) => t.accessToken);
     // Chains of their own, so the soak's rotations leave the other scenarios' sessions alone.
     const chains = await signInAll(ctx.gateway.url, ctx.seeded.tokenEmails.slice(0, 20));
-    return [await soak(ctx, { tokens, refreshTokens: chains.map((c) => c.refreshToken), emails: ctx.seeded.loginEmails, password: PASSWORD })];
+    return [
+      await soak(ctx, {
+        tokens,
+        refreshTokens: chains.map((c) => c.refreshToken),
+        emails: ctx.seeded.loginEmails,
+        password: PASSWORD,
+      }),
+    ];
   },
 
   async "session-events"(ctx) {
@@ -257,9 +303,15 @@ export const scenarios: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
     // one browser would share it, and four whose refreshes cause the events.
     const sessions: Tokens[] = [];
     for (let i = 0; i < 5; i++) sessions.push(await signIn(ctx.gateway.url, ctx.seeded.eventsEmail));
-    const probe = await probeSubscription(ctx.gateway.url, sessions[0]!.accessToken, PROBES.sessionEvents.document, "sessionEvents");
+    const probe = await probeSubscription(
+      ctx.gateway.url,
+      sessions[0]!.accessToken,
+      PROBES.sessionEvents.document,
+      "sessionEvents",
+    );
     if (probe.present === false) return [{ name, status: "skipped", note: `not in schema: ${probe.why}` }];
-    if (probe.present === "unknown") return [{ name, status: "failed", note: `subscription probe: ${probe.why}` }];
+    if (probe.present === "unknown")
+      return [{ name, status: "failed", note: `subscription probe: ${probe.why}` }];
     const { value, peakRssMiB } = await measured(ctx.gateway.pid, async () => {
       const subscribers = await startSubscribers({
         url: ctx.gateway.url,

@@ -90,7 +90,10 @@ export async function soak(
     }
   }, 1000);
   const scraper = setInterval(() => {
-    void eventLoopP99Ms(metricsUrl).then((ms) => loopP99.push(ms), () => undefined);
+    void eventLoopP99Ms(metricsUrl).then(
+      (ms) => loopP99.push(ms),
+      () => undefined,
+    );
   }, 10_000);
   try {
     const result = await runLoadProcess(
@@ -107,7 +110,12 @@ export async function soak(
       errors: result.errors,
       rssSlopeMiBPerMinute: slope(settled),
       settleSeconds,
-      rssMiB: { first: sizes[0] ?? NaN, last: sizes.at(-1) ?? NaN, min: Math.min(...sizes), max: Math.max(...sizes) },
+      rssMiB: {
+        first: sizes[0] ?? NaN,
+        last: sizes.at(-1) ?? NaN,
+        min: Math.min(...sizes),
+        max: Math.max(...sizes),
+      },
       eventLoopDelayP99Ms: {
         max: sortedLoop.at(-1) ?? NaN,
         median: sortedLoop[Math.floor(sortedLoop.length / 2)] ?? NaN,

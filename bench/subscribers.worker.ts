@@ -61,7 +61,8 @@ async function open(spec: SubscriberSpec): Promise<number> {
           },
           error: (error) => {
             noteError(`error ${error instanceof Error ? error.message : JSON.stringify(error)}`);
-            if (connected < spec.subscribers) reject(new Error(`a subscription failed: ${JSON.stringify(error)}`));
+            if (connected < spec.subscribers)
+              reject(new Error(`a subscription failed: ${JSON.stringify(error)}`));
           },
           complete: () => undefined,
         },

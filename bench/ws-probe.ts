@@ -10,7 +10,12 @@ export type SubscriptionProbe =
  * Whether the gateway serves a subscription field over graphql-ws: one client, one subscription,
  * a few seconds. No WebSocket endpoint, or a validation error naming the field, means absent.
  */
-export function probeSubscription(url: string, token: string, document: string, field: string): Promise<SubscriptionProbe> {
+export function probeSubscription(
+  url: string,
+  token: string,
+  document: string,
+  field: string,
+): Promise<SubscriptionProbe> {
   return new Promise((resolve) => {
     let connected = false;
     let settled = false;
@@ -29,11 +34,18 @@ export function probeSubscription(url: string, token: string, document: string, 
           const { code, reason } = event as { code?: number; reason?: string };
           // 4400-4499 are graphql-ws's own refusals: the endpoint is there and said no.
           if (!connected && !(code && code >= 4400 && code < 4500)) {
-            finish({ present: false, why: `no graphql-ws endpoint (closed ${code ?? ""} ${reason ?? ""})`.trim() });
+            finish({
+              present: false,
+              why: `no graphql-ws endpoint (closed ${code ?? ""} ${reason ?? ""})`.trim(),
+            });
           } else finish({ present: "unknown", why: `socket closed ${code} ${reason ?? ""}`.trim() });
         },
         error: (error) => {
-          if (!connected) finish({ present: false, why: `no graphql-ws endpoint (${(error as Error)?.message ?? "socket error"})` });
+          if (!connected)
+            finish({
+              present: false,
+              why: `no graphql-ws endpoint (${(error as Error)?.message ?? "socket error"})`,
+            });
         },
       },
     });
@@ -63,6 +75,9 @@ export function probeSubscription(url: string, token: string, document: string, 
       },
     );
     // Connected and subscribed without complaint: the field is there (events come later).
-    timer = setTimeout(() => finish(connected ? { present: true } : { present: false, why: "no connection in 5 s" }), 5000);
+    timer = setTimeout(
+      () => finish(connected ? { present: true } : { present: false, why: "no connection in 5 s" }),
+      5000,
+    );
   });
 }

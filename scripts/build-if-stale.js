@@ -37,7 +37,10 @@ function files(root, relative) {
 function buildFingerprint(root) {
   const hash = createHash("sha256").update(`node ${process.version}\n`);
   for (const file of INPUTS.flatMap((input) => files(root, input))) {
-    hash.update(`${file}\n`).update(fs.readFileSync(path.join(root, file))).update("\n");
+    hash
+      .update(`${file}\n`)
+      .update(fs.readFileSync(path.join(root, file)))
+      .update("\n");
   }
   return hash.digest("hex");
 }

@@ -19,7 +19,9 @@ function sources(root: string): Record<string, string> {
     "react-dom.production.min.js": path.join(packageDir("react-dom"), "umd", "react-dom.production.min.js"),
     "graphiql.min.js": path.join(packageDir("graphiql"), "graphiql.min.js"),
     "graphiql.min.css": path.join(packageDir("graphiql"), "graphiql.min.css"),
-    ...Object.fromEntries(OWN_SCRIPTS.map((name) => [name, path.join(root, "src", "playground", "browser", name)])),
+    ...Object.fromEntries(
+      OWN_SCRIPTS.map((name) => [name, path.join(root, "src", "playground", "browser", name)]),
+    ),
     "playground.css": path.join(root, "src", "playground", "browser", "playground.css"),
   };
 }

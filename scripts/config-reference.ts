@@ -100,7 +100,10 @@ export function writeConfigReference(): string[] {
   const changed: string[] = [];
   const page = readFileSync(REFERENCE_PAGE, "utf8");
   if (!BLOCK.test(page)) throw new Error("docs/configuration.md has no config-reference block");
-  const next = page.replace(BLOCK, (_all, open: string, close: string) => `${open}${referenceMarkdown()}${close}`);
+  const next = page.replace(
+    BLOCK,
+    (_all, open: string, close: string) => `${open}${referenceMarkdown()}${close}`,
+  );
   if (next !== page) {
     writeFileSync(REFERENCE_PAGE, next);
     changed.push("docs/configuration.md");

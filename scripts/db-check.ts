@@ -17,7 +17,13 @@ import { withScratchDbs } from "./scratch-db";
 function schemaDump(url: string): string {
   const run = spawnSync(
     "pg_dump",
-    ["--schema-only", "--no-owner", "--no-privileges", "--exclude-table=*._prisma_migrations", `--dbname=${url}`],
+    [
+      "--schema-only",
+      "--no-owner",
+      "--no-privileges",
+      "--exclude-table=*._prisma_migrations",
+      `--dbname=${url}`,
+    ],
     { encoding: "utf8" },
   );
   if (run.status !== 0) throw new Error(`pg_dump failed: ${run.stderr}${run.error ?? ""}`);
@@ -50,10 +56,14 @@ function readableDiff(a: string, b: string): string {
   try {
     fs.writeFileSync(path.join(tmp, "a.sql"), a);
     fs.writeFileSync(path.join(tmp, "b.sql"), b);
-    const run = spawnSync("diff", ["-u", "--label", "from prisma/migrations", "--label", "from prisma/schema.prisma", "a.sql", "b.sql"], {
-      cwd: tmp,
-      encoding: "utf8",
-    });
+    const run = spawnSync(
+      "diff",
+      ["-u", "--label", "from prisma/migrations", "--label", "from prisma/schema.prisma", "a.sql", "b.sql"],
+      {
+        cwd: tmp,
+        encoding: "utf8",
+      },
+    );
     return run.stdout || `(diff unavailable) --- migrations:\n${a}\n--- schema:\n${b}`;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -12,13 +12,21 @@ import { withScratchDbs } from "./scratch-db";
 
 function timestamp(existing: string[]): string {
   const now = new Date().toISOString().replace(/\D/g, "").slice(0, 14); // YYYYMMDDHHMMSS, as Prisma
-  const last = existing.map((n) => n.slice(0, 14)).filter((p) => /^\d{14}$/.test(p)).sort().pop();
+  const last = existing
+    .map((n) => n.slice(0, 14))
+    .filter((p) => /^\d{14}$/.test(p))
+    .sort()
+    .pop();
   // Never sort before an existing migration (clock skew, hand-dated folders): order is apply order.
   return last && last >= now ? String(BigInt(last) + 1n) : now;
 }
 
 export async function newMigration(rawName: string): Promise<string | null> {
-  const name = rawName.trim().toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  const name = rawName
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   if (!name) throw new Error("usage: npm run db:migration:new -- <name>");
   const dir = defaultMigrationsDir();
   const existing = listMigrations(dir);

@@ -73,10 +73,14 @@ for (const [rule, pairs] of Object.entries(current)) {
   }
   if (gone.length > 0) {
     failed = true;
-    console.error(`✗ ${rule}: listed in ${BASELINE} but gone (well done): run \`npm run deps:baseline\` to shrink it`);
+    console.error(
+      `✗ ${rule}: listed in ${BASELINE} but gone (well done): run \`npm run deps:baseline\` to shrink it`,
+    );
     for (const pair of gone) console.error(`    ${pair}`);
   }
 }
 if (failed) process.exit(1);
 const total = Object.values(current).reduce((sum, pairs) => sum + pairs.length, 0);
-console.log(`✓ dependency rules: nothing new (${total} known violations in ${BASELINE}; \`npm run deps:list\` shows them)`);
+console.log(
+  `✓ dependency rules: nothing new (${total} known violations in ${BASELINE}; \`npm run deps:list\` shows them)`,
+);

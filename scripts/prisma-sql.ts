@@ -69,24 +69,36 @@ export function prismaSql(fromArgs: string[], scratchUrl: string): string {
     const schemaPath = path.join(tmp, "schema.prisma");
     const configPath = path.join(tmp, "prisma.config.ts");
     const outPath = path.join(tmp, "out.sql");
-    fs.writeFileSync(schemaPath, schemaWithUrl(fs.readFileSync(path.join(root, "prisma", "schema.prisma"), "utf8")));
-    fs.writeFileSync(configPath, CONFIG(require.resolve("@prisma/adapter-pg", { paths: [root] }), schemaPath));
+    fs.writeFileSync(
+      schemaPath,
+      schemaWithUrl(fs.readFileSync(path.join(root, "prisma", "schema.prisma"), "utf8")),
+    );
+    fs.writeFileSync(
+      configPath,
+      CONFIG(require.resolve("@prisma/adapter-pg", { paths: [root] }), schemaPath),
+    );
     const cli = path.join(root, "node_modules", "prisma-legacy", "build", "index.js");
     const args = ["migrate", "diff", "--config", configPath, ...fromArgs];
-    const run = spawnSync(process.execPath, [cli, ...args, "--to-schema-datamodel", schemaPath, "--script", "-o", outPath], {
-      cwd: tmp,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        DATABASE_URL: scratchUrl,
-        // Any existing file: stops Prisma 6 from downloading a query engine that `migrate diff` never loads.
-        PRISMA_QUERY_ENGINE_LIBRARY: configPath,
-        CHECKPOINT_DISABLE: "1",
-        PRISMA_HIDE_UPDATE_MESSAGE: "1",
+    const run = spawnSync(
+      process.execPath,
+      [cli, ...args, "--to-schema-datamodel", schemaPath, "--script", "-o", outPath],
+      {
+        cwd: tmp,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          DATABASE_URL: scratchUrl,
+          // Any existing file: stops Prisma 6 from downloading a query engine that `migrate diff` never loads.
+          PRISMA_QUERY_ENGINE_LIBRARY: configPath,
+          CHECKPOINT_DISABLE: "1",
+          PRISMA_HIDE_UPDATE_MESSAGE: "1",
+        },
       },
-    });
+    );
     if (run.status !== 0 || !fs.existsSync(outPath)) {
-      throw new Error(`prisma@6 migrate diff ${fromArgs.join(" ")} failed:\n${run.stderr}${run.stdout}${run.error ?? ""}`);
+      throw new Error(
+        `prisma@6 migrate diff ${fromArgs.join(" ")} failed:\n${run.stderr}${run.stdout}${run.error ?? ""}`,
+      );
     }
     return fs.readFileSync(outPath, "utf8");
   } finally {
@@ -100,8 +112,10 @@ export function fromEmptySql(scratchUrl: string): string {
 }
 
 if (require.main === module) {
-  withScratchDbs("prisma_sql", 1, async ([url]) => process.stdout.write(fromEmptySql(url ?? ""))).catch((e: Error) => {
-    console.error(e.message);
-    process.exitCode = 1;
-  });
+  withScratchDbs("prisma_sql", 1, async ([url]) => process.stdout.write(fromEmptySql(url ?? ""))).catch(
+    (e: Error) => {
+      console.error(e.message);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -9,7 +9,11 @@ export { urlForDatabase };
 
 /** Server to create scratch databases on: SCRATCH_DATABASE_URL, else DATABASE_URL, else local. */
 export function adminUrl(): string {
-  return process.env.SCRATCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  return (
+    process.env.SCRATCH_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    "postgresql://postgres@127.0.0.1:5432/postgres"
+  );
 }
 
 const server = () => databaseServer(urlForDatabase(adminUrl(), "postgres"));
@@ -26,12 +30,19 @@ export function dropScratchDb(name: string): Promise<void> {
 }
 
 /** Runs fn with fresh scratch databases and always drops them afterwards, even on failure. */
-export async function withScratchDbs<T>(prefix: string, count: number, fn: (urls: string[]) => Promise<T>): Promise<T> {
+export async function withScratchDbs<T>(
+  prefix: string,
+  count: number,
+  fn: (urls: string[]) => Promise<T>,
+): Promise<T> {
   const dbs: { name: string; url: string }[] = [];
   try {
     for (let i = 0; i < count; i++) dbs.push(await createScratchDb(prefix));
     return await fn(dbs.map((d) => d.url));
   } finally {
-    for (const d of dbs) await dropScratchDb(d.name).catch((e: Error) => console.error(`could not drop ${d.name}: ${e.message}`));
+    for (const d of dbs)
+      await dropScratchDb(d.name).catch((e: Error) =>
+        console.error(`could not drop ${d.name}: ${e.message}`),
+      );
   }
 }

@@ -8,5 +8,8 @@ const pagePath = path.join(__dirname, "..", "docs", "api.md");
 const page = readFileSync(pagePath, "utf8");
 const block = /(<!-- permission-matrix:[^>]*-->\n)[\s\S]*?(\n<!-- \/permission-matrix -->)/;
 if (!block.test(page)) throw new Error("docs/api.md has no permission-matrix block");
-writeFileSync(pagePath, page.replace(block, (_all, open, close) => `${open}${matrixMarkdown()}${close}`));
+writeFileSync(
+  pagePath,
+  page.replace(block, (_all, open, close) => `${open}${matrixMarkdown()}${close}`),
+);
 console.log("docs/api.md permission matrix updated");

@@ -236,7 +236,6 @@ function operations(env: Environment) {
   };
 }
 
-
 /**
  * Validates the environment. Throws a `ConfigError` listing every bad variable, one per line.
  */
@@ -257,7 +256,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push("JWT_SECRET_KEY: required in production");
     }
     if (env.ONE_TIME_LINK_SECRET === undefined) {
-      problems.push("ONE_TIME_LINK_SECRET: required in production (derives e-mail verification and reset tokens)");
+      problems.push(
+        "ONE_TIME_LINK_SECRET: required in production (derives e-mail verification and reset tokens)",
+      );
     }
     // Embedded backends are for trying the gateway out: refuse them rather than start on them.
     if (env.DATABASE_URL === undefined) {

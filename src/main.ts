@@ -92,7 +92,8 @@ async function main() {
 
 main().catch((error) => {
   if (error instanceof EmbeddedDatabaseBusyError) console.error(`embedded database: ${error.message}`);
-  else if (error instanceof Error && error.name === "StartupRefusal") console.error((error as StartupRefusal).line);
+  else if (error instanceof Error && error.name === "StartupRefusal")
+    console.error((error as StartupRefusal).line);
   else console.error(error);
   process.exit(1);
 });

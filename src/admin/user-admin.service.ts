@@ -67,11 +67,7 @@ export class UserAdminService {
     this.lockout = deps.lockout;
   }
 
-  async createUser(
-    actor: UserProfile,
-    input: AdminCreateUserInput,
-    cause: Cause,
-  ): Promise<UserProfile> {
+  async createUser(actor: UserProfile, input: AdminCreateUserInput, cause: Cause): Promise<UserProfile> {
     const role = input.role ?? "USER";
     const isVerified = input.isVerified ?? false;
     const account = await this.accounts.prepare({ ...input, role, isVerified });

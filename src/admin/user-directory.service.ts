@@ -1,16 +1,6 @@
 import { z } from "zod";
-import {
-  decodeCursor,
-  encodeCursor,
-  pageSize,
-  toConnection,
-  type Connection,
-} from "../core/paging";
-import {
-  UserAdminRepository,
-  type UserListFilter,
-  type UserOrder,
-} from "../users/user-admin.repository";
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from "../core/paging";
+import { UserAdminRepository, type UserListFilter, type UserOrder } from "../users/user-admin.repository";
 import type { UserProfile } from "../users/user.model";
 
 export const USERS_PAGE_DEFAULT = 20;

@@ -1,12 +1,6 @@
 import { z } from "zod";
 import { errors } from "../core/errors";
-import {
-  decodeCursor,
-  encodeCursor,
-  pageSize,
-  toConnection,
-  type Connection,
-} from "../core/paging";
+import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from "../core/paging";
 import { isUuid } from "../users/user-admin.repository";
 import type { AuditRecord } from "./audit.model";
 import type { AuditFilter, AuditRepository } from "./audit.repository";

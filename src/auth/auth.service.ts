@@ -19,7 +19,12 @@ import type { UserProfile } from "../users/user.model";
 import type { AccountCreator } from "./account-creator";
 import type { UserRepository } from "../users/user.repository";
 import { normalizeEmail, type ProfileInput } from "../users/user.validation";
-import { loginFailureReason, noAuthMetrics, secondsSince, type AuthMetrics } from "../observability/auth.metrics";
+import {
+  loginFailureReason,
+  noAuthMetrics,
+  secondsSince,
+  type AuthMetrics,
+} from "../observability/auth.metrics";
 import type { PasswordCheck } from "./password-check";
 import type { PasswordHasher } from "./password.hasher";
 import { assertStrongPassword } from "./password.policy";
@@ -147,10 +152,7 @@ export class AuthService {
     return this.payload(user, sessionId, ids);
   }
 
-  private async signIn(
-    input: { email: string; password: string },
-    cause: Cause,
-  ): Promise<AuthPayload> {
+  private async signIn(input: { email: string; password: string }, cause: Cause): Promise<AuthPayload> {
     await this.limits.consume("loginPerIp", cause.ipAddress);
     const email = normalizeEmail(input.email);
     // The same work for every address, with or without an account: the lookup, the lockout
@@ -180,9 +182,7 @@ export class AuthService {
         success: false,
         failureReason: historyReason,
       });
-      this.sessionEvents.publish(
-        sessionEvent("LOGIN_FAILED", profile.id, { ...attempt, reason }),
-      );
+      this.sessionEvents.publish(sessionEvent("LOGIN_FAILED", profile.id, { ...attempt, reason }));
     };
 
     if (check.outcome === "locked") {
@@ -288,9 +288,7 @@ export class AuthService {
         keep: [viewer.sessionId],
       });
       unit.cacheProfile(updated);
-      unit.announce(
-        sessionEvent("PASSWORD_CHANGED", updated.id, { sessionId: viewer.sessionId, ...cause }),
-      );
+      unit.announce(sessionEvent("PASSWORD_CHANGED", updated.id, { sessionId: viewer.sessionId, ...cause }));
     });
     return true;
   }

@@ -96,8 +96,7 @@ export class Authenticator {
     ]);
     if (session.userId !== claims.sub) return { error: errors.sessionEnded() };
 
-    const user =
-      cachedProfile ?? (await this.cache.fill(claims.sub, (id) => this.users.findById(id)));
+    const user = cachedProfile ?? (await this.cache.fill(claims.sub, (id) => this.users.findById(id)));
     if (!user) return { error: errors.sessionEnded() };
     if (!user.isActive) return { error: errors.sessionAccountDisabled() };
 

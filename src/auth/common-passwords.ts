@@ -12,7 +12,18 @@ import { dictionary } from "@zxcvbn-ts/language-common";
  * digits and symbols around it, as long as at least MIN_BASE letters remain.
  */
 const MIN_BASE = 4;
-const LOOK_ALIKES: Record<string, string> = { "@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", $: "s", "5": "s", "7": "t", "+": "t" };
+const LOOK_ALIKES: Record<string, string> = {
+  "@": "a",
+  "4": "a",
+  "3": "e",
+  "1": "i",
+  "!": "i",
+  "0": "o",
+  $: "s",
+  "5": "s",
+  "7": "t",
+  "+": "t",
+};
 
 let list: Set<string> | undefined;
 

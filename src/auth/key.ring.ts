@@ -1,13 +1,7 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import type { Config } from "../config";
 import { algorithmOf } from "../config/key.reader";
-import {
-  hmacKeyId,
-  hmacKeyRing,
-  type KeyRing,
-  type PublicJwk,
-  type VerificationKey,
-} from "./token.service";
+import { hmacKeyId, hmacKeyRing, type KeyRing, type PublicJwk, type VerificationKey } from "./token.service";
 
 /** The members RFC 7638 hashes for each key type, in the lexicographic order it requires. */
 const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {

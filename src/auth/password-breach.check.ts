@@ -25,7 +25,8 @@ export class PasswordBreachCheck {
   private readonly logger: Logger;
 
   constructor(deps: { mode: BreachCheckMode; pwned?: PwnedPasswordsClient; logger: Logger }) {
-    if (deps.mode === "online" && !deps.pwned) throw new Error("the online breach check needs a range API client");
+    if (deps.mode === "online" && !deps.pwned)
+      throw new Error("the online breach check needs a range API client");
     this.mode = deps.mode;
     this.pwned = deps.pwned;
     this.logger = deps.logger;
@@ -43,7 +44,9 @@ export class PasswordBreachCheck {
       );
       return { breached: false, screened: "offline-only" };
     }
-    return timesSeen > 0 ? { breached: true, source: "breach-corpus", timesSeen } : { breached: false, screened: "online" };
+    return timesSeen > 0
+      ? { breached: true, source: "breach-corpus", timesSeen }
+      : { breached: false, screened: "online" };
   }
 
   /** Throws WEAK_PASSWORD (reason BREACHED) for a breached password. */

@@ -45,13 +45,18 @@ export class PasswordCheck {
    * hash (no account) a dummy hash does the same work and never matches. Throws RATE_LIMITED
    * (retry in a second) when as many attempts as may still fail are already being checked.
    */
-  async check(email: string, password: string, passwordHash: string | undefined): Promise<PasswordCheckResult> {
+  async check(
+    email: string,
+    password: string,
+    passwordHash: string | undefined,
+  ): Promise<PasswordCheckResult> {
     // Every attempt uses a point before it runs (concurrent guesses cannot overrun the limit);
     // a success gives them back.
     await this.limits.consume("loginFailuresPerAccount", email);
     const reservation = await this.lockout.reserve(email);
     if (reservation.kind === "locked") return { outcome: "locked", lockedUntil: reservation.lockedUntil };
-    if (reservation.kind === "busy") throw errors.rateLimited("passwordAttemptsInFlight", IN_FLIGHT_RETRY_SECONDS);
+    if (reservation.kind === "busy")
+      throw errors.rateLimited("passwordAttemptsInFlight", IN_FLIGHT_RETRY_SECONDS);
     const right = await this.hasher.verify(password, passwordHash);
     const settled = await this.lockout.settle(email, reservation.id, right);
     if (settled.kind === "locked") return { outcome: "locked", lockedUntil: settled.lockedUntil };

@@ -15,8 +15,13 @@ export class PasswordHistory {
   private readonly hasher: Pick<PasswordHasher, "verify">;
   private readonly size: number;
 
-  constructor(deps: { history: PasswordHistoryRepository; hasher: Pick<PasswordHasher, "verify">; size: number }) {
-    if (!Number.isInteger(deps.size) || deps.size < 0) throw new Error("password history size must be an integer ≥ 0");
+  constructor(deps: {
+    history: PasswordHistoryRepository;
+    hasher: Pick<PasswordHasher, "verify">;
+    size: number;
+  }) {
+    if (!Number.isInteger(deps.size) || deps.size < 0)
+      throw new Error("password history size must be an integer ≥ 0");
     this.history = deps.history;
     this.hasher = deps.hasher;
     this.size = deps.size;
@@ -27,7 +32,12 @@ export class PasswordHistory {
   }
 
   /** Throws WEAK_PASSWORD (reason RECENTLY_USED) when `password` is one of the last `size`. */
-  async assertNotRecent(userId: string, currentHash: string, password: string, field = "newPassword"): Promise<void> {
+  async assertNotRecent(
+    userId: string,
+    currentHash: string,
+    password: string,
+    field = "newPassword",
+  ): Promise<void> {
     if (!this.enabled) return;
     const hashes = [currentHash, ...(await this.history.recent(userId, this.size - 1))];
     const matches = await Promise.all(hashes.map((hash) => this.hasher.verify(password, hash)));

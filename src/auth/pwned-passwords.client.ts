@@ -47,7 +47,9 @@ export class PwnedPasswordsClient {
       ),
     );
     this.breaker.on("halfOpen", () => logger.info("pwned passwords circuit half-open: trying one call"));
-    this.breaker.on("close", () => logger.info("pwned passwords circuit closed: the range API answers again"));
+    this.breaker.on("close", () =>
+      logger.info("pwned passwords circuit closed: the range API answers again"),
+    );
   }
 
   /** How often the password appears in known breaches (0: never), or `unavailable`. */

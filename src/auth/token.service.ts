@@ -106,15 +106,8 @@ export class TokenService {
     return this.options.accessTtlSeconds;
   }
 
-  sign(
-    type: TokenType,
-    subject: TokenSubject,
-    sessionId: string,
-    jti: string,
-    issuedAt: number,
-  ): string {
-    const ttl =
-      type === "access" ? this.options.accessTtlSeconds : this.options.refreshTtlSeconds;
+  sign(type: TokenType, subject: TokenSubject, sessionId: string, jti: string, issuedAt: number): string {
+    const ttl = type === "access" ? this.options.accessTtlSeconds : this.options.refreshTtlSeconds;
     const claims: TokenClaims = {
       sub: subject.id,
       sid: sessionId,

@@ -43,7 +43,9 @@ async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return promptHidden("Password (not shown): ");
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 /** One line from the terminal with nothing echoed (readline keeps line editing working). */
@@ -100,7 +102,11 @@ async function main(argv: string[]): Promise<number> {
     for (const problem of error.problems) console.error(`config: ${problem}`);
     return 1;
   }
-  const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel, undefined, config.logFormat);
+  const logger = createLogger(
+    config.logLevel === "info" ? "warn" : config.logLevel,
+    undefined,
+    config.logFormat,
+  );
   // On embedded defaults: join the running gateway's embedded database, or start it for this run.
   const embedded = await startEmbeddedBackends(config, logger, { shareRunning: true });
   // The same one-line diagnosis as the gateway's start-up, rather than a driver's error.
@@ -127,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     // Operators read this, not clients: the database's own words help them most.
-    if (!(error instanceof AppError)) console.error(`admin:create failed: ${(error as Error).message.trim()}`);
+    if (!(error instanceof AppError))
+      console.error(`admin:create failed: ${(error as Error).message.trim()}`);
     else console.error(`refused: ${error.message}`);
     return 1;
   } finally {

@@ -30,7 +30,9 @@ export function createClients(config: Config, logger: Logger) {
     watchRedis(client, outages);
   }
   const pubSub = createRedisPubSub(publishRedis, subscribeRedis, config.redis.keyPrefix, (err) =>
-    unavailableDependency(err) ? outages.lost("redis", err) : logger.warn({ err }, "redis pubsub command failed"),
+    unavailableDependency(err)
+      ? outages.lost("redis", err)
+      : logger.warn({ err }, "redis pubsub command failed"),
   );
   const kafka = createKafka(config.kafka, logger);
   const registry =

@@ -1,9 +1,4 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 /**
@@ -46,7 +41,9 @@ export function algorithmOf(key: KeyObject): AsymmetricAlgorithm | { problem: st
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === "rsa") {
     const bits = details.modulusLength ?? 0;
-    return bits >= MIN_RSA_BITS ? "RS256" : { problem: `an RSA key needs at least ${MIN_RSA_BITS} bits, this one has ${bits}` };
+    return bits >= MIN_RSA_BITS
+      ? "RS256"
+      : { problem: `an RSA key needs at least ${MIN_RSA_BITS} bits, this one has ${bits}` };
   }
   if (key.asymmetricKeyType === "ec") {
     return details.namedCurve === "prime256v1"
@@ -155,7 +152,9 @@ export function readSigningKeys(algorithm: SigningAlgorithm, sources: KeySources
   }
   if (!configured) {
     if (!sources.generateIfMissing) {
-      problems.push(`JWT_PRIVATE_KEY: required in production when JWT_ALGORITHM is ${algorithm} (or JWT_PRIVATE_KEY_FILE)`);
+      problems.push(
+        `JWT_PRIVATE_KEY: required in production when JWT_ALGORITHM is ${algorithm} (or JWT_PRIVATE_KEY_FILE)`,
+      );
       return { ...published, generated: false, problems };
     }
     return { privateKey: generatePrivateKey(algorithm), ...published, generated: true, problems };

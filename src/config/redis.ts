@@ -20,7 +20,10 @@ const hostList = () =>
   optionalText().transform((value, ctx): RedisNode[] => {
     if (value === undefined) return [];
     const nodes: RedisNode[] = [];
-    for (const item of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    for (const item of value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(item);
       const port = Number(match?.[2]);
       if (!match || port < 1 || port > 65535) {
@@ -48,16 +51,31 @@ export const redis = {
     "`cluster`: seed nodes; `sentinel`: the sentinels. Comma-separated `host:port` (`[::1]:6379` for IPv6), e.g. `10.0.1.1:6379,10.0.1.2:6379,10.0.1.3:6379`",
   ),
   REDIS_SENTINEL_MASTER: doc(optionalText(), "`sentinel`: the name the sentinels monitor the master under"),
-  REDIS_USERNAME: doc(optionalText(), "ACL user of the data nodes (every topology; `single` may also put it in `REDIS_URL`)"),
+  REDIS_USERNAME: doc(
+    optionalText(),
+    "ACL user of the data nodes (every topology; `single` may also put it in `REDIS_URL`)",
+  ),
   REDIS_PASSWORD: doc(optionalText(), "password of the data nodes (`requirepass`, or the ACL user's)"),
-  REDIS_SENTINEL_USERNAME: doc(optionalText(), "`sentinel`: ACL user of the sentinels themselves, when they have one"),
-  REDIS_SENTINEL_PASSWORD: doc(optionalText(), "`sentinel`: password of the sentinels themselves, when they have one"),
+  REDIS_SENTINEL_USERNAME: doc(
+    optionalText(),
+    "`sentinel`: ACL user of the sentinels themselves, when they have one",
+  ),
+  REDIS_SENTINEL_PASSWORD: doc(
+    optionalText(),
+    "`sentinel`: password of the sentinels themselves, when they have one",
+  ),
   REDIS_TLS: doc(
     bool(false),
     "TLS to the data nodes, and to the sentinels; a `rediss://` URL turns it on too. Certificates are always verified",
   ),
-  REDIS_TLS_CA_FILE: doc(optionalText(), "PEM file of the CAs that sign the servers' certificates; unset: the system's CAs"),
-  REDIS_TLS_CERT_FILE: doc(optionalText(), "PEM client certificate, for servers that require one (`tls-auth-clients yes`); with `REDIS_TLS_KEY_FILE`"),
+  REDIS_TLS_CA_FILE: doc(
+    optionalText(),
+    "PEM file of the CAs that sign the servers' certificates; unset: the system's CAs",
+  ),
+  REDIS_TLS_CERT_FILE: doc(
+    optionalText(),
+    "PEM client certificate, for servers that require one (`tls-auth-clients yes`); with `REDIS_TLS_KEY_FILE`",
+  ),
   REDIS_TLS_KEY_FILE: doc(optionalText(), "PEM key of that client certificate"),
   REDIS_KEY_PREFIX: doc(
     optionalText(),
@@ -111,11 +129,12 @@ export function redisConfig(env: RedisEnv, production: boolean, problems: string
       "REDIS_KEY_PREFIX: no { or } with REDIS_TOPOLOGY=cluster (a hash tag in the prefix would put every key on one slot)",
     );
   }
-  const useTls =
-    env.REDIS_TLS || (topology.kind === "single" && topology.url.startsWith("rediss:"));
+  const useTls = env.REDIS_TLS || (topology.kind === "single" && topology.url.startsWith("rediss:"));
   const tls = useTls ? readTls(env, problems) : undefined;
   if (!useTls && (env.REDIS_TLS_CA_FILE || env.REDIS_TLS_CERT_FILE || env.REDIS_TLS_KEY_FILE)) {
-    problems.push("REDIS_TLS_CA_FILE/CERT_FILE/KEY_FILE: set REDIS_TLS=true (or a rediss:// URL) to use them");
+    problems.push(
+      "REDIS_TLS_CA_FILE/CERT_FILE/KEY_FILE: set REDIS_TLS=true (or a rediss:// URL) to use them",
+    );
   }
   return {
     topology,
@@ -140,14 +159,20 @@ function redisTopology(env: RedisEnv, production: boolean, problems: string[]): 
       }
       return { kind: "in-process" };
     case "cluster":
-      if (env.REDIS_URL !== undefined) problems.push("REDIS_URL: not with REDIS_TOPOLOGY=cluster (use REDIS_NODES)");
-      if (nodes.length === 0) problems.push("REDIS_NODES: required with REDIS_TOPOLOGY=cluster (seed nodes, host:port,…)");
+      if (env.REDIS_URL !== undefined)
+        problems.push("REDIS_URL: not with REDIS_TOPOLOGY=cluster (use REDIS_NODES)");
+      if (nodes.length === 0)
+        problems.push("REDIS_NODES: required with REDIS_TOPOLOGY=cluster (seed nodes, host:port,…)");
       return { kind: "cluster", nodes };
     case "sentinel":
-      if (env.REDIS_URL !== undefined) problems.push("REDIS_URL: not with REDIS_TOPOLOGY=sentinel (use REDIS_NODES)");
-      if (nodes.length === 0) problems.push("REDIS_NODES: required with REDIS_TOPOLOGY=sentinel (the sentinels, host:port,…)");
+      if (env.REDIS_URL !== undefined)
+        problems.push("REDIS_URL: not with REDIS_TOPOLOGY=sentinel (use REDIS_NODES)");
+      if (nodes.length === 0)
+        problems.push("REDIS_NODES: required with REDIS_TOPOLOGY=sentinel (the sentinels, host:port,…)");
       if (env.REDIS_SENTINEL_MASTER === undefined) {
-        problems.push("REDIS_SENTINEL_MASTER: required with REDIS_TOPOLOGY=sentinel (the monitored master's name)");
+        problems.push(
+          "REDIS_SENTINEL_MASTER: required with REDIS_TOPOLOGY=sentinel (the monitored master's name)",
+        );
       }
       return {
         kind: "sentinel",

@@ -29,8 +29,11 @@ declare module "zod" {
 }
 
 /** A variable's schema with its documentation (the configuration reference is generated from it). */
-export const doc = <T extends z.ZodType>(schema: T, description: string, more: Omit<VariableDoc, "description"> = {}) =>
-  schema.meta({ description, ...more });
+export const doc = <T extends z.ZodType>(
+  schema: T,
+  description: string,
+  more: Omit<VariableDoc, "description"> = {},
+) => schema.meta({ description, ...more });
 
 /** An empty value (`VAR=` in an env file, `${VAR:-}` in compose) means "not set": the default applies. */
 export const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -46,7 +49,9 @@ export const int = (fallback: number, min = 0, max?: number) => {
 
 /** A number from `min` to `max` (fractions allowed), `fallback` when unset. */
 export const ratio = (fallback: number, min: number, max: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number().min(min).max(max).default(fallback)).meta({ default: String(fallback) });
+  z
+    .preprocess(emptyAsUnset, z.coerce.number().min(min).max(max).default(fallback))
+    .meta({ default: String(fallback) });
 
 /** A string; unset or empty is undefined. */
 export const optionalText = () =>
@@ -152,7 +157,8 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
       if (issue.expected === "number") return "must be a number";
       return "is required";
     case "too_small":
-      if (issue.origin === "string") return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+      if (issue.origin === "string")
+        return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
       return `must be at least ${issue.minimum}`;
     case "too_big":
       if (issue.origin === "string") return `must be at most ${issue.maximum} characters`;

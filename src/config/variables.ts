@@ -24,7 +24,6 @@ import { redis } from "./redis";
  * (`npm run docs:config`); a test fails when either differs from what they would generate.
  */
 
-
 const HTTP = ["http", "https"];
 
 const server = {
@@ -50,11 +49,20 @@ const server = {
   CORS_ORIGINS: doc(
     optionalText(),
     "comma-separated origins browsers may call from, or `*`; unset: none in production",
-    { developmentText: "the origin of `FRONTEND_URL`", example: "https://app.example.com,https://admin.example.com" },
+    {
+      developmentText: "the origin of `FRONTEND_URL`",
+      example: "https://app.example.com,https://admin.example.com",
+    },
   ),
   HTTP_BODY_LIMIT: doc(
     z
-      .preprocess(emptyAsUnset, z.string().regex(/^\d+(b|kb|mb)?$/i, "must be a size such as 100kb or 1mb").default("100kb"))
+      .preprocess(
+        emptyAsUnset,
+        z
+          .string()
+          .regex(/^\d+(b|kb|mb)?$/i, "must be a size such as 100kb or 1mb")
+          .default("100kb"),
+      )
       .meta({ default: "100kb" }),
     "largest request body (`b`, `kb`, `mb`)",
   ),
@@ -120,7 +128,13 @@ const tokens = {
   JWT_AUDIENCE: doc(text("aegis"), "`aud` of every token, checked on every verification"),
   JWT_ACCESS_TOKEN_EXPIRE_MINUTES: doc(
     z
-      .preprocess(emptyAsUnset, z.coerce.number().min(1 / 60, "must be at least 1 second (1/60 minute)").default(30))
+      .preprocess(
+        emptyAsUnset,
+        z.coerce
+          .number()
+          .min(1 / 60, "must be at least 1 second (1/60 minute)")
+          .default(30),
+      )
       .meta({ default: "30" }),
     "access token lifetime; fractions allowed down to one second (`0.1` is 6 s: demos and the frontend example's browser test watch tokens expire)",
   ),
@@ -171,7 +185,10 @@ const recovery = {
 };
 
 const rateLimits = {
-  RATE_LIMIT_ENABLED: doc(bool(true), "`false` turns every rate limit off (benchmarks); see [Rate limits](api.md#rate-limits)"),
+  RATE_LIMIT_ENABLED: doc(
+    bool(true),
+    "`false` turns every rate limit off (benchmarks); see [Rate limits](api.md#rate-limits)",
+  ),
   RATE_LIMIT_LOGIN_PER_IP: doc(
     rate("5/1m"),
     "login attempts per client IP (`points/duration`, duration in `s`, `m`, `h` or `d`)",
@@ -206,7 +223,10 @@ const kafka = {
     int(10000, 100),
     "kafkajs request timeout; a publish counts as failed after twice this plus 1 s",
   ),
-  KAFKA_RELAY_BATCH_SIZE: doc(int(100, 1, 10000), "most outbox rows (and keys) the relay publishes per round"),
+  KAFKA_RELAY_BATCH_SIZE: doc(
+    int(100, 1, 10000),
+    "most outbox rows (and keys) the relay publishes per round",
+  ),
   KAFKA_RELAY_POLL_INTERVAL_MS: doc(
     int(1000, 10),
     "how often an idle relay looks for new rows (a busy one goes on at once)",
@@ -236,8 +256,14 @@ const businessRegistry = {
     int(3000, 50),
     "a registry call that takes longer is abandoned (the number is saved `UNVERIFIED`)",
   ),
-  BUSINESS_REGISTRY_BREAKER_VOLUME: doc(int(5, 1), "circuit breaker: calls in the last minute before it may open"),
-  BUSINESS_REGISTRY_BREAKER_ERROR_PERCENT: doc(int(50, 1, 100), "circuit breaker: share of failing calls that opens it"),
+  BUSINESS_REGISTRY_BREAKER_VOLUME: doc(
+    int(5, 1),
+    "circuit breaker: calls in the last minute before it may open",
+  ),
+  BUSINESS_REGISTRY_BREAKER_ERROR_PERCENT: doc(
+    int(50, 1, 100),
+    "circuit breaker: share of failing calls that opens it",
+  ),
   BUSINESS_REGISTRY_BREAKER_RESET_SECONDS: doc(
     int(30, 1),
     "circuit breaker: how long the registry is left alone once open, before one trial call",
@@ -282,7 +308,10 @@ const graphql = {
 };
 
 const observability = {
-  LOG_LEVEL: doc(oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info"), "`fatal` … `trace`, or `silent`"),
+  LOG_LEVEL: doc(
+    oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info"),
+    "`fatal` … `trace`, or `silent`",
+  ),
   LOG_FORMAT: doc(
     optionalOneOf(["json", "pretty"]),
     "`json`: one JSON object per line, for log pipelines (and the tests, which read them); `pretty`: coloured lines for a person at a terminal (`pino-pretty`, a development dependency)",

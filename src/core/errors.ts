@@ -208,7 +208,9 @@ export const errors = {
 
   /** The request ran past its deadline (REQUEST_TIMEOUT_MS); what it had started was abandoned. */
   requestTimeout: (timeoutMs: number) =>
-    standardError("REQUEST_TIMEOUT", "The request took too long and was abandoned; try again.", { timeoutMs }),
+    standardError("REQUEST_TIMEOUT", "The request took too long and was abandoned; try again.", {
+      timeoutMs,
+    }),
   /** HTTP-level problems met before GraphQL sees the request (body, path). */
   badRequest: (message: string) => standardError("BAD_REQUEST", message),
   payloadTooLarge: (limit: string) =>

@@ -15,7 +15,8 @@ export class DatabaseProblem extends Error {
   }
 }
 
-const MIGRATE_COMMAND = "`npm run db:migrate` (in the image: `node dist/db/migrate.js`), or start with MIGRATE_ON_START=true";
+const MIGRATE_COMMAND =
+  "`npm run db:migrate` (in the image: `node dist/db/migrate.js`), or start with MIGRATE_ON_START=true";
 const CONNECT_TIMEOUT_MS = 5000;
 
 /** host:port and database of a connection string, for messages (never the password). */
@@ -63,10 +64,7 @@ export interface AppliedMigrations {
 }
 
 /** Compares what the database has applied with what this release ships. */
-export function migrationProblem(
-  applied: AppliedMigrations,
-  shipped: string[],
-): DatabaseProblem | undefined {
+export function migrationProblem(applied: AppliedMigrations, shipped: string[]): DatabaseProblem | undefined {
   if (applied.failed.length > 0) {
     return new DatabaseProblem(
       "failed-migration",

@@ -137,7 +137,9 @@ async function applyLocked(client: Client, dir: string, log: (msg: string) => vo
   const scripts = new Map(local.map((n) => [n, fs.readFileSync(path.join(dir, n, "migration.sql"), "utf8")]));
 
   // Check history before touching anything: an edited, already applied migration is never re-run.
-  const edited = local.filter((n) => done.has(n) && !checksumMatches(scripts.get(n) ?? "", done.get(n) ?? ""));
+  const edited = local.filter(
+    (n) => done.has(n) && !checksumMatches(scripts.get(n) ?? "", done.get(n) ?? ""),
+  );
   if (edited.length > 0) {
     throw new Error(
       `applied migration(s) ${edited.join(", ")} were modified after being applied (checksum mismatch); ` +
@@ -171,7 +173,9 @@ async function applyInTransaction(client: Client, name: string, sql: string): Pr
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
-    throw new Error(`migration ${name} failed and was rolled back: ${(err as Error).message}`, { cause: err });
+    throw new Error(`migration ${name} failed and was rolled back: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -191,9 +195,12 @@ async function applyUnwrapped(client: Client, name: string, sql: string): Promis
     const message = (err as Error).message;
     await client.query("ROLLBACK").catch(() => undefined); // leave any aborted transaction block
     await client.query("UPDATE _prisma_migrations SET logs = $2 WHERE id = $1", [id, message]);
-    throw new Error(`migration ${name} failed (it manages its own transactions, so it may be partly applied): ${message}`, {
-      cause: err,
-    });
+    throw new Error(
+      `migration ${name} failed (it manages its own transactions, so it may be partly applied): ${message}`,
+      {
+        cause: err,
+      },
+    );
   }
   await client.query(
     `UPDATE _prisma_migrations SET applied_steps_count = 1, finished_at = clock_timestamp() WHERE id = $1`,
@@ -212,7 +219,10 @@ if (require.main === module) {
     process.exit(1);
   }
   applyMigrations(url, { log: (m) => console.log(m) }).then(
-    ({ applied }) => console.log(applied.length ? `applied ${applied.length}: ${applied.join(", ")}` : "no pending migrations"),
+    ({ applied }) =>
+      console.log(
+        applied.length ? `applied ${applied.length}: ${applied.join(", ")}` : "no pending migrations",
+      ),
     (err: Error) => {
       console.error(`migration failed: ${err.message}`);
       process.exitCode = 1;

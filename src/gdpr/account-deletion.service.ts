@@ -44,10 +44,7 @@ export class AccountDeletionService {
     await this.passwords.assert(account.profile.email, password, account.passwordHash);
     await this.erasure.erase(id, cause, {
       inTransaction: (tx, before) =>
-        this.audit.add(
-          tx,
-          auditEntry(cause, "USER_DELETED", id, { role: before.role, selfService: true }),
-        ),
+        this.audit.add(tx, auditEntry(cause, "USER_DELETED", id, { role: before.role, selfService: true })),
     });
     // The address is free again: a new account with it starts with a clean count.
     await this.limits.reset("loginFailuresPerAccount", account.profile.email);

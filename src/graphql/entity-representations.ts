@@ -36,10 +36,7 @@ export function entityKeys(schema: GraphQLSchema): EntityKeys {
  * each of its key fields as a string. A router never sends anything else, so anything else is a
  * client's mistake (BAD_USER_INPUT), not a server error.
  */
-export function representationProblem(
-  representations: unknown,
-  keys: EntityKeys,
-): InputProblem | undefined {
+export function representationProblem(representations: unknown, keys: EntityKeys): InputProblem | undefined {
   if (!Array.isArray(representations)) {
     return { path: "representations", problem: "must be a list of entity representations" };
   }

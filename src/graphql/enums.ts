@@ -1,5 +1,8 @@
 import type { AccountTokenPurpose as DomainTokenPurpose } from "../recovery/account-token";
-import type { BusinessNumberStatus as DomainBusinessNumberStatus, Role as DomainRole } from "../users/user.model";
+import type {
+  BusinessNumberStatus as DomainBusinessNumberStatus,
+  Role as DomainRole,
+} from "../users/user.model";
 
 // GraphQL's enums are GraphQL's own, not the database's: the schema is a public contract, and a
 // value added to a Prisma enum must not appear in it unseen. Each is declared here with its

@@ -105,7 +105,12 @@ export function isClientSafe(error: unknown): boolean {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const appError = appErrorOf(error);
   if (appError) {
-    return { message: appError.message, locations: formatted.locations, path: formatted.path, extensions: extensionsOf(appError) };
+    return {
+      message: appError.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: extensionsOf(appError),
+    };
   }
   if (isClientSafe(error)) {
     // `http` is Apollo's (status and headers of the HTTP answer), never part of the body.
@@ -118,7 +123,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...formatted, extensions };
   }
   const masked = unavailableOf(error) ? errors.serviceUnavailable() : errors.internal();
-  return { message: masked.message, locations: formatted.locations, path: formatted.path, extensions: extensionsOf(masked) };
+  return {
+    message: masked.message,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: extensionsOf(masked),
+  };
 }
 
 /** The dependency behind an error a request met, when one was unreachable. */
@@ -152,7 +162,10 @@ export function logIfMasked(error: unknown, logger: Logger, outages?: OutageTrac
     return;
   }
   const located = error instanceof GraphQLError && error.path !== undefined;
-  logger.error({ err: unwrapResolverError(error) }, located ? "unexpected error in resolver" : "unexpected error");
+  logger.error(
+    { err: unwrapResolverError(error) },
+    located ? "unexpected error in resolver" : "unexpected error",
+  );
 }
 
 /**
@@ -160,7 +173,10 @@ export function logIfMasked(error: unknown, logger: Logger, outages?: OutageTrac
  * is told to the outage tracker instead (one line per outage, not one per request), and its
  * answer is HTTP 503 with Retry-After.
  */
-export function errorLoggingPlugin(logger: Logger, outages?: OutageTracker): ApolloServerPlugin<GraphQLContext> {
+export function errorLoggingPlugin(
+  logger: Logger,
+  outages?: OutageTracker,
+): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       let unavailable = false;

@@ -33,7 +33,10 @@ export function observabilityPlugin(): ApolloServerPlugin<GraphQLContext> {
           // whatever the client named its variables (observability/variable-redaction.ts).
           if (contextValue.logger.isLevelEnabled("trace")) {
             contextValue.logger.trace(
-              { operation: operationName, variables: loggableVariables(schema, document, operation, request.variables) },
+              {
+                operation: operationName,
+                variables: loggableVariables(schema, document, operation, request.variables),
+              },
               "graphql operation",
             );
           }

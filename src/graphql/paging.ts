@@ -18,6 +18,9 @@ export class PageInfoType implements PageInfo {
   @Field(() => String, { nullable: true, description: "Cursor of the first row of this page." })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Cursor of the last row of this page; pass it as `after`." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Cursor of the last row of this page; pass it as `after`.",
+  })
   endCursor!: string | null;
 }

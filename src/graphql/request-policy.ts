@@ -122,18 +122,21 @@ export class RequestPolicy {
       hideSuggestions: this.hideSuggestions,
     });
     if (errors.length > 0) {
-      return errors.map((error) =>
-        new GraphQLError(this.withoutSuggestions(error.message), {
-          nodes: error.nodes,
-          extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
-        }),
+      return errors.map(
+        (error) =>
+          new GraphQLError(this.withoutSuggestions(error.message), {
+            nodes: error.nodes,
+            extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+          }),
       );
     }
     const operation = getOperationAST(document, operationName ?? undefined);
     if (!operation) {
       return [
         requestError(
-          operationName ? `Unknown operation named "${operationName}".` : "Could not tell which operation to run.",
+          operationName
+            ? `Unknown operation named "${operationName}".`
+            : "Could not tell which operation to run.",
           "OPERATION_RESOLUTION_FAILURE",
         ),
       ];

@@ -20,7 +20,12 @@ import { UserResolver } from "./users/user.resolver";
 import { toSubgraphSchema } from "./subgraph";
 
 /** The `i`th constructor argument of a resolver class. */
-type Argument<T extends abstract new (...args: any) => unknown, I extends number = 0> = ConstructorParameters<T>[I];
+type Argument<
+  T extends abstract new (
+    ...args: any
+  ) => unknown,
+  I extends number = 0,
+> = ConstructorParameters<T>[I];
 
 /**
  * The services the resolvers call, as the resolvers' constructors declare them: the composition

@@ -106,7 +106,8 @@ export async function startEmbeddedBackends(
     await pglite?.close().catch(() => undefined);
     fs.rmSync(embedded.socketPath, { force: true });
     // The socket's own folder in the temp directory (long data folder paths): empty now.
-    if (embedded.socketDir !== embedded.dataDir) fs.rmSync(embedded.socketDir, { recursive: true, force: true });
+    if (embedded.socketDir !== embedded.dataDir)
+      fs.rmSync(embedded.socketDir, { recursive: true, force: true });
     unlock();
   };
   try {

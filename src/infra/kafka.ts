@@ -29,15 +29,16 @@ export type KafkaFactory = (socketFactory?: ISocketFactory) => Kafka;
 export function createKafka(config: Config["kafka"], logger: Logger): KafkaFactory | undefined {
   const brokers = config.brokers;
   if (!brokers) return undefined;
-  return (socketFactory) => new Kafka({
-    socketFactory,
-    clientId: config.clientId,
-    brokers,
-    requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: Math.min(config.requestTimeoutMs, 3000),
-    // The relay retries with its own backoff; kafkajs only smooths over a blip.
-    retry: { retries: 1, initialRetryTime: 200, maxRetryTime: config.requestTimeoutMs },
-    logLevel: logLevel.INFO,
-    logCreator: logCreator(logger),
-  });
+  return (socketFactory) =>
+    new Kafka({
+      socketFactory,
+      clientId: config.clientId,
+      brokers,
+      requestTimeout: config.requestTimeoutMs,
+      connectionTimeout: Math.min(config.requestTimeoutMs, 3000),
+      // The relay retries with its own backoff; kafkajs only smooths over a blip.
+      retry: { retries: 1, initialRetryTime: 200, maxRetryTime: config.requestTimeoutMs },
+      logLevel: logLevel.INFO,
+      logCreator: logCreator(logger),
+    });
 }

@@ -38,11 +38,7 @@ export const REDACTED_PATHS = [
  * Patterns of credentials inside free text (error messages, stacks, log messages), which key
  * paths cannot reach: JWTs, bcrypt hashes and whatever follows "Bearer".
  */
-const SECRET_TEXT = [
-  /eyJ[\w-]+\.[\w-]+\.[\w-]+/g,
-  /\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}/g,
-  /Bearer\s+\S+/gi,
-];
+const SECRET_TEXT = [/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, /\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}/g, /Bearer\s+\S+/gi];
 
 export function scrubText(text: string): string {
   return SECRET_TEXT.reduce((out, pattern) => out.replace(pattern, "[REDACTED]"), text);
@@ -89,7 +85,9 @@ export function createLogger(
     },
     // Synchronous: asynchronous writes were measured at a few percent of `me`'s CPU, but they
     // let the last lines of a shutdown reach stdout out of order (the shutdown test caught it).
-    destination ?? (format === "pretty" ? prettyStdout() : undefined) ?? pino.destination({ dest: 1, sync: true }),
+    destination ??
+      (format === "pretty" ? prettyStdout() : undefined) ??
+      pino.destination({ dest: 1, sync: true }),
   );
 }
 
@@ -99,7 +97,9 @@ function prettyStdout(): pino.DestinationStream | undefined {
   try {
     pretty = require("pino-pretty") as typeof import("pino-pretty");
   } catch {
-    process.stderr.write("LOG_FORMAT=pretty: pino-pretty is not installed (a development dependency); logging JSON\n");
+    process.stderr.write(
+      "LOG_FORMAT=pretty: pino-pretty is not installed (a development dependency); logging JSON\n",
+    );
     return undefined;
   }
   return pretty({

@@ -12,7 +12,6 @@ import { channelName } from "./redis.keys";
 /** Events a subscriber may lag behind before the oldest are dropped (see `subscribe` below). */
 const SUBSCRIBER_BUFFER = 500;
 
-
 export interface RedisPubSub {
   /** Type-GraphQL's PubSub: topics are namespaced by the Redis key prefix. */
   pubSub: PubSub;

@@ -165,7 +165,15 @@ export class MfaFactorRepository {
 
   async findTotp(userId: string, factorId: string): Promise<TotpFactorRecord | null> {
     const row = await this.db.mfaFactor.findFirst({ where: { id: factorId, userId, type: "TOTP" } });
-    return row && { id: row.id, userId, status: row.status, sealedSecret: row.totpSecret!, lastUsedStep: row.totpLastUsedStep };
+    return (
+      row && {
+        id: row.id,
+        userId,
+        status: row.status,
+        sealedSecret: row.totpSecret!,
+        lastUsedStep: row.totpLastUsedStep,
+      }
+    );
   }
 
   async verifiedTotps(userId: string): Promise<TotpFactorRecord[]> {
@@ -280,7 +288,10 @@ export class MfaFactorRepository {
 
   async rename(db: Db, userId: string, factorId: string, friendlyName: string): Promise<boolean> {
     try {
-      const { count } = await db.mfaFactor.updateMany({ where: { id: factorId, userId }, data: { friendlyName } });
+      const { count } = await db.mfaFactor.updateMany({
+        where: { id: factorId, userId },
+        data: { friendlyName },
+      });
       return count === 1;
     } catch (error) {
       if (isUniqueViolation(error, "friendlyName")) throw new FactorNameTakenError();
@@ -318,7 +329,10 @@ export class MfaFactorRepository {
   }
 
   /** TOTP factors whose secret was sealed by another key than `keyId` (key rotation). */
-  async totpSecretsNotSealedWith(keyId: string, take: number): Promise<Array<{ id: string; sealedSecret: string }>> {
+  async totpSecretsNotSealedWith(
+    keyId: string,
+    take: number,
+  ): Promise<Array<{ id: string; sealedSecret: string }>> {
     const rows = await this.db.mfaFactor.findMany({
       where: { type: "TOTP", NOT: { totpSecret: { startsWith: `v1:${keyId}:` } } },
       select: { id: true, totpSecret: true },

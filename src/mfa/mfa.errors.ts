@@ -55,11 +55,9 @@ export const mfaErrors = {
   invalidSecondFactor: (field = "code") =>
     mfaError("INVALID_SECOND_FACTOR", "The second factor could not be verified.", { field }),
   mfaChallengeInvalid: () =>
-    mfaError(
-      "MFA_CHALLENGE_INVALID",
-      "This sign-in challenge is invalid or has expired; sign in again.",
-      { field: "challenge" },
-    ),
+    mfaError("MFA_CHALLENGE_INVALID", "This sign-in challenge is invalid or has expired; sign in again.", {
+      field: "challenge",
+    }),
   mfaEnrollmentRequired: (roles: readonly string[]) =>
     mfaError(
       "MFA_ENROLLMENT_REQUIRED",

@@ -13,7 +13,8 @@ export function parseRequiredRoles(text: string): Role[] {
     .map((r) => r.trim().toUpperCase())
     .filter(Boolean);
   for (const role of roles) {
-    if (!ROLES.includes(role as Role)) throw new Error(`unknown role "${role}" (expected ${ROLES.join(", ")})`);
+    if (!ROLES.includes(role as Role))
+      throw new Error(`unknown role "${role}" (expected ${ROLES.join(", ")})`);
   }
   return [...new Set(roles)] as Role[];
 }

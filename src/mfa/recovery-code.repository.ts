@@ -36,7 +36,11 @@ export class RecoveryCodeRepository {
 
   /** How many unused codes each key still protects (for key rotation: a key in use stays). */
   async countByKey(): Promise<Record<string, number>> {
-    const groups = await this.db.recoveryCode.groupBy({ by: ["keyId"], where: { usedAt: null }, _count: true });
+    const groups = await this.db.recoveryCode.groupBy({
+      by: ["keyId"],
+      where: { usedAt: null },
+      _count: true,
+    });
     return Object.fromEntries(groups.map((g) => [g.keyId, g._count]));
   }
 

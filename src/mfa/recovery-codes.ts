@@ -15,11 +15,7 @@ function format(code: string): string {
 
 /** Upper case, no separators, and the letters Crockford reads as digits (O→0, I/L→1). */
 export function normaliseRecoveryCode(input: string): string {
-  return input
-    .toUpperCase()
-    .replace(/[\s-]/g, "")
-    .replace(/O/g, "0")
-    .replace(/[IL]/g, "1");
+  return input.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
 }
 
 /**
@@ -46,7 +42,12 @@ export class RecoveryCodes {
       Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join(""),
     );
     const current = this.keys[0]!;
-    await this.codes.replace(db, userId, current.id, codes.map((code) => this.hash(current, userId, code)));
+    await this.codes.replace(
+      db,
+      userId,
+      current.id,
+      codes.map((code) => this.hash(current, userId, code)),
+    );
     return codes.map(format);
   }
 
@@ -54,7 +55,12 @@ export class RecoveryCodes {
   async consume(db: Db, userId: string, input: string, now = new Date()): Promise<boolean> {
     const code = normaliseRecoveryCode(input);
     if (code.length !== CODE_LENGTH || [...code].some((c) => !ALPHABET.includes(c))) return false;
-    return this.codes.use(db, userId, this.keys.map((key) => this.hash(key, userId, code)), now);
+    return this.codes.use(
+      db,
+      userId,
+      this.keys.map((key) => this.hash(key, userId, code)),
+      now,
+    );
   }
 
   remaining(userId: string): Promise<number> {

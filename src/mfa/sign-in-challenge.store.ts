@@ -82,7 +82,10 @@ export interface ClaimedChallenge {
   key: string;
 }
 
-export type ClaimResult = { kind: "claimed"; challenge: ClaimedChallenge } | { kind: "invalid" } | { kind: "busy" };
+export type ClaimResult =
+  | { kind: "claimed"; challenge: ClaimedChallenge }
+  | { kind: "invalid" }
+  | { kind: "busy" };
 export type SettleResult = "won" | "gone" | "failed" | "exhausted";
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -110,7 +113,11 @@ export class SignInChallengeStore {
       attemptsLeft: this.options.maxAttempts,
     };
     if (challenge.webauthnChallenge) fields.webauthnChallenge = challenge.webauthnChallenge;
-    await this.redis.multi().hset(key, fields).pexpire(key, this.options.ttlSeconds * 1000).exec();
+    await this.redis
+      .multi()
+      .hset(key, fields)
+      .pexpire(key, this.options.ttlSeconds * 1000)
+      .exec();
     return { token, expiresAt: new Date(now + this.options.ttlSeconds * 1000) };
   }
 

@@ -85,13 +85,20 @@ export class TotpFactors {
    * code is used up. INVALID_SECOND_FACTOR for a wrong code; BAD_USER_INPUT when `factorId` is not
    * a pending TOTP enrolment of the user.
    */
-  async confirm(db: Db, input: { userId: string; factorId: string; code: string }, now = Date.now()): Promise<void> {
+  async confirm(
+    db: Db,
+    input: { userId: string; factorId: string; code: string },
+    now = Date.now(),
+  ): Promise<void> {
     const factor = await this.factors.findTotp(input.userId, input.factorId);
     if (!factor || factor.status !== "UNVERIFIED") {
       throw errors.badUserInput({ factorId: "is not a pending authenticator app enrolment" });
     }
     const step = this.matchingStep(factor, input.code, now);
-    if (step === null || !(await this.factors.useTotpStep(db, factor.id, step, { confirm: true, now: new Date(now) }))) {
+    if (
+      step === null ||
+      !(await this.factors.useTotpStep(db, factor.id, step, { confirm: true, now: new Date(now) }))
+    ) {
       throw mfaErrors.invalidSecondFactor("code");
     }
   }

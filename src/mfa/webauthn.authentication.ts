@@ -45,7 +45,8 @@ export class PasskeyAuthentication {
 
   /** Options for navigator.credentials.get(); null when a named user has no passkey. */
   async options(expectation: AssertionExpectation): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
-    const credentials = expectation.purpose === "passwordless" ? [] : await this.factors.credentials(expectation.userId);
+    const credentials =
+      expectation.purpose === "passwordless" ? [] : await this.factors.credentials(expectation.userId);
     if (expectation.purpose !== "passwordless" && credentials.length === 0) return null;
     const challenge = await this.ceremonies.create(
       expectation.purpose === "passwordless"
@@ -62,11 +63,16 @@ export class PasskeyAuthentication {
     });
   }
 
-  async verify(db: Db, response: AuthenticationResponseJSON, expected: AssertionExpectation): Promise<AssertionResult> {
+  async verify(
+    db: Db,
+    response: AuthenticationResponseJSON,
+    expected: AssertionExpectation,
+  ): Promise<AssertionResult> {
     const challenge = challengeOf(response);
     const ceremony = challenge && (await this.ceremonies.consume(challenge));
     if (!ceremony || !matches(ceremony, expected)) return { ok: false, reason: "challenge" };
-    if (typeof response.id !== "string" || response.id !== response.rawId) return { ok: false, reason: "unknown-credential" };
+    if (typeof response.id !== "string" || response.id !== response.rawId)
+      return { ok: false, reason: "unknown-credential" };
     const credential = await this.factors.findCredential(response.id);
     if (!credential) return { ok: false, reason: "unknown-credential" };
     if (expected.purpose === "passwordless") {
@@ -105,7 +111,10 @@ export class PasskeyAuthentication {
   }
 }
 
-function matches(ceremony: { purpose: CeremonyPurpose; userId?: string }, expected: AssertionExpectation): boolean {
+function matches(
+  ceremony: { purpose: CeremonyPurpose; userId?: string },
+  expected: AssertionExpectation,
+): boolean {
   if (ceremony.purpose !== expected.purpose) return false;
   return expected.purpose === "passwordless" || ceremony.userId === expected.userId;
 }

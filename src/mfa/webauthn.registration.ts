@@ -32,7 +32,11 @@ export class PasskeyRegistration {
   }
 
   /** Options for navigator.credentials.create(), valid for one answer until the ceremony expires. */
-  async options(user: { id: string; name: string; displayName: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async options(user: {
+    id: string;
+    name: string;
+    displayName: string;
+  }): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const userHandle = (await this.factors.userHandle(user.id)) ?? randomBytes(32).toString("base64url");
     const existing = await this.factors.credentials(user.id);
     const challenge = await this.ceremonies.create({ purpose: "registration", userId: user.id, userHandle });
@@ -63,7 +67,12 @@ export class PasskeyRegistration {
   ): Promise<RegistrationResult> {
     const challenge = challengeOf(input.response);
     const ceremony = challenge && (await this.ceremonies.consume(challenge));
-    if (!ceremony || ceremony.purpose !== "registration" || ceremony.userId !== input.userId || !ceremony.userHandle) {
+    if (
+      !ceremony ||
+      ceremony.purpose !== "registration" ||
+      ceremony.userId !== input.userId ||
+      !ceremony.userHandle
+    ) {
       return { ok: false, reason: "challenge" };
     }
     let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;

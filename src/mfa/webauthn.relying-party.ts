@@ -36,7 +36,9 @@ function isLoopback(host: string): boolean {
 export function relyingParty(input: { id: string; name: string; origins: readonly string[] }): RelyingParty {
   const id = input.id.trim().toLowerCase();
   if (!DOMAIN.test(id) || /^\d+(\.\d+){3}$/.test(id)) {
-    throw new Error(`WebAuthn rp id "${input.id}" must be a domain name (no scheme, port or path; not an IP address)`);
+    throw new Error(
+      `WebAuthn rp id "${input.id}" must be a domain name (no scheme, port or path; not an IP address)`,
+    );
   }
   const name = input.name.trim();
   if (!name) throw new Error("WebAuthn rp name must not be empty");
@@ -66,7 +68,9 @@ export function challengeOf(response: { response?: { clientDataJSON?: unknown } 
   const encoded = response.response?.clientDataJSON;
   if (typeof encoded !== "string") return null;
   try {
-    const clientData = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")) as { challenge?: unknown };
+    const clientData = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")) as {
+      challenge?: unknown;
+    };
     return typeof clientData.challenge === "string" ? clientData.challenge : null;
   } catch {
     return null;

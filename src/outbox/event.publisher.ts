@@ -159,8 +159,7 @@ class KafkaClients {
    */
   async close(): Promise<void> {
     this.closed = true;
-    const disconnect = () =>
-      Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    const disconnect = () => Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
     await disconnect();
     const pending = [this.producerConnecting, this.adminConnecting].filter((p) => p !== undefined);
     if (pending.length > 0) {

@@ -24,11 +24,7 @@ export interface ClaimedBatch {
   /** Marks these rows published. */
   published(rows: PendingEvent[]): Promise<void>;
   /** Records a failed attempt; each row waits an exponential backoff (with jitter) before the next. */
-  failed(
-    rows: PendingEvent[],
-    error: string,
-    backoff: { baseMs: number; maxMs: number },
-  ): Promise<void>;
+  failed(rows: PendingEvent[], error: string, backoff: { baseMs: number; maxMs: number }): Promise<void>;
 }
 
 export interface Backlog {
@@ -189,9 +185,7 @@ export class OutboxRepository {
     const oldest = result._min.createdAt;
     return {
       pending: result._count._all,
-      oldestAgeSeconds: oldest
-        ? Math.max(0, Math.round((Date.now() - oldest.getTime()) / 1000))
-        : 0,
+      oldestAgeSeconds: oldest ? Math.max(0, Math.round((Date.now() - oldest.getTime()) / 1000)) : 0,
     };
   }
 

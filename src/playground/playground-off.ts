@@ -4,7 +4,9 @@ import { Router } from "express";
 
 /** Browsers navigating to the endpoint ask for HTML first; GraphQL clients ask for JSON (or *). */
 export function prefersHtml(req: IncomingMessage): boolean {
-  return accepts(req).type(["application/json", "application/graphql-response+json", "text/html"]) === "text/html";
+  return (
+    accepts(req).type(["application/json", "application/graphql-response+json", "text/html"]) === "text/html"
+  );
 }
 
 /** Nothing on the page runs or loads: no script, no style, no image. */

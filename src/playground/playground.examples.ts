@@ -78,7 +78,15 @@ query ListUsers($filter: UserFilter, $first: Int, $after: String) {
 mutation CreateUser($input: AdminCreateUserInput!) {
   adminCreateUser(input: $input) { id email name role isVerified }
 }`,
-    variables: json({ input: { email: "new.person@example.com", name: "New Person", password: "", role: "USER", isVerified: true } }),
+    variables: json({
+      input: {
+        email: "new.person@example.com",
+        name: "New Person",
+        password: "",
+        role: "USER",
+        isVerified: true,
+      },
+    }),
   },
   {
     title: "Disable a user",
@@ -159,8 +167,7 @@ mutation EraseUser($userId: ID!) {
   },
   {
     title: "Watch session events",
-    description:
-      "Streams logins, refreshes, logouts and lockouts as they happen (userId null: everyone).",
+    description: "Streams logins, refreshes, logouts and lockouts as they happen (userId null: everyone).",
     query: `# Runs until you stop it: log in somewhere
 # else and watch the event arrive.
 subscription WatchSessionEvents($userId: ID) {
@@ -173,7 +180,8 @@ subscription WatchSessionEvents($userId: ID) {
   },
   {
     title: "Audit log",
-    description: "Who changed what, most recent first; filter by actor, target, action or time, a page at a time.",
+    description:
+      "Who changed what, most recent first; filter by actor, target, action or time, a page at a time.",
     query: `# Next page: pass pageInfo.endCursor as after.
 # Filter: actorId, targetId, action,
 # createdAfter, createdBefore (ISO 8601).

@@ -6,7 +6,6 @@ import { examplesFor } from "./playground.examples";
 import { prefersHtml } from "./playground-off";
 import { ASSETS_PATH, PLAYGROUND_CSP, playgroundPage } from "./playground.page";
 
-
 function securityHeaders(res: Response): void {
   res.set({
     "Content-Security-Policy": PLAYGROUND_CSP,
@@ -62,7 +61,9 @@ export function playgroundRouter(options: {
       res
         .status(503)
         .type("text/plain")
-        .send("The playground's assets are not built: run `npm run playground:build` (or `npm run build`).\n");
+        .send(
+          "The playground's assets are not built: run `npm run playground:build` (or `npm run build`).\n",
+        );
       return;
     }
     res.type("html").send(page);

@@ -94,9 +94,7 @@ export class EmailVerificationService {
   }
 
   private async send(user: UserProfile, cause: Cause): Promise<void> {
-    const issued = await this.uow.run((unit) =>
-      this.links.issue(unit, user, "EMAIL_VERIFICATION", cause),
-    );
+    const issued = await this.uow.run((unit) => this.links.issue(unit, user, "EMAIL_VERIFICATION", cause));
     this.links.logLink("EMAIL_VERIFICATION", user.id, issued);
     this.metrics.emailVerification("sent");
   }

@@ -54,9 +54,7 @@ export class OneTimeLinks {
   ): Promise<OneTimeLink> {
     const { ref, token, tokenHash } = this.linkTokens.issue(purpose);
     const ttl =
-      purpose === "EMAIL_VERIFICATION"
-        ? this.options.verificationTtlSeconds
-        : this.options.resetTtlSeconds;
+      purpose === "EMAIL_VERIFICATION" ? this.options.verificationTtlSeconds : this.options.resetTtlSeconds;
     const expiresAt = new Date(Date.now() + ttl * 1000);
     await this.tokens.replace(unit.tx, user.id, purpose, tokenHash, expiresAt);
     await unit.notify(cause, BUILDERS[purpose](user, { tokenRef: ref, expiresAt }));

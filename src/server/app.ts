@@ -37,7 +37,12 @@ import { graphqlHttpHandler } from "./graphql-http";
 import { apolloHardening, corsPolicy, securityHeaders } from "./hardening";
 import { healthRouter } from "./health";
 import { authenticateOrUnavailable } from "./dependency-outage";
-import { DatabaseProblem, migrationProblem, readAppliedMigrations, shippedMigrations } from "../db/database-check";
+import {
+  DatabaseProblem,
+  migrationProblem,
+  readAppliedMigrations,
+  shippedMigrations,
+} from "../db/database-check";
 import { httpErrorHandler, notFound } from "./http-errors";
 import { noStorePlugin } from "./no-store.plugin";
 import { requestId } from "./request-id";
@@ -221,7 +226,11 @@ export async function createGateway(container: GatewayParts): Promise<Gateway> {
     cors,
     securityHeaders: helmetHeaders,
     context: ({ req, requestId, scope }) =>
-      contextOf(req, lazyRequestInfo(requestId, proxyAddr(req, trustProxy), header(req, "user-agent"), logger), scope),
+      contextOf(
+        req,
+        lazyRequestInfo(requestId, proxyAddr(req, trustProxy), header(req, "user-agent"), logger),
+        scope,
+      ),
   });
   // Everything else on /graphql (the preflight, other content types) through Express.
   app.use(

@@ -13,7 +13,9 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
  * compared as SHA-256 digests in constant time, so neither its length nor its content leaks
  * through timing.
  */
-export function subgraphSdlPolicy(federation: Config["federation"]): (presentedSecret: string | undefined) => boolean {
+export function subgraphSdlPolicy(
+  federation: Config["federation"],
+): (presentedSecret: string | undefined) => boolean {
   switch (federation.sdlAccess) {
     case "open":
       return () => true;

@@ -47,9 +47,13 @@ export function headersSetBy(middleware: RequestHandler): Array<[string, string]
     getHeader: (name: string) => headers.get(name.toLowerCase()),
   };
   let done = false;
-  (middleware as unknown as Middleware)({ headers: {}, method: "GET", url: "/" } as IncomingMessage, recorder as unknown as ServerResponse, () => {
-    done = true;
-  });
+  (middleware as unknown as Middleware)(
+    { headers: {}, method: "GET", url: "/" } as IncomingMessage,
+    recorder as unknown as ServerResponse,
+    () => {
+      done = true;
+    },
+  );
   if (!done) throw new Error("the security-header middleware did not finish synchronously");
   return [...headers];
 }

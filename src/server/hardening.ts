@@ -21,7 +21,11 @@ export function securityHeaders(): RequestHandler {
  * as preflighted as one with `apollo-require-preflight` (and it is how every signed-in call
  * arrives). An anonymous GET without any of them is still refused.
  */
-export const CSRF_PREFLIGHT_HEADERS = ["x-apollo-operation-name", "apollo-require-preflight", "authorization"];
+export const CSRF_PREFLIGHT_HEADERS = [
+  "x-apollo-operation-name",
+  "apollo-require-preflight",
+  "authorization",
+];
 
 /**
  * Cross-origin access for browsers: only the configured origins (CORS_ORIGINS; `*` for any).

@@ -7,9 +7,7 @@ const CHECK_TIMEOUT_MS = 2000;
 function withTimeout(check: DependencyCheck): Promise<unknown> {
   return Promise.race([
     check(),
-    new Promise((_, reject) =>
-      setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS).unref(),
-    ),
+    new Promise((_, reject) => setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS).unref()),
   ]);
 }
 

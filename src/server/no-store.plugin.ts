@@ -12,7 +12,8 @@ export function noStorePlugin(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
-          if (!response.http.headers.has("cache-control")) response.http.headers.set("cache-control", "no-store");
+          if (!response.http.headers.has("cache-control"))
+            response.http.headers.set("cache-control", "no-store");
         },
       };
     },

@@ -19,7 +19,12 @@ export interface RequestInfo {
  * would make the child at once.
  */
 export function requestInfo(req: Request, logger: Logger): RequestInfo {
-  return lazyRequestInfo(String(req.res?.locals.requestId ?? ""), req.ip, req.get("user-agent") ?? undefined, logger);
+  return lazyRequestInfo(
+    String(req.res?.locals.requestId ?? ""),
+    req.ip,
+    req.get("user-agent") ?? undefined,
+    logger,
+  );
 }
 
 /** The same from its parts (the GraphQL path that does not pass through Express). */
@@ -66,4 +71,3 @@ export function connectionInfo(
     logger: logger.child({ requestId }),
   };
 }
-

@@ -33,7 +33,12 @@ export function logWhenClosed(
   logger: Logger,
   tracing: Tracing,
   res: ServerResponse,
-  request: { method: string; path: string; requestId: () => string | undefined; record: () => RequestRecord | undefined },
+  request: {
+    method: string;
+    path: string;
+    requestId: () => string | undefined;
+    record: () => RequestRecord | undefined;
+  },
 ): void {
   const startedAt = performance.now();
   const traceId = tracing.traceId();

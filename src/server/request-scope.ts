@@ -35,7 +35,11 @@ export interface ScopeOptions {
  * everything the request starts), and at the end the request's metrics. `run` continues the
  * request inside the span and the deadline, so they are the active context of all that follows.
  */
-export function openRequestScope<T>(res: ServerResponse, options: ScopeOptions, run: (scope: RequestScope) => T): T {
+export function openRequestScope<T>(
+  res: ServerResponse,
+  options: ScopeOptions,
+  run: (scope: RequestScope) => T,
+): T {
   const { timeoutMs, metrics, tracing } = options;
   const startedAt = performance.now();
   const ended = metrics.graphql.started();

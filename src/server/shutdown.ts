@@ -74,10 +74,7 @@ export function exitOnSignals(
     logger.info({ signal, timeoutMs }, "shutting down");
     void shutDown(steps, { timeoutMs, logger }).then((outcome) => {
       if (outcome.kind === "timeout") {
-        logger.error(
-          { pending: outcome.pending, timeoutMs },
-          "shutdown deadline passed: exiting anyway",
-        );
+        logger.error({ pending: outcome.pending, timeoutMs }, "shutdown deadline passed: exiting anyway");
       } else {
         logger.info({ outcome: outcome.kind }, "shutdown complete");
       }

@@ -47,7 +47,12 @@ export function startupFacts(config: Config, port: number) {
 
 /** `5/1m` for a limit of 5 points per 60 seconds. */
 function formatRate({ points, durationSeconds }: { points: number; durationSeconds: number }): string {
-  const units: Array<[string, number]> = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  const units: Array<[string, number]> = [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ];
   const [unit, seconds] = units.find(([, size]) => durationSeconds % size === 0)!;
   return `${points}/${durationSeconds / seconds}${unit}`;
 }
@@ -59,7 +64,9 @@ function developmentLines(config: Config): string[] {
   const defaults = new Set(config.developmentDefaults);
   const lines: string[] = [];
   if (defaults.has("HOST")) {
-    lines.push(`   Listening   ${config.http.host} only: other machines cannot reach it (HOST=0.0.0.0 lets them)`);
+    lines.push(
+      `   Listening   ${config.http.host} only: other machines cannot reach it (HOST=0.0.0.0 lets them)`,
+    );
   }
   if (config.env === "development" && config.hardening.corsOrigins.length > 0) {
     lines.push(`   Browsers    may call from ${config.hardening.corsOrigins.join(", ")} (CORS_ORIGINS)`);

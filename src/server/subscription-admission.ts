@@ -45,7 +45,9 @@ export function admitSubscription(
 ): ExecutionArgs | readonly GraphQLError[] {
   // Counted first: a flood of subscribe messages is refused before any of it is parsed.
   if (operation.open.length > limits.maxSubscriptions) {
-    return [toGraphQLError(errors.tooManySubscriptions("subscriptionsPerConnection", limits.maxSubscriptions))];
+    return [
+      toGraphQLError(errors.tooManySubscriptions("subscriptionsPerConnection", limits.maxSubscriptions)),
+    ];
   }
   const prepared = policy.prepare(schema, (operation.payload ?? {}) as Record<string, unknown>);
   if (Array.isArray(prepared)) return prepared;

@@ -125,10 +125,7 @@ export function createSubscriptionServer(
           return false;
         }
         if (!auth.viewer || !authorization) {
-          info.logger.info(
-            { reason: auth.error?.reason ?? "NO_TOKEN" },
-            "websocket connection refused",
-          );
+          info.logger.info({ reason: auth.error?.reason ?? "NO_TOKEN" }, "websocket connection refused");
           return false;
         }
         const admitted = await admitConnection(ctx.extra.socket, auth.viewer.user.id, info);
@@ -180,7 +177,9 @@ export function createSubscriptionServer(
         guards.delete(connection.guard);
         void sockets
           .release(connection.auth.viewer!.user.id, connection.connectionId)
-          .catch((err: unknown) => connection.info.logger.warn({ err }, "could not release a websocket connection entry"));
+          .catch((err: unknown) =>
+            connection.info.logger.warn({ err }, "could not release a websocket connection entry"),
+          );
         connection.info.logger.debug({ code, reason }, "websocket connection closed");
       },
     },
@@ -233,7 +232,11 @@ export function createSubscriptionServer(
   /** As over HTTP (graphql/errors.ts): shown, or masked and logged with the request id. */
   function format(connection: Connection | undefined, id: string, error: GraphQLError) {
     if (error.originalError) {
-      logIfMasked(error, logger.child({ requestId: `${connection?.info.requestId}:${id}` }), container.outages);
+      logIfMasked(
+        error,
+        logger.child({ requestId: `${connection?.info.requestId}:${id}` }),
+        container.outages,
+      );
     }
     return formatError(error.toJSON(), error);
   }

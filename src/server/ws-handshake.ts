@@ -1,9 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import {
-  CloseCode,
-  DEPRECATED_GRAPHQL_WS_PROTOCOL,
-  GRAPHQL_TRANSPORT_WS_PROTOCOL,
-} from "graphql-ws";
+import { CloseCode, DEPRECATED_GRAPHQL_WS_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import type { WebSocketServer } from "ws";
 
 /**

@@ -62,7 +62,10 @@ export class KeyLayoutMigration {
     const run = this.run().then(
       () => true,
       (err: unknown) => {
-        this.logger.error({ err }, "redis key layout: could not move sessions of the earlier layout; the next start-up tries again");
+        this.logger.error(
+          { err },
+          "redis key layout: could not move sessions of the earlier layout; the next start-up tries again",
+        );
         return true;
       },
     );
@@ -74,7 +77,10 @@ export class KeyLayoutMigration {
     const done = await Promise.race([run, late]);
     clearTimeout(timer);
     if (!done) {
-      this.logger.warn({ waitMs }, "redis key layout: Redis did not answer in time; starting, the move goes on in the background");
+      this.logger.warn(
+        { waitMs },
+        "redis key layout: Redis did not answer in time; starting, the move goes on in the background",
+      );
     }
   }
 
@@ -107,7 +113,10 @@ export class KeyLayoutMigration {
   private async moveSession(fullKey: string): Promise<boolean> {
     const key = this.unprefixed(fullKey);
     const results = await this.redis.multi().hgetall(key).pttl(key).del(key).exec();
-    const [[hashError, hash], [ttlError, pttl]] = results as [[Error | null, Record<string, string>], [Error | null, number]];
+    const [[hashError, hash], [ttlError, pttl]] = results as [
+      [Error | null, Record<string, string>],
+      [Error | null, number],
+    ];
     if (hashError || ttlError) throw hashError ?? ttlError;
     if (!hash.userId) return false;
     const ttlMs = Number(pttl) > 0 ? Number(pttl) : this.ttlSeconds * 1000;

@@ -101,10 +101,7 @@ export class SessionService {
     const outcome = await this.store.rotate(session, presentedJti, next, clientFingerprint(cause));
     if (outcome.kind === "reused") {
       await this.uow.run(async (unit) => {
-        await unit.emit(
-          cause,
-          userEvents.loggedOut(session.userId, [session.id], "REFRESH_TOKEN_REUSE"),
-        );
+        await unit.emit(cause, userEvents.loggedOut(session.userId, [session.id], "REFRESH_TOKEN_REUSE"));
         this.announce(unit, session.userId, [session.id], "REFRESH_TOKEN_REUSE", cause);
       });
     } else if (outcome.kind === "rotated") {

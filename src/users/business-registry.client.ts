@@ -71,8 +71,12 @@ export class BusinessRegistryClient {
         "business registry circuit open: numbers are saved unverified until it answers again",
       ),
     );
-    this.breaker.on("halfOpen", () => this.logger.info("business registry circuit half-open: trying one call"));
-    this.breaker.on("close", () => this.logger.info("business registry circuit closed: registry answers again"));
+    this.breaker.on("halfOpen", () =>
+      this.logger.info("business registry circuit half-open: trying one call"),
+    );
+    this.breaker.on("close", () =>
+      this.logger.info("business registry circuit closed: registry answers again"),
+    );
   }
 
   /** The registry's answer for `businessNumber` (any format), or UNVERIFIED when there is none. */

@@ -28,12 +28,7 @@ const toDate = (value: number | null | undefined) =>
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
-    setProfileIfNewer(
-      key: string,
-      json: string,
-      updatedAt: number,
-      ttl: number,
-    ): Result<number, Context>;
+    setProfileIfNewer(key: string, json: string, updatedAt: number, ttl: number): Result<number, Context>;
   }
 }
 

@@ -49,10 +49,6 @@ export const PROFILE_COLUMNS = Object.keys(PROFILE_SELECT)
   .join(", ");
 
 export function toProfile(user: User): UserProfile {
-  const {
-    passwordHash: _hash,
-    deletedAt: _deleted,
-    ...rest
-  } = user;
+  const { passwordHash: _hash, deletedAt: _deleted, ...rest } = user;
   return rest;
 }

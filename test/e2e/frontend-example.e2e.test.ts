@@ -92,7 +92,10 @@ const count = (operation: string) => exchanges.filter((e) => e.operation === ope
 const until = async (check: () => boolean, what: string, timeoutMs = 15_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(exchanges.map((e) => [e.operation, e.status]))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}: ${JSON.stringify(exchanges.map((e) => [e.operation, e.status]))}`,
+      );
     await new Promise((r) => setTimeout(r, 20));
   }
 };
@@ -105,7 +108,9 @@ it("signs up, then shows me, with its queries sent as GET with the token", async
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign up" }).click();
 
-  await heading().filter({ hasText: `Hello, ${user.name}` }).waitFor();
+  await heading()
+    .filter({ hasText: `Hello, ${user.name}` })
+    .waitFor();
   await page.getByTestId("profile").getByText(user.email).waitFor();
   await live().filter({ hasText: "Live" }).waitFor();
   await screenshot(page, SHOTS, "signed-up");
@@ -113,7 +118,11 @@ it("signs up, then shows me, with its queries sent as GET with the token", async
   const signUp = exchanges.find((e) => e.operation === "SignUp")!;
   expect(signUp).toMatchObject({ method: "POST", status: 200 });
   const profile = exchanges.find((e) => e.operation === "Profile")!;
-  expect(profile).toMatchObject({ method: "GET", status: 200, authorization: expect.stringMatching(/^Bearer /) });
+  expect(profile).toMatchObject({
+    method: "GET",
+    status: 200,
+    authorization: expect.stringMatching(/^Bearer /),
+  });
 });
 
 it("on TOKEN_EXPIRED, refreshes once for two concurrent requests and retries both", async () => {
@@ -132,7 +141,8 @@ it("on TOKEN_EXPIRED, refreshes once for two concurrent requests and retries bot
   const since = (name: string) => exchanges.slice(start).filter((e) => e.operation === name);
   const expired = (name: string) => since(name).filter((e) => e.body?.includes("TOKEN_EXPIRED")).length;
   const answered = (name: string) =>
-    since(name).filter((e) => e.status === 200 && e.body?.includes('"data"') && !e.body.includes('"errors"')).length;
+    since(name).filter((e) => e.status === 200 && e.body?.includes('"data"') && !e.body.includes('"errors"'))
+      .length;
   await until(
     () => ["Profile", "Sessions"].every((name) => expired(name) === 1 && answered(name) === 1),
     "both queries to fail with TOKEN_EXPIRED, then succeed",
@@ -155,8 +165,14 @@ it("shows its own session events as they happen (a sign-in elsewhere)", async ()
 
 it("signs out at once when its session is revoked from another device", async () => {
   const sessions = await gateway.client.request(op("MySessions"), {}, { token: other.accessToken });
-  const browserSession = (sessions.data!.mySessions as Array<{ id: string; current: boolean }>).find((s) => !s.current)!;
-  const revoked = await gateway.client.request(op("RevokeSession"), { id: browserSession.id }, { token: other.accessToken });
+  const browserSession = (sessions.data!.mySessions as Array<{ id: string; current: boolean }>).find(
+    (s) => !s.current,
+  )!;
+  const revoked = await gateway.client.request(
+    op("RevokeSession"),
+    { id: browserSession.id },
+    { token: other.accessToken },
+  );
   expect(revoked.data).toEqual({ revokeSession: true });
 
   await page.getByRole("heading", { name: "Sign in" }).waitFor({ timeout: 15_000 });
@@ -170,7 +186,9 @@ it("signs in again, then logs out: the session ends at the gateway too", async (
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await heading().filter({ hasText: `Hello, ${user.name}` }).waitFor();
+  await heading()
+    .filter({ hasText: `Hello, ${user.name}` })
+    .waitFor();
 
   await page.getByRole("button", { name: "Log out" }).click();
   await page.getByRole("heading", { name: "Sign in" }).waitFor();

@@ -123,11 +123,16 @@ describe("the playground in Chromium", () => {
   it("opens an example in a new tab with one click in the Examples panel", async () => {
     const before = await playground.tabTitles();
     await page.getByRole("button", { name: "Who am I" }).click();
-    await page.waitForFunction((count) => document.querySelectorAll(".graphiql-tab").length > count, before.length);
+    await page.waitForFunction(
+      (count) => document.querySelectorAll(".graphiql-tab").length > count,
+      before.length,
+    );
     await page.waitForFunction(() =>
-      (document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as { CodeMirror: { getValue(): string } })
-        .CodeMirror.getValue()
-        .includes("query WhoAmI"),
+      (
+        document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as {
+          CodeMirror: { getValue(): string };
+        }
+      ).CodeMirror.getValue().includes("query WhoAmI"),
     );
     expect(await playground.tabTitles()).toHaveLength(before.length + 1);
     await playground.shot("example-opened");
@@ -228,7 +233,9 @@ describe("the playground in Chromium", () => {
     await users.getByRole("button", { name: "Search", exact: true }).click();
     const row = users.locator(`tr[data-email="${target.email}"]`);
     await row.waitFor();
-    await page.waitForFunction(() => document.querySelectorAll(".playground-table[aria-label=Users] tbody tr").length === 1);
+    await page.waitForFunction(
+      () => document.querySelectorAll(".playground-table[aria-label=Users] tbody tr").length === 1,
+    );
     expect(await playground.cutOffControls(".playground-panel")).toEqual([]);
     await playground.shot("users-panel");
 
@@ -236,21 +243,29 @@ describe("the playground in Chromium", () => {
     await row.locator(".playground-status", { hasText: "disabled" }).waitFor();
     const last = users.locator(".playground-last-op");
     expect(await last.locator(".playground-last-op-outcome").innerText()).toBe("done");
-    expect(await last.locator("pre").innerText()).toContain("setUserActive(userId: $userId, active: $active)");
+    expect(await last.locator("pre").innerText()).toContain(
+      "setUserActive(userId: $userId, active: $active)",
+    );
     expect(await last.locator("pre").innerText()).toContain(`"userId": "${target.id}"`);
-    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).isActive).toBe(false);
+    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).isActive).toBe(
+      false,
+    );
     await playground.shot("users-disabled");
 
     await row.getByRole("button", { name: "Enable" }).click();
     await row.locator(".playground-status", { hasText: /^active/ }).waitFor();
-    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).isActive).toBe(true);
+    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).isActive).toBe(
+      true,
+    );
 
     const tabs = (await playground.tabTitles()).length;
     await last.getByRole("button", { name: "Open in a tab" }).click();
     await page.waitForFunction(() =>
-      (document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as { CodeMirror: { getValue(): string } })
-        .CodeMirror.getValue()
-        .includes("mutation SetUserActive"),
+      (
+        document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as {
+          CodeMirror: { getValue(): string };
+        }
+      ).CodeMirror.getValue().includes("mutation SetUserActive"),
     );
     expect(await playground.tabTitles()).toHaveLength(tabs + 1);
     expect(JSON.parse(await playground.variables())).toEqual({ userId: target.id, active: true });
@@ -263,10 +278,14 @@ describe("the playground in Chromium", () => {
     await users.locator(".playground-last-op-outcome", { hasText: "done" }).waitFor();
     expect(await users.locator(".playground-last-op pre").innerText()).toContain("setUserRole");
     await page.waitForFunction(
-      (email) => (document.querySelector(`select[aria-label="Role of ${email}"]`) as HTMLSelectElement | null)?.value === "MODERATOR",
+      (email) =>
+        (document.querySelector(`select[aria-label="Role of ${email}"]`) as HTMLSelectElement | null)
+          ?.value === "MODERATOR",
       target.email,
     );
-    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe("MODERATOR");
+    expect((await server.container.db.user.findUniqueOrThrow({ where: { id: target.id } })).role).toBe(
+      "MODERATOR",
+    );
   });
 
   it("Users: a user's detail view shows sessions and login history, and ends one session", async () => {
@@ -286,7 +305,9 @@ describe("the playground in Chromium", () => {
     const history = detail.locator("table[aria-label='Login history']");
     expect(await history.locator("tr[data-success=false]").count()).toBeGreaterThanOrEqual(1);
     expect(await history.locator("tr[data-success=true]").count()).toBeGreaterThanOrEqual(2);
-    await detail.locator("table[aria-label='Audit entries about this user'] tr", { hasText: "ROLE_CHANGED" }).waitFor();
+    await detail
+      .locator("table[aria-label='Audit entries about this user'] tr", { hasText: "ROLE_CHANGED" })
+      .waitFor();
     expect(await playground.cutOffControls(".playground-panel")).toEqual([]);
     await playground.shot("user-detail");
 
@@ -294,7 +315,9 @@ describe("the playground in Chromium", () => {
     await sessions.locator("tr", { hasText: "phone/1.0" }).waitFor({ state: "detached" });
     expect(await users.locator(".playground-last-op pre").innerText()).toContain("revokeUserSession");
     const me = "{ me { id } }";
-    expect((await client.request(me, {}, { token: phone.accessToken })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await client.request(me, {}, { token: phone.accessToken })).errors?.[0]?.extensions?.code).toBe(
+      "UNAUTHENTICATED",
+    );
     expect((await client.request(me, {}, { token: laptop.accessToken })).errors).toBeUndefined();
     await users.getByRole("button", { name: "← All users" }).click();
   });
@@ -311,7 +334,10 @@ describe("the playground in Chromium", () => {
       // one sign-in arrives (never rely on the instant a subscription starts).
       for (let attempt = 0; attempt < 10 && !(await arrived.count()); attempt += 1) {
         await other.signIn(target.email, target.password);
-        await arrived.first().waitFor({ timeout: 3_000 }).catch(() => undefined);
+        await arrived
+          .first()
+          .waitFor({ timeout: 3_000 })
+          .catch(() => undefined);
         if (!(await arrived.count())) await other.signOut();
       }
       expect(await arrived.first().innerText()).toContain(target.email);
@@ -347,7 +373,9 @@ describe("the playground in Chromium", () => {
     const rows = audit.locator("table[aria-label='Audit entries'] tbody tr");
     // The unfiltered page shows until the filtered one arrives: wait for rows about the target only.
     await page.waitForFunction((email) => {
-      const cells = Array.from(document.querySelectorAll("table[aria-label='Audit entries'] tbody td:nth-child(4)"));
+      const cells = Array.from(
+        document.querySelectorAll("table[aria-label='Audit entries'] tbody td:nth-child(4)"),
+      );
       return cells.length > 0 && cells.every((cell) => (cell as HTMLElement).innerText === email);
     }, target.email);
     const actions = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-action")));
@@ -394,9 +422,15 @@ describe("the playground in Chromium", () => {
         timeout: 20_000,
       });
       expect(await bar.getAttribute("data-state")).toBe("signed-in");
-      expect(Date.parse((await bar.getAttribute("data-expires-at"))!)).toBeGreaterThan(Date.parse(firstExpiry));
+      expect(Date.parse((await bar.getAttribute("data-expires-at"))!)).toBeGreaterThan(
+        Date.parse(firstExpiry),
+      );
       // The first token has really expired: the gateway refuses it, and accepts the renewed one.
-      const refused = await new GraphQLClient(quick.graphqlUrl).request("{ me { id } }", {}, { token: firstToken });
+      const refused = await new GraphQLClient(quick.graphqlUrl).request(
+        "{ me { id } }",
+        {},
+        { token: firstToken },
+      );
       expect(refused.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
       await other.selectTab("WhoAmI");
       const me = JSON.parse(await other.run((r) => r.includes('"me"') || r.includes("errors")));
@@ -408,7 +442,11 @@ describe("the playground in Chromium", () => {
       const feed = await other.showPanel("Live events");
       await feed.locator(".playground-feed-status[data-state=live]").waitFor();
       const held = (await other.heldTokens())!;
-      const ended = await new GraphQLClient(quick.graphqlUrl).request("mutation { logoutAll }", {}, { token: held.accessToken });
+      const ended = await new GraphQLClient(quick.graphqlUrl).request(
+        "mutation { logoutAll }",
+        {},
+        { token: held.accessToken },
+      );
       expect(ended.errors).toBeUndefined();
       const refusedFeed = feed.locator(".playground-feed-status[data-state=refused]");
       await refusedFeed.waitFor();

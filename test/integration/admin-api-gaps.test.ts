@@ -71,7 +71,9 @@ describe("User.loginHistory", () => {
     const first = await historyPage(admin.accessToken, person.user.id, 3);
     expect(first.errors).toBeUndefined();
     const page1 = first.data!.user.loginHistory;
-    expect(page1.edges.map((e: { node: Attempt }) => [e.node.success, e.node.failureReason, e.node.userAgent])).toEqual([
+    expect(
+      page1.edges.map((e: { node: Attempt }) => [e.node.success, e.node.failureReason, e.node.userAgent]),
+    ).toEqual([
       [true, null, "agent/4"],
       [false, "INVALID_PASSWORD", "agent/3"],
       [true, null, "agent/2"],
@@ -97,9 +99,13 @@ describe("User.loginHistory", () => {
   });
 
   it("gives a user their own, and nobody else's", async () => {
-    const own = await server.client.request("{ me { loginHistory(first: 2) { edges { node { success } } } } }", {}, {
-      token: (await login(server.client, person.user.email)).accessToken,
-    });
+    const own = await server.client.request(
+      "{ me { loginHistory(first: 2) { edges { node { success } } } } }",
+      {},
+      {
+        token: (await login(server.client, person.user.email)).accessToken,
+      },
+    );
     expect(own.errors).toBeUndefined();
     expect(own.data!.me.loginHistory.edges[0].node.success).toBe(true);
 
@@ -144,7 +150,9 @@ const EVENTS_WITH_USER = `subscription($userId: ID) {
 describe("SessionEvent.user", () => {
   it("names the user of every event an admin watches, with the e-mail", async () => {
     const person = await registerUser(server.client);
-    const events = connectWs(server, admin.accessToken).subscribeQuery(EVENTS_WITH_USER, { userId: person.user.id });
+    const events = connectWs(server, admin.accessToken).subscribeQuery(EVENTS_WITH_USER, {
+      userId: person.user.id,
+    });
     await untilListening(server, channels(server).sessionEvents(person.user.id));
     await login(server.client, person.user.email);
     const [created] = await events.next(1, (e) => e.type === "SESSION_CREATED");
@@ -153,7 +161,9 @@ describe("SessionEvent.user", () => {
 
   it("is read fresh for each event: a role changed during the subscription shows", async () => {
     const person = await registerUser(server.client);
-    const events = connectWs(server, admin.accessToken).subscribeQuery(EVENTS_WITH_USER, { userId: person.user.id });
+    const events = connectWs(server, admin.accessToken).subscribeQuery(EVENTS_WITH_USER, {
+      userId: person.user.id,
+    });
     await untilListening(server, channels(server).sessionEvents(person.user.id));
     await login(server.client, person.user.email);
     await events.next(1, (e) => e.type === "SESSION_CREATED");
@@ -201,9 +211,9 @@ describe("revokeUserSession", () => {
     expect(ended.data).toEqual({ revokeUserSession: true });
 
     const me = "{ me { id } }";
-    expect((await server.client.request(me, {}, { token: phone.accessToken })).errors?.[0]?.extensions?.code).toBe(
-      "UNAUTHENTICATED",
-    );
+    expect(
+      (await server.client.request(me, {}, { token: phone.accessToken })).errors?.[0]?.extensions?.code,
+    ).toBe("UNAUTHENTICATED");
     expect((await server.client.request(me, {}, { token: laptop.accessToken })).errors).toBeUndefined();
     const [revoked] = await events.next(1, (e) => e.type === "SESSION_REVOKED");
     expect(revoked).toMatchObject({ sessionId: claimsOf(phone.accessToken).sid, reason: "REVOKED_BY_ADMIN" });
@@ -226,8 +236,14 @@ describe("revokeUserSession", () => {
     );
     expect(notTheirs.errors?.[0]?.extensions?.code).toBe("SESSION_NOT_FOUND");
     // The other user's session is untouched.
-    expect((await server.client.request("{ me { id } }", {}, { token: other.accessToken })).errors).toBeUndefined();
-    const missing = await server.client.request(END_ONE, { u: missingId(), s: missingId() }, { token: admin.accessToken });
+    expect(
+      (await server.client.request("{ me { id } }", {}, { token: other.accessToken })).errors,
+    ).toBeUndefined();
+    const missing = await server.client.request(
+      END_ONE,
+      { u: missingId(), s: missingId() },
+      { token: admin.accessToken },
+    );
     expect(missing.errors?.[0]?.extensions?.code).toBe("USER_NOT_FOUND");
     expect(await auditEntries(server, person.user.id)).toEqual([]);
   });
@@ -246,8 +262,12 @@ describe("revokeUserSession", () => {
       s: claimsOf(person.accessToken).sid,
     });
     await overWs.end();
-    expect(overWs.results[0]?.errors?.[0]?.extensions?.code ?? JSON.stringify(overWs.ended)).toMatch(/BAD_REQUEST/);
-    expect((await server.client.request("{ me { id } }", {}, { token: person.accessToken })).errors).toBeUndefined();
+    expect(overWs.results[0]?.errors?.[0]?.extensions?.code ?? JSON.stringify(overWs.ended)).toMatch(
+      /BAD_REQUEST/,
+    );
+    expect(
+      (await server.client.request("{ me { id } }", {}, { token: person.accessToken })).errors,
+    ).toBeUndefined();
   });
 });
 
@@ -256,12 +276,20 @@ const SEND_RESET = "mutation($id: ID!) { sendPasswordReset(userId: $id) }";
 describe("sendPasswordReset", () => {
   it("e-mails the user a working reset link, with a notification event and an audit entry", async () => {
     const person = await registerUser(server.client);
-    const sent = await server.client.request(SEND_RESET, { id: person.user.id }, { token: admin.accessToken });
+    const sent = await server.client.request(
+      SEND_RESET,
+      { id: person.user.id },
+      { token: admin.accessToken },
+    );
     expect(sent.errors).toBeUndefined();
     expect(sent.data).toEqual({ sendPasswordReset: true });
 
     const [notification] = await linkNotifications(server, person.user.id, RESET_EVENT);
-    expect(notification).toMatchObject({ userId: person.user.id, email: person.user.email, template: "password_reset" });
+    expect(notification).toMatchObject({
+      userId: person.user.id,
+      email: person.user.email,
+      template: "password_reset",
+    });
     const audit = await auditEntries(server, person.user.id);
     expect(audit.at(-1)).toMatchObject({ action: "PASSWORD_RESET_SENT", actorId: admin.user.id });
     // The audit entry never holds the link or its token.
@@ -283,11 +311,23 @@ describe("sendPasswordReset", () => {
       { id: person.user.id },
       { token: admin.accessToken },
     );
-    const disabled = await server.client.request(SEND_RESET, { id: person.user.id }, { token: admin.accessToken });
+    const disabled = await server.client.request(
+      SEND_RESET,
+      { id: person.user.id },
+      { token: admin.accessToken },
+    );
     expect(disabled.errors?.[0]?.extensions?.code).toBe("ACCOUNT_DISABLED");
-    const missing = await server.client.request(SEND_RESET, { id: missingId() }, { token: admin.accessToken });
+    const missing = await server.client.request(
+      SEND_RESET,
+      { id: missingId() },
+      { token: admin.accessToken },
+    );
     expect(missing.errors?.[0]?.extensions?.code).toBe("USER_NOT_FOUND");
-    const byModerator = await server.client.request(SEND_RESET, { id: person.user.id }, { token: moderator.accessToken });
+    const byModerator = await server.client.request(
+      SEND_RESET,
+      { id: person.user.id },
+      { token: moderator.accessToken },
+    );
     expect(byModerator.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect(await linkNotifications(server, person.user.id, RESET_EVENT)).toEqual([]);
   });
@@ -296,7 +336,9 @@ describe("sendPasswordReset", () => {
     const person = await registerUser(server.client);
     const overWs = connectWs(server, admin.accessToken).subscribeQuery(SEND_RESET, { id: person.user.id });
     await overWs.end();
-    expect(overWs.results[0]?.errors?.[0]?.extensions?.code ?? JSON.stringify(overWs.ended)).toMatch(/BAD_REQUEST/);
+    expect(overWs.results[0]?.errors?.[0]?.extensions?.code ?? JSON.stringify(overWs.ended)).toMatch(
+      /BAD_REQUEST/,
+    );
     expect(await linkNotifications(server, person.user.id, RESET_EVENT)).toEqual([]);
   });
 });

@@ -9,7 +9,13 @@ import { login, PASSWORD, registerUser, uniqueEmail } from "../support/factories
 import { errorOf } from "../support/graphql-client";
 import { op } from "../support/operations";
 import { auditEntries } from "../support/records";
-import { startTestServer, TEST_JWT_SECRET, TEST_LINK_SECRET, testEnv, type TestServer } from "../support/test-server";
+import {
+  startTestServer,
+  TEST_JWT_SECRET,
+  TEST_LINK_SECRET,
+  testEnv,
+  type TestServer,
+} from "../support/test-server";
 
 // `npm run admin:create` as an operator runs it: a separate process reading the environment.
 const root = path.join(__dirname, "..", "..");
@@ -44,7 +50,11 @@ describe("npm run admin:create", () => {
     expect(again.stdout).toMatch(/already an active ADMIN; nothing changed/);
     expect(await server.container.db.user.count({ where: { email } })).toBe(1);
     expect(await auditEntries(server, session.user.id)).toEqual([
-      expect.objectContaining({ action: "USER_CREATED", actorId: null, details: { role: "ADMIN", isVerified: true } }),
+      expect.objectContaining({
+        action: "USER_CREATED",
+        actorId: null,
+        details: { role: "ADMIN", isVerified: true },
+      }),
     ]);
     expect((await users(session.accessToken)).errors).toBeUndefined();
   });
@@ -77,7 +87,9 @@ describe("npm run admin:create", () => {
     expect(weak.stdout).toBe("");
 
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/^usage: npm run admin:create -- --email <email> \(--password-stdin \| --password <password>\)/);
+    expect(usage.stderr).toMatch(
+      /^usage: npm run admin:create -- --email <email> \(--password-stdin \| --password <password>\)/,
+    );
     expect(usage.stderr).toContain("(--help for more)");
     expect(await server.container.db.user.count({ where: { email } })).toBe(0);
   });
@@ -92,15 +104,24 @@ describe("npm run admin:create", () => {
     expect(control.code).toBe(1);
     expect(control.stderr).toMatch(/^refused: Invalid input: name must not contain control/);
     const local = `zoë.${randomUUID().slice(0, 8)}`;
-    const made = await adminCreate(["--email", `${local.normalize("NFD")}@example.com`, "--password", PASSWORD]);
+    const made = await adminCreate([
+      "--email",
+      `${local.normalize("NFD")}@example.com`,
+      "--password",
+      PASSWORD,
+    ]);
     expect(made.code).toBe(0);
-    expect(await server.container.db.user.count({ where: { email: `${local.normalize("NFC")}@example.com` } })).toBe(1);
+    expect(
+      await server.container.db.user.count({ where: { email: `${local.normalize("NFC")}@example.com` } }),
+    ).toBe(1);
   });
 
   it("prints its usage with --help, and changes nothing", async () => {
     const help = await adminCreate(["--help"]);
     expect(help).toMatchObject({ code: 0, stderr: "" });
-    expect(help.stdout).toMatch(/^usage: npm run admin:create -- --email <email> \(--password-stdin \| --password <password>\)/);
+    expect(help.stdout).toMatch(
+      /^usage: npm run admin:create -- --email <email> \(--password-stdin \| --password <password>\)/,
+    );
     expect(help.stdout).toContain("--password-stdin       read the password from standard input");
     expect(help.stdout).toContain("Exit codes: 0 done or nothing to do, 1 refused or failed, 2 wrong usage.");
     expect((await adminCreate(["-h"])).stdout).toBe(help.stdout);
@@ -119,7 +140,8 @@ describe("npm run admin:create", () => {
       let output = "";
       child.stdout.on("data", (chunk) => {
         output += chunk;
-        if (output.includes("Password (not shown): ") && !child.stdin.writableEnded) child.stdin.end(`${PASSWORD}\r`);
+        if (output.includes("Password (not shown): ") && !child.stdin.writableEnded)
+          child.stdin.end(`${PASSWORD}\r`);
       });
       child.on("error", reject);
       child.on("close", (code) => resolve({ code, output }));

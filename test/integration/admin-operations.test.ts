@@ -147,7 +147,9 @@ describe("setUserRole", () => {
 
   it("is closed to moderators", async () => {
     const target = await registerUser(server.client);
-    const denied = errorOf(await call("SetUserRole", { userId: target.user.id, role: "MODERATOR" }, moderator));
+    const denied = errorOf(
+      await call("SetUserRole", { userId: target.user.id, role: "MODERATOR" }, moderator),
+    );
     expect(denied).toEqual({ code: "FORBIDDEN", message: "You are not allowed to do this." });
     expect(await auditEntries(server, target.user.id)).toHaveLength(0);
   });
@@ -160,7 +162,9 @@ describe("setUserActive", () => {
     expect(off.data?.setUserActive).toMatchObject({ isActive: false });
     expect(errorOf(await me(target)).code).toBe("UNAUTHENTICATED");
     expect(
-      errorOf(await server.client.request(op("Login"), { input: { email: target.user.email, password: PASSWORD } })).code,
+      errorOf(
+        await server.client.request(op("Login"), { input: { email: target.user.email, password: PASSWORD } }),
+      ).code,
     ).toBe("ACCOUNT_DISABLED");
     expect((await cachedProfile(target.user.id))?.isActive).toBe(false);
 
@@ -182,8 +186,12 @@ describe("setUserActive", () => {
 
   it("lets a moderator disable and re-enable USER accounts, audited as theirs", async () => {
     const target = await registerUser(server.client);
-    expect((await call("SetUserActive", { userId: target.user.id, active: false }, moderator)).errors).toBeUndefined();
-    expect((await call("SetUserActive", { userId: target.user.id, active: true }, moderator)).errors).toBeUndefined();
+    expect(
+      (await call("SetUserActive", { userId: target.user.id, active: false }, moderator)).errors,
+    ).toBeUndefined();
+    expect(
+      (await call("SetUserActive", { userId: target.user.id, active: true }, moderator)).errors,
+    ).toBeUndefined();
     const entries = await auditEntries(server, target.user.id);
     expect(entries.map((e) => [e.action, e.actorId])).toEqual([
       ["USER_DISABLED", moderator.user.id],
@@ -194,7 +202,9 @@ describe("setUserActive", () => {
   it("keeps moderators off staff accounts and everyone off their own", async () => {
     const otherModerator = await createUserWithRole(server, "MODERATOR", admin);
     for (const target of [otherModerator, admin]) {
-      const denied = errorOf(await call("SetUserActive", { userId: target.user.id, active: false }, moderator));
+      const denied = errorOf(
+        await call("SetUserActive", { userId: target.user.id, active: false }, moderator),
+      );
       expect(denied).toMatchObject({ code: "FORBIDDEN", reason: "MODERATOR_SCOPE" });
       expect((await me(target)).errors).toBeUndefined();
     }
@@ -262,8 +272,12 @@ describe("revokeUserSessions", () => {
     expect(await auditEntries(server, target.user.id)).toEqual([
       expect.objectContaining({ action: "SESSIONS_REVOKED", details: { count: 2 } }),
     ]);
-    expect((await call("RevokeUserSessions", { userId: target.user.id }, admin)).data?.revokeUserSessions).toBe(0);
-    expect(errorOf(await call("RevokeUserSessions", { userId: missingId() }, admin)).code).toBe("USER_NOT_FOUND");
+    expect(
+      (await call("RevokeUserSessions", { userId: target.user.id }, admin)).data?.revokeUserSessions,
+    ).toBe(0);
+    expect(errorOf(await call("RevokeUserSessions", { userId: missingId() }, admin)).code).toBe(
+      "USER_NOT_FOUND",
+    );
   });
 });
 

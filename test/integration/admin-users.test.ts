@@ -19,8 +19,17 @@ const users = (variables: Record<string, unknown>, as: Session = admin) =>
 const marker = () => `m${randomBytes(5).toString("hex")}`;
 
 async function create(tag: string, name: string, extra: Record<string, unknown> = {}) {
-  const input = { email: `${tag}.${randomBytes(3).toString("hex")}@example.com`, password: PASSWORD, name, ...extra };
-  const response = await server.client.request(op("AdminCreateUser"), { input }, { token: admin.accessToken });
+  const input = {
+    email: `${tag}.${randomBytes(3).toString("hex")}@example.com`,
+    password: PASSWORD,
+    name,
+    ...extra,
+  };
+  const response = await server.client.request(
+    op("AdminCreateUser"),
+    { input },
+    { token: admin.accessToken },
+  );
   if (response.errors) throw new Error(JSON.stringify(response.errors));
   return response.data!.adminCreateUser as { id: string; email: string; name: string };
 }
@@ -51,7 +60,11 @@ describe("users", () => {
     const a = await create(tag, "Alice Example", { role: "MODERATOR", isVerified: true });
     const b = await create(tag, `Bob ${tag.toUpperCase()}`);
     const c = await create(tag, "Carol Example");
-    await server.client.request(op("SetUserActive"), { userId: c.id, active: false }, { token: admin.accessToken });
+    await server.client.request(
+      op("SetUserActive"),
+      { userId: c.id, active: false },
+      { token: admin.accessToken },
+    );
     const idsOf = async (filter: Record<string, unknown>) => {
       const response = await users({ filter: { search: tag, ...filter } });
       expect(response.errors).toBeUndefined();

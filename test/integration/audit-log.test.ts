@@ -169,7 +169,12 @@ describe("audit entries and their change", () => {
     }
 
     const row = await server.container.db.user.findUniqueOrThrow({ where: { id: target.user.id } });
-    expect(row).toMatchObject({ role: "USER", email: target.user.email, phone: "010-1234-5678", deletedAt: null });
+    expect(row).toMatchObject({
+      role: "USER",
+      email: target.user.email,
+      phone: "010-1234-5678",
+      deletedAt: null,
+    });
     expect(await server.container.db.loginHistory.count({ where: { userId: target.user.id } })).toBe(1);
     expect(await auditEntries(server, target.user.id)).toHaveLength(0);
     const events = (await outboxEvents(server, target.user.id)).map((e) => e.eventType);
@@ -177,7 +182,9 @@ describe("audit entries and their change", () => {
     expect(events).not.toContain("user.deleted");
 
     // The same change goes through once the database accepts it, entry and all.
-    expect((await as(admin, "SetUserRole", { userId: target.user.id, role: "MODERATOR" })).errors).toBeUndefined();
+    expect(
+      (await as(admin, "SetUserRole", { userId: target.user.id, role: "MODERATOR" })).errors,
+    ).toBeUndefined();
     expect((await auditEntries(server, target.user.id)).map((e) => e.action)).toEqual(["ROLE_CHANGED"]);
   });
 });

@@ -43,7 +43,9 @@ describe("register", () => {
       orderBy: { id: "asc" },
     });
     expect(events.map((e) => e.eventType)).toEqual(["user.created", "notification.welcome"]);
-    expect(JSON.stringify(events.map((e) => [e.payload, e.headers]))).not.toMatch(/passwordHash|Str0ng|accessToken|refreshToken/);
+    expect(JSON.stringify(events.map((e) => [e.payload, e.headers]))).not.toMatch(
+      /passwordHash|Str0ng|accessToken|refreshToken/,
+    );
   });
 
   it("refuses a taken email regardless of case, and writes nothing", async () => {

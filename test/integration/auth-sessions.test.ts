@@ -58,9 +58,7 @@ describe("refreshToken", () => {
 
   it("gives concurrent refreshes with one token the same new pair within the grace window", async () => {
     const first = await registerUser(server.client);
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () => refresh(server, first.refreshToken)),
-    );
+    const results = await Promise.all(Array.from({ length: 5 }, () => refresh(server, first.refreshToken)));
     for (const result of results) expect(result.errors).toBeUndefined();
     const pairs = new Set(
       results.map((r) => `${r.data!.refreshToken.accessToken}|${r.data!.refreshToken.refreshToken}`),
@@ -75,9 +73,7 @@ describe("refreshToken", () => {
 
   it("never lets concurrent refreshes mint independent pairs, even without a grace window", async () => {
     const first = await registerUser(noGrace.client);
-    const results = await Promise.all(
-      Array.from({ length: 4 }, () => refresh(noGrace, first.refreshToken)),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, () => refresh(noGrace, first.refreshToken)));
     const succeeded = results.filter((r) => !r.errors);
     expect(succeeded).toHaveLength(1);
     // The first loser detects the reuse (TOKEN_INVALID) and ends the session; any later one
@@ -187,10 +183,21 @@ describe("changePassword", () => {
 
     expect((await me(server, session.accessToken)).data?.me.id).toBe(session.user.id);
     expect(errorOf(await me(server, other.accessToken)).reason).toBe("SESSION_NOT_FOUND");
-    expect(errorOf(await server.client.request(op("Login"), { input: { email: session.user.email, password: PASSWORD } })).code).toBe("INVALID_CREDENTIALS");
+    expect(
+      errorOf(
+        await server.client.request(op("Login"), {
+          input: { email: session.user.email, password: PASSWORD },
+        }),
+      ).code,
+    ).toBe("INVALID_CREDENTIALS");
     await login(server.client, session.user.email, "N3w!Password");
 
-    const types = (await server.container.db.outboxEvent.findMany({ where: { key: session.user.id }, orderBy: { id: "asc" } })).map((e) => e.eventType);
+    const types = (
+      await server.container.db.outboxEvent.findMany({
+        where: { key: session.user.id },
+        orderBy: { id: "asc" },
+      })
+    ).map((e) => e.eventType);
     expect(types).toEqual(expect.arrayContaining(["user.password_changed", "user.logged_out"]));
   });
 });

@@ -13,8 +13,7 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const me = (token?: string) => server.client.request(op("Me"), {}, { token });
-const refresh = (refreshToken: string) =>
-  server.client.request(op("RefreshToken"), { refreshToken });
+const refresh = (refreshToken: string) => server.client.request(op("RefreshToken"), { refreshToken });
 
 /** Re-signs the claims of a real token with changes, the way an attacker with the secret would. */
 function forge(token: string, changes: Record<string, unknown>, options: jwt.SignOptions = {}) {
@@ -65,21 +64,50 @@ describe("access tokens", () => {
   const cases: Array<[string, () => string, string]> = [
     ["expired", () => forge(session.accessToken, { iat: now() - 3600, exp: now() - 60 }), "TOKEN_EXPIRED"],
     ["tampered signature", () => session.accessToken.slice(0, -4) + "AAAA", "TOKEN_INVALID"],
-    ["tampered payload", () => {
-      const [h, , s] = session.accessToken.split(".");
-      const p = Buffer.from(JSON.stringify({ ...(jwt.decode(session.accessToken) as object), role: "ADMIN" })).toString("base64url");
-      return `${h}.${p}.${s}`;
-    }, "TOKEN_INVALID"],
+    [
+      "tampered payload",
+      () => {
+        const [h, , s] = session.accessToken.split(".");
+        const p = Buffer.from(
+          JSON.stringify({ ...(jwt.decode(session.accessToken) as object), role: "ADMIN" }),
+        ).toString("base64url");
+        return `${h}.${p}.${s}`;
+      },
+      "TOKEN_INVALID",
+    ],
     ["alg none", () => unsigned(session.accessToken), "TOKEN_INVALID"],
-    ["signed with another secret", () => jwt.sign(jwt.decode(session.accessToken) as object, "another-secret-of-at-least-32-bytes!!", { algorithm: "HS256", keyid: (jwt.decode(session.accessToken, { complete: true }) as jwt.Jwt).header.kid }), "TOKEN_INVALID"],
+    [
+      "signed with another secret",
+      () =>
+        jwt.sign(jwt.decode(session.accessToken) as object, "another-secret-of-at-least-32-bytes!!", {
+          algorithm: "HS256",
+          keyid: (jwt.decode(session.accessToken, { complete: true }) as jwt.Jwt).header.kid,
+        }),
+      "TOKEN_INVALID",
+    ],
     ["wrong issuer", () => forge(session.accessToken, { iss: "someone-else" }), "TOKEN_INVALID"],
     ["wrong audience", () => forge(session.accessToken, { aud: "another-service" }), "TOKEN_INVALID"],
-    ["without exp", () => {
-      const { exp: _exp, ...claims } = jwt.decode(session.accessToken) as jwt.JwtPayload;
-      return jwt.sign(claims, TEST_JWT_SECRET, { algorithm: "HS256", keyid: (jwt.decode(session.accessToken, { complete: true }) as jwt.Jwt).header.kid });
-    }, "TOKEN_INVALID"],
-    ["without kid", () => jwt.sign(jwt.decode(session.accessToken) as object, TEST_JWT_SECRET, { algorithm: "HS256" }), "TOKEN_INVALID"],
-    ["HS512 with the right secret", () => forge(session.accessToken, {}, { algorithm: "HS512" }), "TOKEN_INVALID"],
+    [
+      "without exp",
+      () => {
+        const { exp: _exp, ...claims } = jwt.decode(session.accessToken) as jwt.JwtPayload;
+        return jwt.sign(claims, TEST_JWT_SECRET, {
+          algorithm: "HS256",
+          keyid: (jwt.decode(session.accessToken, { complete: true }) as jwt.Jwt).header.kid,
+        });
+      },
+      "TOKEN_INVALID",
+    ],
+    [
+      "without kid",
+      () => jwt.sign(jwt.decode(session.accessToken) as object, TEST_JWT_SECRET, { algorithm: "HS256" }),
+      "TOKEN_INVALID",
+    ],
+    [
+      "HS512 with the right secret",
+      () => forge(session.accessToken, {}, { algorithm: "HS512" }),
+      "TOKEN_INVALID",
+    ],
     ["a refresh token", () => session.refreshToken, "TOKEN_INVALID"],
     ["garbage", () => "not.a.jwt", "TOKEN_INVALID"],
   ];
@@ -92,9 +120,13 @@ describe("access tokens", () => {
   });
 
   it("refuses an Authorization header that is not a bearer token", async () => {
-    const response = await server.client.request(op("Me"), {}, {
-      headers: { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
-    });
+    const response = await server.client.request(
+      op("Me"),
+      {},
+      {
+        headers: { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
+      },
+    );
     expect(errorOf(response)).toMatchObject({ code: "UNAUTHENTICATED", reason: "TOKEN_INVALID" });
   });
 });

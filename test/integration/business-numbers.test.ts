@@ -44,7 +44,11 @@ describe("business numbers without a registry", () => {
     [" 124-8100998 ", "124-81-00998"],
   ])("register normalises %p to %p, saved UNVERIFIED", async (input, stored) => {
     const user = registered(await register(server, input));
-    expect(user).toMatchObject({ businessNumber: stored, businessNumberStatus: "UNVERIFIED", businessVerifiedAt: null });
+    expect(user).toMatchObject({
+      businessNumber: stored,
+      businessNumberStatus: "UNVERIFIED",
+      businessVerifiedAt: null,
+    });
   });
 
   it.each([
@@ -64,26 +68,44 @@ describe("business numbers without a registry", () => {
     );
     expectBadNumber(created);
     // Nothing stored.
-    expect((await server.client.request(op("Me"), {}, { token: session.accessToken })).data!.me.businessNumber).toBeNull();
+    expect(
+      (await server.client.request(op("Me"), {}, { token: session.accessToken })).data!.me.businessNumber,
+    ).toBeNull();
   });
 
   it("updateProfile and adminCreateUser normalise too; clearing the number clears its status", async () => {
     const session = await registerUser(server.client);
     const updated = await update(server, session, "124 81 00998".replace(/ /g, ""));
-    expect(updated.data!.updateProfile).toMatchObject({ businessNumber: "124-81-00998", businessNumberStatus: "UNVERIFIED" });
+    expect(updated.data!.updateProfile).toMatchObject({
+      businessNumber: "124-81-00998",
+      businessNumberStatus: "UNVERIFIED",
+    });
     const cleared = await update(server, session, null);
     expect(cleared.data!.updateProfile).toMatchObject({ businessNumber: null, businessNumberStatus: null });
 
     const created = await server.client.request(
       op("AdminCreateBusiness"),
-      { input: { email: uniqueEmail(), password: PASSWORD, name: "Made By Admin", businessNumber: "2208162517" } },
+      {
+        input: {
+          email: uniqueEmail(),
+          password: PASSWORD,
+          name: "Made By Admin",
+          businessNumber: "2208162517",
+        },
+      },
       { token: admin.accessToken },
     );
-    expect(created.data!.adminCreateUser).toMatchObject({ businessNumber: "220-81-62517", businessNumberStatus: "UNVERIFIED" });
+    expect(created.data!.adminCreateUser).toMatchObject({
+      businessNumber: "220-81-62517",
+      businessNumberStatus: "UNVERIFIED",
+    });
   });
 
   it("an account without a number has no status", async () => {
-    expect(registered(await register(server, null))).toMatchObject({ businessNumber: null, businessNumberStatus: null });
+    expect(registered(await register(server, null))).toMatchObject({
+      businessNumber: null,
+      businessNumberStatus: null,
+    });
   });
 });
 
@@ -124,7 +146,10 @@ describe("the registry check", () => {
   ] as const)("stores code %p as %s (the profile is saved either way)", async (code, status) => {
     const number = randomBusinessNumber();
     registry.set(number, { kind: "status", code });
-    expect(registered(await register(server, number))).toMatchObject({ businessNumber: number, businessNumberStatus: status });
+    expect(registered(await register(server, number))).toMatchObject({
+      businessNumber: number,
+      businessNumberStatus: status,
+    });
   });
 
   it("checks a changed number on updateProfile and on adminCreateUser", async () => {
@@ -148,11 +173,18 @@ describe("the registry check", () => {
     registry.set(number, { kind: "error", status: 503 });
     const session = await registerUser(server.client, { businessNumber: number });
     const stored = await server.container.db.user.findUniqueOrThrow({ where: { id: session.user.id } });
-    expect(stored).toMatchObject({ businessNumber: number, businessNumberStatus: "UNVERIFIED", businessVerifiedAt: null });
+    expect(stored).toMatchObject({
+      businessNumber: number,
+      businessNumberStatus: "UNVERIFIED",
+      businessVerifiedAt: null,
+    });
 
     registry.set(number, { kind: "status", code: "01" });
     const again = await update(server, session, number);
-    expect(again.data!.updateProfile).toMatchObject({ businessNumber: number, businessNumberStatus: "ACTIVE" });
+    expect(again.data!.updateProfile).toMatchObject({
+      businessNumber: number,
+      businessNumberStatus: "ACTIVE",
+    });
     const events = await server.container.db.outboxEvent.findMany({
       where: { key: session.user.id, eventType: "user.updated" },
     });
@@ -206,7 +238,8 @@ describe("the registry client's timeout and circuit breaker", () => {
 
     // Two errors more: three failures of three calls, the breaker opens.
     registry.setDefault({ kind: "error", status: 500 });
-    for (let i = 0; i < 2; i++) expect((await timed(randomBusinessNumber())).user.businessNumberStatus).toBe("UNVERIFIED");
+    for (let i = 0; i < 2; i++)
+      expect((await timed(randomBusinessNumber())).user.businessNumberStatus).toBe("UNVERIFIED");
     expect(registry.calls).toHaveLength(3);
     expect(server.container.registry!.state).toBe("open");
     expect(server.logs.some((l) => String(l.msg).includes("business registry circuit open"))).toBe(true);

@@ -96,7 +96,9 @@ it("the database lost: 503 SERVICE_UNAVAILABLE with Retry-After, readiness 503, 
   try {
     for (let i = 0; i < 5; i++) {
       await expectUnavailable(
-        await server.client.request(op("Login"), { input: { email: session.user.email, password: PASSWORD } }),
+        await server.client.request(op("Login"), {
+          input: { email: session.user.email, password: PASSWORD },
+        }),
       );
     }
     const ready = await fetch(`${server.url}/health/readiness`);

@@ -23,7 +23,11 @@ const FRONTEND = "http://localhost:3000";
 function preflight(server: TestServer, origin: string) {
   return fetch(server.graphqlUrl, {
     method: "OPTIONS",
-    headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    headers: {
+      origin,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type",
+    },
   });
 }
 
@@ -84,9 +88,17 @@ describe("one-time links", () => {
 
   it("are logged at info in development, where a developer can click them", async () => {
     const user = await registerUser(development.client, {}, fromIp(randomIp()).headers);
-    const asked = await development.client.request(op("RequestEmailVerification"), {}, { token: user.accessToken });
+    const asked = await development.client.request(
+      op("RequestEmailVerification"),
+      {},
+      { token: user.accessToken },
+    );
     expect(asked.errors).toBeUndefined();
-    const reset = await development.client.request(op("RequestPasswordReset"), { email: user.user.email }, fromIp(randomIp()));
+    const reset = await development.client.request(
+      op("RequestPasswordReset"),
+      { email: user.user.email },
+      fromIp(randomIp()),
+    );
     expect(reset.errors).toBeUndefined();
     await development.container.background.idle();
 
@@ -95,8 +107,12 @@ describe("one-time links", () => {
       [30, "EMAIL_VERIFICATION"],
       [30, "PASSWORD_RESET"],
     ]);
-    expect(lines[0]!.msg).toMatch(/^development only: e-mail verification link http:\/\/localhost:3000\/verify-email\?token=[\w-]{43}$/);
-    expect(lines[1]!.msg).toMatch(/^development only: password reset link http:\/\/localhost:3000\/reset-password\?token=[\w-]{43}$/);
+    expect(lines[0]!.msg).toMatch(
+      /^development only: e-mail verification link http:\/\/localhost:3000\/verify-email\?token=[\w-]{43}$/,
+    );
+    expect(lines[1]!.msg).toMatch(
+      /^development only: password reset link http:\/\/localhost:3000\/reset-password\?token=[\w-]{43}$/,
+    );
   });
 
   it("are never logged elsewhere, at any level", async () => {

@@ -88,13 +88,18 @@ describe("embedded defaults: the gateway with no external service", () => {
   it("refuses a second gateway on the same data folder while the first runs", async () => {
     const second = await runGatewayUntilExit(env);
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/^embedded database: .*(is in use by process \d+|another process serves the embedded database)/);
+    expect(second.stderr).toMatch(
+      /^embedded database: .*(is in use by process \d+|another process serves the embedded database)/,
+    );
     // The first one is untouched.
     expect((await fetch(`${gateway!.url}/health/readiness`)).status).toBe(200);
   });
 
   it("makes the first admin with admin:create, the password on standard input, beside the running gateway", async () => {
-    const created = await adminCreate(["--email", uniqueEmail("embedded-admin"), "--password-stdin"], PASSWORD);
+    const created = await adminCreate(
+      ["--email", uniqueEmail("embedded-admin"), "--password-stdin"],
+      PASSWORD,
+    );
     expect(created).toMatchObject({ code: 0, stderr: "" });
     expect(created.stdout).toMatch(/^created ADMIN /);
   });
@@ -191,7 +196,11 @@ describe("embedded configuration", () => {
     expect(both.databaseUrl).toBe(embeddedDatabase("/srv/aegis/.data").url);
     expect(both.redis).toMatchObject({ topology: { kind: "in-process" }, keyPrefix: "" });
 
-    const real = loadConfig({ DATABASE_URL: "postgresql://db/x", REDIS_URL: "redis://cache:6379", REDIS_KEY_PREFIX: "x:" });
+    const real = loadConfig({
+      DATABASE_URL: "postgresql://db/x",
+      REDIS_URL: "redis://cache:6379",
+      REDIS_KEY_PREFIX: "x:",
+    });
     expect(real.embedded).toEqual({ database: undefined, redis: false });
     expect(real.databaseUrl).toBe("postgresql://db/x");
     expect(real.redis).toMatchObject({

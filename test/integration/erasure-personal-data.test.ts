@@ -16,7 +16,11 @@ afterAll(() => server.stop());
 async function personWithHistory(ip: string) {
   const name = `Grace Hopper ${Math.random().toString(36).slice(2, 8)}`;
   const session = await registerUser(server.client, { name }, { "x-forwarded-for": ip });
-  await server.client.request(op("UpdateProfile"), { input: { name: `${name} II` } }, { token: session.accessToken });
+  await server.client.request(
+    op("UpdateProfile"),
+    { input: { name: `${name} II` } },
+    { token: session.accessToken },
+  );
   await server.client.request(op("Login"), { input: { email: session.user.email, password: PASSWORD } });
   await server.client.request(op("RequestPasswordReset"), { email: session.user.email });
   await server.client.request(op("RequestEmailVerification"), {}, { token: session.accessToken });
@@ -27,10 +31,20 @@ async function personWithHistory(ip: string) {
 const rowsOf = (userId: string) => server.container.db.outboxEvent.findMany({ where: { key: userId } });
 
 describe.each([
-  ["deleteMyAccount", async (session: { accessToken: string; user: { id: string } }) =>
-    server.client.request(op("DeleteMyAccount"), { password: PASSWORD }, { token: session.accessToken })],
-  ["deleteUser", async (session: { user: { id: string } }) =>
-    server.client.request(op("DeleteUser"), { userId: session.user.id }, { token: (await createAdmin(server)).accessToken })],
+  [
+    "deleteMyAccount",
+    async (session: { accessToken: string; user: { id: string } }) =>
+      server.client.request(op("DeleteMyAccount"), { password: PASSWORD }, { token: session.accessToken }),
+  ],
+  [
+    "deleteUser",
+    async (session: { user: { id: string } }) =>
+      server.client.request(
+        op("DeleteUser"),
+        { userId: session.user.id },
+        { token: (await createAdmin(server)).accessToken },
+      ),
+  ],
 ])("%s", (_name, erase) => {
   it("leaves no e-mail, name or IP of the person in the outbox, in the same transaction", async () => {
     const { session, name } = await personWithHistory("203.0.113.77");
@@ -49,7 +63,12 @@ describe.each([
     expect(rows.map((r) => r.eventType)).toEqual(
       expect.arrayContaining(["user.created", "user.updated", "user.logged_in", "user.deleted"]),
     );
-    const created = rows.find((r) => r.eventType === "user.created")!.payload as { data: Record<string, unknown> };
-    expect(created.data).toMatchObject({ email: `deleted_${session.user.id}@deleted.invalid`, name: "Deleted User" });
+    const created = rows.find((r) => r.eventType === "user.created")!.payload as {
+      data: Record<string, unknown>;
+    };
+    expect(created.data).toMatchObject({
+      email: `deleted_${session.user.id}@deleted.invalid`,
+      name: "Deleted User",
+    });
   });
 });

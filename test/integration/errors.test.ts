@@ -5,7 +5,8 @@ import { databaseUrlFor } from "../support/test-db";
 import { testServers, type TestServer } from "../support/test-server";
 
 /** Words that would mean internals reached the client. */
-const INTERNALS = /prisma|postgres|redis|ioredis|ECONNREFUSED|does_not_exist|stack|node_modules|\bat \w+ \(|max retries/i;
+const INTERNALS =
+  /prisma|postgres|redis|ioredis|ECONNREFUSED|does_not_exist|stack|node_modules|\bat \w+ \(|max retries/i;
 
 const server = testServers().start;
 
@@ -15,7 +16,11 @@ async function postRaw(target: TestServer, body: string, path = "/graphql") {
     headers: { "content-type": "application/json" },
     body,
   });
-  return { status: response.status, text: await response.text(), requestId: response.headers.get("x-request-id") };
+  return {
+    status: response.status,
+    text: await response.text(),
+    requestId: response.headers.get("x-request-id"),
+  };
 }
 
 describe("errors from every layer reach the client in the gateway's format, without internals", () => {
@@ -25,7 +30,10 @@ describe("errors from every layer reach the client in the gateway's format, with
       input: { email: uniqueEmail(), password: PASSWORD, name: "No Database" },
     });
     expect(response.errors).toEqual([
-      expect.objectContaining({ message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }),
+      expect.objectContaining({
+        message: "Internal server error.",
+        extensions: { code: "INTERNAL_SERVER_ERROR" },
+      }),
     ]);
     expect(JSON.stringify(response)).not.toMatch(INTERNALS);
 

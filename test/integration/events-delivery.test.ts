@@ -4,12 +4,7 @@
 import { envelope } from "../../src/outbox/event.model";
 import { login, registerUser, type Session } from "../support/factories";
 import { waitFor, type ReceivedEvent } from "../support/kafka-consumer";
-import {
-  NOTIFICATIONS,
-  startKafkaHarness,
-  USER_EVENTS,
-  type KafkaHarness,
-} from "../support/kafka-harness";
+import { NOTIFICATIONS, startKafkaHarness, USER_EVENTS, type KafkaHarness } from "../support/kafka-harness";
 import { op } from "../support/operations";
 import type { TestServer } from "../support/test-server";
 
@@ -76,10 +71,7 @@ it("keeps each user's order across many interleaved users, with two relays runni
       "user.updated",
       "user.logged_out",
     ]);
-    expect(events.map((e) => e.value.data.name).slice(2, 4)).toEqual([
-      `First ${index}`,
-      `Second ${index}`,
-    ]);
+    expect(events.map((e) => e.value.data.name).slice(2, 4)).toEqual([`First ${index}`, `Second ${index}`]);
     // One user's events share a partition, in the order they were committed.
     expect(new Set(events.map((e) => e.partition)).size).toBe(1);
     expect(eventIds(events)).toEqual(await committedOrder(user.id));
@@ -90,9 +82,7 @@ it("keeps each user's order across many interleaved users, with two relays runni
 it("publishes each row once while two relays run at once", async () => {
   const before = harness.collector.received.length;
   const rowsBefore = await relayA.container.db.outboxEvent.count();
-  await Promise.all(
-    Array.from({ length: 30 }, (_, i) => registerUser((i % 2 ? relayA : relayB).client)),
-  );
+  await Promise.all(Array.from({ length: 30 }, (_, i) => registerUser((i % 2 ? relayA : relayB).client)));
   await harness.settled(relayA);
 
   const received = harness.collector.received.slice(before);
@@ -119,11 +109,7 @@ it("publishes one user's events in commit order when their transactions overlap"
   const heldWritten = new Promise<void>((resolve) => (written = resolve));
   const held = db.$transaction(
     async (tx) => {
-      await outbox.add(
-        tx,
-        { requestId: "held-transaction" },
-        envelope("test.held", session.user.id, {}),
-      );
+      await outbox.add(tx, { requestId: "held-transaction" }, envelope("test.held", session.user.id, {}));
       written();
       await release;
     },
@@ -147,18 +133,10 @@ it("publishes one user's events in commit order when their transactions overlap"
         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
     return row!.waiting > 0;
   };
-  await waitFor(
-    async () => updateDone || (await waitingForLock()),
-    10_000,
-    "the update to block or finish",
-  );
+  await waitFor(async () => updateDone || (await waitingForLock()), 10_000, "the update to block or finish");
   if (updateDone) {
     // No writer lock: give the relay every chance to publish the later row first.
-    await waitFor(
-      async () => (await relayA.container.relay.backlog()).pending === 0,
-      10_000,
-      "publish",
-    );
+    await waitFor(async () => (await relayA.container.relay.backlog()).pending === 0, 10_000, "publish");
   }
   commit();
   await held;
@@ -187,7 +165,5 @@ it("deletes published rows once they are older than the retention, and keeps the
   );
   expect(await db.outboxEvent.count({ where: { key: recent.user.id } })).toBe(2);
   // The relays log the backlog as they clean up.
-  expect(relayA.logs.some((line) => line.msg === "outbox backlog" && line.pending === 0)).toBe(
-    true,
-  );
+  expect(relayA.logs.some((line) => line.msg === "outbox backlog" && line.pending === 0)).toBe(true);
 });

@@ -2,21 +2,9 @@
 // protocol peer (librdkafka's mock cluster): envelope, key, headers, and nothing secret.
 import { randomUUID } from "node:crypto";
 import { errorOf } from "../support/graphql-client";
-import {
-  createAdmin,
-  login,
-  PASSWORD,
-  registerUser,
-  uniqueEmail,
-  type Session,
-} from "../support/factories";
+import { createAdmin, login, PASSWORD, registerUser, uniqueEmail, type Session } from "../support/factories";
 import type { ReceivedEvent } from "../support/kafka-consumer";
-import {
-  NOTIFICATIONS,
-  startKafkaHarness,
-  USER_EVENTS,
-  type KafkaHarness,
-} from "../support/kafka-harness";
+import { NOTIFICATIONS, startKafkaHarness, USER_EVENTS, type KafkaHarness } from "../support/kafka-harness";
 import { op } from "../support/operations";
 import { RESET_EVENT, VERIFICATION_EVENT } from "../support/recovery";
 import type { TestServer } from "../support/test-server";
@@ -206,12 +194,7 @@ describe("events of each flow", () => {
     remember(await login(server.client, session.user.email)); // 3: evicts the oldest
 
     const events = await published(session.user.id);
-    expect(types(events)).toEqual([
-      "user.created",
-      "user.logged_in",
-      "user.logged_in",
-      "user.logged_out",
-    ]);
+    expect(types(events)).toEqual(["user.created", "user.logged_in", "user.logged_in", "user.logged_out"]);
     expect(events[3]!.value.data).toEqual({
       id: session.user.id,
       sessionIds: [expect.any(String)],
@@ -261,7 +244,11 @@ describe("events of account recovery and erasure", () => {
     const session = await registerUser(server.client);
     remember(session);
     const id = requestId();
-    await server.client.request(op("RequestEmailVerification"), {}, { token: session.accessToken, ...withId(id) });
+    await server.client.request(
+      op("RequestEmailVerification"),
+      {},
+      { token: session.accessToken, ...withId(id) },
+    );
 
     const notifications = (await published(session.user.id, NOTIFICATIONS)).filter(
       (e) => e.value.eventType === VERIFICATION_EVENT,
@@ -437,9 +424,7 @@ describe("changes that do not happen", () => {
 
     const events = await published(session.user.id);
     expect(types(events)).toEqual(["user.created"]);
-    expect(
-      harness.collector.received.filter((e) => e.value.data.email === email.toUpperCase()),
-    ).toEqual([]);
+    expect(harness.collector.received.filter((e) => e.value.data.email === email.toUpperCase())).toEqual([]);
   });
 
   it("a change rolled back at commit leaves neither an outbox row nor an event", async () => {

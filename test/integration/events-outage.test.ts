@@ -6,12 +6,7 @@ import { randomUUID } from "node:crypto";
 import { op } from "../support/operations";
 import { registerUser, login, type Session } from "../support/factories";
 import { waitFor } from "../support/kafka-consumer";
-import {
-  NOTIFICATIONS,
-  startKafkaHarness,
-  USER_EVENTS,
-  type KafkaHarness,
-} from "../support/kafka-harness";
+import { NOTIFICATIONS, startKafkaHarness, USER_EVENTS, type KafkaHarness } from "../support/kafka-harness";
 import type { TestServer } from "../support/test-server";
 
 let harness: KafkaHarness;
@@ -115,15 +110,10 @@ it("retries a row that keeps failing, without skipping it, and holds back only t
 
   // Everyone else's events keep flowing meanwhile.
   const other = await registerUser(server.client);
-  await waitFor(
-    () => harness.collector.of(other.user.id).length === 2,
-    10_000,
-    "the other user's events",
-  );
+  await waitFor(() => harness.collector.of(other.user.id).length === 2, 10_000, "the other user's events");
   // The row is tried again and again, with its error recorded; its user's later event waits.
   await waitFor(
-    async () =>
-      ((await db.outboxEvent.findUnique({ where: { eventId: poisonId } }))?.attempts ?? 0) >= 3,
+    async () => ((await db.outboxEvent.findUnique({ where: { eventId: poisonId } }))?.attempts ?? 0) >= 3,
     10_000,
     "retries",
   );

@@ -118,7 +118,9 @@ describe("_service", () => {
   it("serves the subgraph SDL to anyone, with the federation link, @key and descriptions", async () => {
     const response = await server.client.request(SubgraphSdlDocument);
     const sdl = response.data!._service.sdl!;
-    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])');
+    expect(sdl).toContain(
+      '@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])',
+    );
     expect(sdl).toMatch(/type User\s+@key\(fields: "id"\)/);
     expect(sdl).toContain('"""The signed-in user."""');
   });

@@ -51,7 +51,9 @@ afterAll(() => Promise.all([gateway?.stop(), policies?.stop(), identity?.stop()]
 
 describe("composition", () => {
   it("composes User from both subgraphs", () => {
-    expect(supergraphSdl).toMatch(/type User\s+@join__type\(graph: IDENTITY, key: "id"\)\s+@join__type\(graph: POLICIES, key: "id"\)/);
+    expect(supergraphSdl).toMatch(
+      /type User\s+@join__type\(graph: IDENTITY, key: "id"\)\s+@join__type\(graph: POLICIES, key: "id"\)/,
+    );
     expect(supergraphSdl).toMatch(/policies: \[Policy!\]! @join__field\(graph: POLICIES\)/);
   });
 
@@ -69,7 +71,11 @@ describe("composition", () => {
     const clash = POLICIES_SDL.replace("policies: [Policy!]!", "policies: [Policy!]!\n    email: Int");
     expect(() =>
       composeSupergraph([
-        { name: "identity", url: identity.graphqlUrl, sdl: readFileSync(path.join(__dirname, "..", "..", "schema.graphql"), "utf8") },
+        {
+          name: "identity",
+          url: identity.graphqlUrl,
+          sdl: readFileSync(path.join(__dirname, "..", "..", "schema.graphql"), "utf8"),
+        },
         { name: "policies", url: policies.url, sdl: clash },
       ]),
     ).toThrow(/composition failed/);
@@ -97,18 +103,34 @@ describe("a query across both subgraphs", () => {
   });
 
   it("pages through the other subgraph's Relay connection (its PageInfo next to ours)", async () => {
-    const first = await gateway.client.request(op("MyPolicyPage"), { first: 1 }, { token: alice.accessToken });
+    const first = await gateway.client.request(
+      op("MyPolicyPage"),
+      { first: 1 },
+      { token: alice.accessToken },
+    );
     expect(first.errors).toBeUndefined();
     expect(first.data!.me.policyPage).toEqual({
       edges: [{ cursor: "0", node: { id: "p-1", title: "Home insurance" } }],
       pageInfo: { hasNextPage: true, hasPreviousPage: false, endCursor: "0" },
     });
-    const next = await gateway.client.request(op("MyPolicyPage"), { first: 1, after: "0" }, { token: alice.accessToken });
-    expect(next.data!.me.policyPage.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: true, endCursor: "1" });
+    const next = await gateway.client.request(
+      op("MyPolicyPage"),
+      { first: 1, after: "0" },
+      { token: alice.accessToken },
+    );
+    expect(next.data!.me.policyPage.pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: true,
+      endCursor: "1",
+    });
   });
 
   it("does not hand another user's email over through entity resolution", async () => {
-    const response = await gateway.client.request(op("MyPoliciesWithSharedContacts"), {}, { token: alice.accessToken });
+    const response = await gateway.client.request(
+      op("MyPoliciesWithSharedContacts"),
+      {},
+      { token: alice.accessToken },
+    );
     expect(JSON.stringify(response)).not.toContain(bob.user.email);
     expect(response.errors).toContainEqual(
       expect.objectContaining({
@@ -137,7 +159,10 @@ describe("the other subgraph verifies tokens through the JWKS only", () => {
     fetch(policies.url, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: entityQuery, variables: { r: [{ __typename: "User", id: alice.user.id }] } }),
+      body: JSON.stringify({
+        query: entityQuery,
+        variables: { r: [{ __typename: "User", id: alice.user.id }] },
+      }),
     }).then((r) => r.json() as Promise<{ data?: any; errors?: Array<{ extensions?: { code?: string } }> }>);
 
   it("accepts the gateway's access token", async () => {
@@ -147,7 +172,10 @@ describe("the other subgraph verifies tokens through the JWKS only", () => {
 
   it("refuses a token with the right claims signed by a key the JWKS does not hold", async () => {
     const { header, payload } = jwt.decode(alice.accessToken, { complete: true }) as jwt.Jwt;
-    const forged = jwt.sign(payload as object, rsaKeyPair().privateKey, { algorithm: "RS256", keyid: header.kid });
+    const forged = jwt.sign(payload as object, rsaKeyPair().privateKey, {
+      algorithm: "RS256",
+      keyid: header.kid,
+    });
     const answer = await askPolicies(forged);
     expect(answer.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });

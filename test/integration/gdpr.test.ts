@@ -22,9 +22,21 @@ describe("exportMyData", () => {
   it("holds the profile, login history, sessions, audit entries and links that concern the caller", async () => {
     const email = uniqueEmail("export");
     // An attempt that named the address before the account existed: a stranger's, not exported.
-    await server.client.request(op("Login"), { input: { email, password: PASSWORD } }, { headers: from("198.51.100.1") });
-    const session = await registerUser(server.client, { email, name: "Ada Export", region: "Seoul" }, from("198.51.100.2"));
-    await server.client.request(op("Login"), { input: { email, password: "Wr0ng!password" } }, { headers: from("198.51.100.3") });
+    await server.client.request(
+      op("Login"),
+      { input: { email, password: PASSWORD } },
+      { headers: from("198.51.100.1") },
+    );
+    const session = await registerUser(
+      server.client,
+      { email, name: "Ada Export", region: "Seoul" },
+      from("198.51.100.2"),
+    );
+    await server.client.request(
+      op("Login"),
+      { input: { email, password: "Wr0ng!password" } },
+      { headers: from("198.51.100.3") },
+    );
     const second = await login(server.client, email, PASSWORD, from("198.51.100.4", "phone/2.0"));
     const token = await verificationToken(server, session);
     // An admin acts on them: an audit entry with the user as target.
@@ -54,7 +66,7 @@ describe("exportMyData", () => {
       ["198.51.100.5", true, null],
     ]);
     expect(data.loginHistory[1]).toMatchObject({ email, userAgent: "phone/2.0" });
-    expect(JSON.stringify(data.loginHistory)).not.toContain("198.51.100.1\"");
+    expect(JSON.stringify(data.loginHistory)).not.toContain('198.51.100.1"');
 
     // Only the session that is still live (the admin ended the others), marked current.
     expect(data.sessions).toEqual([
@@ -84,7 +96,12 @@ describe("exportMyData", () => {
       },
     ]);
     expect(data.accountTokens).toEqual([
-      { purpose: "EMAIL_VERIFICATION", createdAt: expect.any(String), expiresAt: expect.any(String), usedAt: null },
+      {
+        purpose: "EMAIL_VERIFICATION",
+        createdAt: expect.any(String),
+        expiresAt: expect.any(String),
+        usedAt: null,
+      },
     ]);
 
     const text = JSON.stringify(data);
@@ -104,7 +121,11 @@ describe("exportMyData", () => {
     );
     const data = (await exportData(admin.accessToken)).data!.exportMyData;
     const disabled = data.auditEntries.find((e: any) => e.action === "USER_DISABLED");
-    expect(disabled).toMatchObject({ actorId: admin.user.id, targetId: target.user.id, ipAddress: "203.0.113.50" });
+    expect(disabled).toMatchObject({
+      actorId: admin.user.id,
+      targetId: target.user.id,
+      ipAddress: "203.0.113.50",
+    });
   });
 
   it("needs a signed-in user", async () => {
@@ -115,7 +136,9 @@ describe("exportMyData", () => {
 describe("deleteMyAccount", () => {
   it("refuses a wrong password and changes nothing", async () => {
     const session = await registerUser(server.client);
-    expect(errorOf(await deleteMyAccount(session.accessToken, "Wr0ng!password")).code).toBe("INVALID_CREDENTIALS");
+    expect(errorOf(await deleteMyAccount(session.accessToken, "Wr0ng!password")).code).toBe(
+      "INVALID_CREDENTIALS",
+    );
     expect((await server.client.request(op("Me"), {}, { token: session.accessToken })).data!.me.email).toBe(
       session.user.email,
     );
@@ -123,7 +146,10 @@ describe("deleteMyAccount", () => {
   });
 
   it("erases the account: anonymised, history and links gone, sessions ended, user.deleted, audited", async () => {
-    const session = await registerUser(server.client, { phone: "+82 10-1234-5678", businessNumber: "220-81-62517" });
+    const session = await registerUser(server.client, {
+      phone: "+82 10-1234-5678",
+      businessNumber: "220-81-62517",
+    });
     const other = await login(server.client, session.user.email);
     await verificationToken(server, session);
 
@@ -146,11 +172,19 @@ describe("deleteMyAccount", () => {
       deletedAt: expect.any(Date),
     });
     const db = server.container.db;
-    expect(await db.loginHistory.count({ where: { OR: [{ userId: session.user.id }, { email: session.user.email }] } })).toBe(0);
+    expect(
+      await db.loginHistory.count({
+        where: { OR: [{ userId: session.user.id }, { email: session.user.email }] },
+      }),
+    ).toBe(0);
     // (A login with the old address now is an attempt on an unknown address.)
-    expect(errorOf(await server.client.request(op("Login"), { input: { email: session.user.email, password: PASSWORD } })).code).toBe(
-      "INVALID_CREDENTIALS",
-    );
+    expect(
+      errorOf(
+        await server.client.request(op("Login"), {
+          input: { email: session.user.email, password: PASSWORD },
+        }),
+      ).code,
+    ).toBe("INVALID_CREDENTIALS");
     expect(await db.accountToken.count({ where: { userId: session.user.id } })).toBe(0);
 
     const events = (await outboxEvents(server, session.user.id)).map((e) => e.eventType);
@@ -197,12 +231,22 @@ describe("deleteMyAccount and the last admin", () => {
     const isolated = await startTestServer({ DATABASE_URL: database.url });
     try {
       const only = await createAdmin(isolated);
-      const refused = await isolated.client.request(op("DeleteMyAccount"), { password: PASSWORD }, { token: only.accessToken });
+      const refused = await isolated.client.request(
+        op("DeleteMyAccount"),
+        { password: PASSWORD },
+        { token: only.accessToken },
+      );
       expect(errorOf(refused)).toMatchObject({ code: "FORBIDDEN", reason: "LAST_ADMIN" });
-      expect((await isolated.client.request(op("Me"), {}, { token: only.accessToken })).errors).toBeUndefined();
+      expect(
+        (await isolated.client.request(op("Me"), {}, { token: only.accessToken })).errors,
+      ).toBeUndefined();
 
       await createAdmin(isolated);
-      const erased = await isolated.client.request(op("DeleteMyAccount"), { password: PASSWORD }, { token: only.accessToken });
+      const erased = await isolated.client.request(
+        op("DeleteMyAccount"),
+        { password: PASSWORD },
+        { token: only.accessToken },
+      );
       expect(erased.data).toEqual({ deleteMyAccount: true });
     } finally {
       await isolated.stop();

@@ -141,7 +141,9 @@ describe("production defaults", () => {
     const get = await fetch(`${production.graphqlUrl}?query=${encodeURIComponent("{ __typename }")}`);
     expect(get.status).toBe(400);
     expect(await get.json()).toMatchObject({
-      errors: [{ message: expect.stringMatching(/Cross-Site Request Forgery/), extensions: { code: "BAD_REQUEST" } }],
+      errors: [
+        { message: expect.stringMatching(/Cross-Site Request Forgery/), extensions: { code: "BAD_REQUEST" } },
+      ],
     });
     const form = await fetch(production.graphqlUrl, {
       method: "POST",

@@ -74,7 +74,10 @@ describe("when a dependency is down", () => {
     try {
       const ready = await fetch(`${server.url}/health/readiness`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ checks: { database: "up", redis: "down" }, failed: ["redis"] });
+      expect(await ready.json()).toMatchObject({
+        checks: { database: "up", redis: "down" },
+        failed: ["redis"],
+      });
     } finally {
       await server.stop();
     }

@@ -139,7 +139,11 @@ describe("profile cache invalidation", () => {
     expect(cached?.name).toBe("Newest Name");
 
     // A fill that read the row before the update committed arrives late, with the old profile.
-    await cache.put({ ...cached!, name: "Stale Name", updatedAt: new Date(cached!.updatedAt.getTime() - 1000) });
+    await cache.put({
+      ...cached!,
+      name: "Stale Name",
+      updatedAt: new Date(cached!.updatedAt.getTime() - 1000),
+    });
     expect((await me(session.accessToken)).data?.me.name).toBe("Newest Name");
   });
 });

@@ -37,7 +37,11 @@ function urqlClient(token?: string) {
     fetchOptions: () => (token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     fetch: async (input, init) => {
       const response = await fetch(input, init);
-      seen.push({ method: init?.method ?? "GET", headers: new Headers(init?.headers), status: response.status });
+      seen.push({
+        method: init?.method ?? "GET",
+        headers: new Headers(init?.headers),
+        status: response.status,
+      });
       return response;
     },
   });
@@ -108,7 +112,9 @@ describe("CORS for browser clients", () => {
   it("lets a cross-origin GET with x-apollo-operation-name run", async () => {
     const url = new URL(server.graphqlUrl);
     url.searchParams.set("query", "query Typename { __typename }");
-    const response = await fetch(url, { headers: { origin: APP_ORIGIN, "x-apollo-operation-name": "Typename" } });
+    const response = await fetch(url, {
+      headers: { origin: APP_ORIGIN, "x-apollo-operation-name": "Typename" },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
     expect(await response.json()).toEqual({ data: { __typename: "Query" } });

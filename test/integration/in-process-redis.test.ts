@@ -31,7 +31,8 @@ describe("the gateway on the in-process Redis", () => {
 
   it("evicts the least recently used session beyond the limit (create script)", async () => {
     const first = await registerUser(server.client);
-    const login = () => server.client.request(op("Login"), { input: { email: first.user.email, password: PASSWORD } });
+    const login = () =>
+      server.client.request(op("Login"), { input: { email: first.user.email, password: PASSWORD } });
     const second = (await login()).data!.login;
     const third = (await login()).data!.login;
     const fourth = (await login()).data!.login;
@@ -75,7 +76,9 @@ describe("the gateway on the in-process Redis", () => {
 
   it("ends the other sessions on a password change (revoke script)", async () => {
     const user = await registerUser(server.client);
-    const other = await server.client.request(op("Login"), { input: { email: user.user.email, password: PASSWORD } });
+    const other = await server.client.request(op("Login"), {
+      input: { email: user.user.email, password: PASSWORD },
+    });
     await server.client.request(op("Login"), { input: { email: user.user.email, password: PASSWORD } });
     const changed = await server.client.request(
       op("ChangePassword"),
@@ -139,7 +142,12 @@ describe("in-process Redis clients", () => {
   });
 
   it("count rate limits with rate-limiter-flexible's script", async () => {
-    const limiter = new RateLimiterRedis({ storeClient: client("limits"), keyPrefix: "rl", points: 2, duration: 60 });
+    const limiter = new RateLimiterRedis({
+      storeClient: client("limits"),
+      keyPrefix: "rl",
+      points: 2,
+      duration: 60,
+    });
     await limiter.consume("203.0.113.7");
     const second = await limiter.consume("203.0.113.7");
     expect(second.remainingPoints).toBe(0);
@@ -172,7 +180,10 @@ describe("in-process Redis clients", () => {
     });
     await redis.hset("probe-hash", "present", "yes");
     expect(
-      await redis.probe("probe-hash", JSON.stringify({ name: "Ada \"A\" ✓", nested: { count: 3 }, none: null, list: [1, "two"] })),
+      await redis.probe(
+        "probe-hash",
+        JSON.stringify({ name: 'Ada "A" ✓', nested: { count: 3 }, none: null, list: [1, "two"] }),
+      ),
     ).toEqual(['Ada "A" ✓', "3", "true", "yes", "false", "true", '["two","q\\u0022uote"]']);
   });
 });

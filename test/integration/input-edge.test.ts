@@ -51,7 +51,10 @@ describe("text with control or formatting characters", () => {
     const login = await server.client.request(op("Login"), {
       input: { email: "ada\u0000@example.com", password: PASSWORD },
     });
-    expect(errorOf(login)).toMatchObject({ code: "BAD_USER_INPUT", fields: { "input.email": expect.any(String) } });
+    expect(errorOf(login)).toMatchObject({
+      code: "BAD_USER_INPUT",
+      fields: { "input.email": expect.any(String) },
+    });
 
     const session = await registerUser(server.client);
     const update = await server.client.request(
@@ -59,7 +62,10 @@ describe("text with control or formatting characters", () => {
       { input: { region: "Seoul\u0000" } },
       { token: session.accessToken },
     );
-    expect(errorOf(update)).toMatchObject({ code: "BAD_USER_INPUT", fields: { "input.region": expect.any(String) } });
+    expect(errorOf(update)).toMatchObject({
+      code: "BAD_USER_INPUT",
+      fields: { "input.region": expect.any(String) },
+    });
     expect(errorLines()).toEqual([]);
   });
 
@@ -92,7 +98,9 @@ describe("one mailbox, one account", () => {
     expect((await register({ email: composed })).errors).toBeUndefined();
     expect(errorOf(await register({ email: decomposed })).code).toBe("EMAIL_ALREADY_EXISTS");
     // and the other spelling signs in to the same account
-    const login = await server.client.request(op("Login"), { input: { email: decomposed, password: PASSWORD } });
+    const login = await server.client.request(op("Login"), {
+      input: { email: decomposed, password: PASSWORD },
+    });
     expect(login.data?.login.user.email).toBe(composed.normalize("NFC"));
   });
 
@@ -104,18 +112,30 @@ describe("one mailbox, one account", () => {
     expect(errorOf(await register({ email: `${local}@BÜCHER.de` })).code).toBe("EMAIL_ALREADY_EXISTS");
   });
 
-  it.each(["someone@deleted.invalid", "a@mail.test", "a@printer.local", "a@x.localhost", "a@shop.onion", "a@router.home.arpa", "a@gmail.con"])(
-    "refuses %s, a domain no mailbox can be in",
-    async (email) => {
-      expect(errorOf(await register({ email }))).toMatchObject({ code: "INVALID_EMAIL_FORMAT", field: "email" });
-    },
-  );
+  it.each([
+    "someone@deleted.invalid",
+    "a@mail.test",
+    "a@printer.local",
+    "a@x.localhost",
+    "a@shop.onion",
+    "a@router.home.arpa",
+    "a@gmail.con",
+  ])("refuses %s, a domain no mailbox can be in", async (email) => {
+    expect(errorOf(await register({ email }))).toMatchObject({
+      code: "INVALID_EMAIL_FORMAT",
+      field: "email",
+    });
+  });
 
   it("cannot register an erased account's placeholder, so erasing that person still works", async () => {
     const victim = await registerUser(server.client);
     const squat = await register({ email: `deleted_${victim.user.id}@deleted.invalid` });
     expect(errorOf(squat).code).toBe("INVALID_EMAIL_FORMAT");
-    const erased = await server.client.request(op("DeleteMyAccount"), { password: PASSWORD }, { token: victim.accessToken });
+    const erased = await server.client.request(
+      op("DeleteMyAccount"),
+      { password: PASSWORD },
+      { token: victim.accessToken },
+    );
     expect(erased.errors).toBeUndefined();
     expect(erased.data?.deleteMyAccount).toBe(true);
   });
@@ -148,7 +168,9 @@ describe("federation representations and persisted queries a router never sends"
     const nested = (await response.json()) as { errors: Array<{ extensions: Record<string, any> }> };
     expect(nested.errors[0]!.extensions).toMatchObject({
       code: "BAD_USER_INPUT",
-      fields: { [Object.keys(nested.errors[0]!.extensions.fields)[0]!]: expect.stringMatching(/nests more than/) },
+      fields: {
+        [Object.keys(nested.errors[0]!.extensions.fields)[0]!]: expect.stringMatching(/nests more than/),
+      },
     });
     expect(errorLines()).toEqual([]);
   });
@@ -171,7 +193,9 @@ describe("federation representations and persisted queries a router never sends"
   it("counts all of these as client errors in the metrics, none as server errors", async () => {
     await entities([{ __typename: "Nope", id: "1" }]);
     const metrics = await scrape(server.url);
-    expect(sample(metrics, "graphql_requests_total", { operation: "UserEntities", outcome: "client_error" })).toBeGreaterThan(0);
+    expect(
+      sample(metrics, "graphql_requests_total", { operation: "UserEntities", outcome: "client_error" }),
+    ).toBeGreaterThan(0);
     expect(sample(metrics, "graphql_requests_total", { outcome: "server_error" }) ?? 0).toBe(0);
   });
 });

@@ -58,7 +58,10 @@ describe.each(topologies)("on %s", (name, start) => {
     expect(errorOf(await me(alice.accessToken)).reason).toBe("SESSION_NOT_FOUND");
 
     // Two replicas starting at once: each session is moved once.
-    const [first, second] = await Promise.all([server.container.keyLayout.run(), server.container.keyLayout.run()]);
+    const [first, second] = await Promise.all([
+      server.container.keyLayout.run(),
+      server.container.keyLayout.run(),
+    ]);
     expect(first.moved + second.moved).toBe(3);
 
     for (const session of [alice, aliceLaptop, bob]) {

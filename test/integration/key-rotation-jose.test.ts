@@ -54,7 +54,10 @@ it("a key set fetched after step 1 keeps verifying through step 2 without fetchi
   expect(jwksFetches()).toBe(before + 1);
 
   // Step 2, deployed behind the same address: the new key signs, the old one only verifies.
-  const step2 = await gateway({ JWT_PRIVATE_KEY: newKey.privateKey, JWT_PREVIOUS_PUBLIC_KEYS: oldKey.publicKey });
+  const step2 = await gateway({
+    JWT_PRIVATE_KEY: newKey.privateKey,
+    JWT_PREVIOUS_PUBLIC_KEYS: oldKey.publicKey,
+  });
   proxy.retarget(address(step2));
   const rotated = await login(step2.client, alice.user.email);
   expect(rotated.accessToken.split(".")[0]).not.toBe(alice.accessToken.split(".")[0]);
@@ -64,8 +67,12 @@ it("a key set fetched after step 1 keeps verifying through step 2 without fetchi
   expect(jwksFetches()).toBe(before + 1);
 
   // During the rolling deploy both run: each accepts what the other signed.
-  expect((await step1.client.request(MeDocument, {}, { token: rotated.accessToken })).data?.me?.id).toBe(alice.user.id);
-  expect((await step2.client.request(MeDocument, {}, { token: alice.accessToken })).data?.me?.id).toBe(alice.user.id);
+  expect((await step1.client.request(MeDocument, {}, { token: rotated.accessToken })).data?.me?.id).toBe(
+    alice.user.id,
+  );
+  expect((await step2.client.request(MeDocument, {}, { token: alice.accessToken })).data?.me?.id).toBe(
+    alice.user.id,
+  );
 });
 
 it("without step 1, the same verifier rejects the new key's tokens (what the next key prevents)", async () => {
@@ -75,7 +82,10 @@ it("without step 1, the same verifier rejects the new key's tokens (what the nex
   const alice = await registerUser(step1.client);
   await verify(keys, alice.accessToken);
 
-  const oneStep = await gateway({ JWT_PRIVATE_KEY: unannounced.privateKey, JWT_PREVIOUS_PUBLIC_KEYS: oldKey.publicKey });
+  const oneStep = await gateway({
+    JWT_PRIVATE_KEY: unannounced.privateKey,
+    JWT_PREVIOUS_PUBLIC_KEYS: oldKey.publicKey,
+  });
   proxy.retarget(address(oneStep));
   const rotated = await login(oneStep.client, alice.user.email);
   await expect(verify(keys, rotated.accessToken)).rejects.toMatchObject({ code: "ERR_JWKS_NO_MATCHING_KEY" });

@@ -35,8 +35,18 @@ describe("25 concurrent wrong passwords against one account", () => {
     expect(count(answers, "RATE_LIMITED")).toBe(20);
     const rows = await history(user.email);
     // Five hashed (four failures and the one that locked); the twenty refused left no row.
-    expect(count(rows.map((r) => r.failureReason!), "INVALID_PASSWORD")).toBe(4);
-    expect(count(rows.map((r) => r.failureReason!), "INVALID_PASSWORD_LOCKED")).toBe(1);
+    expect(
+      count(
+        rows.map((r) => r.failureReason!),
+        "INVALID_PASSWORD",
+      ),
+    ).toBe(4);
+    expect(
+      count(
+        rows.map((r) => r.failureReason!),
+        "INVALID_PASSWORD_LOCKED",
+      ),
+    ).toBe(1);
     expect(rows).toHaveLength(5);
     // The lock stands for the right password too.
     expect(errorOf(await login(user.email, PASSWORD)).code).toBe("ACCOUNT_LOCKED");
@@ -48,14 +58,17 @@ describe("25 concurrent wrong passwords against one account", () => {
     expect(count(burst, "OK")).toBe(0);
     const after = await Promise.all(Array.from({ length: 5 }, () => login(user.email, PASSWORD)));
     expect(codes(after)).toEqual(Array(5).fill("ACCOUNT_LOCKED"));
-    expect(await server.container.db.loginHistory.count({ where: { email: user.email, success: true } })).toBe(0);
+    expect(
+      await server.container.db.loginHistory.count({ where: { email: user.email, success: true } }),
+    ).toBe(0);
   });
 
   it("lets a correct password admitted before the burst log in: no lock was decided while it was in flight", async () => {
     const { user } = await registerUser(server.client);
     const right = login(user.email, PASSWORD);
     await pollUntil(
-      async () => (await server.container.redis.hkeys(Lockout.key(user.email))).some((f) => f.startsWith("p:")),
+      async () =>
+        (await server.container.redis.hkeys(Lockout.key(user.email))).some((f) => f.startsWith("p:")),
       "the right password's attempt to be admitted",
     );
     const burst = Promise.all(Array.from({ length: 25 }, () => login(user.email, WRONG)));
@@ -72,7 +85,10 @@ describe("a user signing in from several tabs at once", () => {
     const { user } = await registerUser(server.client);
     const answers = codes(await Promise.all(Array.from({ length: 5 }, () => login(user.email, PASSWORD))));
     expect(answers).toEqual(Array(5).fill("OK"));
-    expect(await server.container.lockout.state(user.email)).toEqual({ failedAttempts: 0, lockedUntil: null });
+    expect(await server.container.lockout.state(user.email)).toEqual({
+      failedAttempts: 0,
+      lockedUntil: null,
+    });
   });
 });
 
@@ -124,20 +140,27 @@ describe("every operation that checks a password", () => {
   const attempts: Record<string, (session: Session, password: string) => Promise<GraphQLResponse>> = {
     "Mutation.login": (s, password) => login(s.user.email, password),
     "Mutation.changePassword": (s, password) =>
-      server.client.request(op("ChangePassword"), { input: { currentPassword: password, newPassword: "N3w!Passw0rd" } }, { token: s.accessToken }),
+      server.client.request(
+        op("ChangePassword"),
+        { input: { currentPassword: password, newPassword: "N3w!Passw0rd" } },
+        { token: s.accessToken },
+      ),
     "Mutation.deleteMyAccount": (s, password) =>
       server.client.request(op("DeleteMyAccount"), { password }, { token: s.accessToken }),
   };
 
-  it.each(Object.keys(PASSWORD_CHECKS))("%s counts toward the account's lockout, shared with login", async (field) => {
-    const session = await registerUser(server.client);
-    const answers: string[] = [];
-    for (let i = 0; i < 6; i++) answers.push(codes([await attempts[field]!(session, WRONG)])[0]!);
-    expect(answers).toEqual([...Array(4).fill("INVALID_CREDENTIALS"), "ACCOUNT_LOCKED", "ACCOUNT_LOCKED"]);
-    // The lock holds for login and for the operation itself, even with the right password.
-    expect(errorOf(await login(session.user.email, PASSWORD)).code).toBe("ACCOUNT_LOCKED");
-    if (field !== "Mutation.login") {
-      expect(errorOf(await attempts[field]!(session, PASSWORD)).code).toBe("ACCOUNT_LOCKED");
-    }
-  });
+  it.each(Object.keys(PASSWORD_CHECKS))(
+    "%s counts toward the account's lockout, shared with login",
+    async (field) => {
+      const session = await registerUser(server.client);
+      const answers: string[] = [];
+      for (let i = 0; i < 6; i++) answers.push(codes([await attempts[field]!(session, WRONG)])[0]!);
+      expect(answers).toEqual([...Array(4).fill("INVALID_CREDENTIALS"), "ACCOUNT_LOCKED", "ACCOUNT_LOCKED"]);
+      // The lock holds for login and for the operation itself, even with the right password.
+      expect(errorOf(await login(session.user.email, PASSWORD)).code).toBe("ACCOUNT_LOCKED");
+      if (field !== "Mutation.login") {
+        expect(errorOf(await attempts[field]!(session, PASSWORD)).code).toBe("ACCOUNT_LOCKED");
+      }
+    },
+  );
 });

@@ -30,19 +30,17 @@ describe("GET /metrics", () => {
     const registered = await registerUser(server.client);
     const { email } = registered.user;
     expect((await login(email, PASSWORD)).errors).toBeUndefined();
-    expect((await login(email, "Wr0ng!password")).errors?.[0]?.extensions?.code).toBe(
-      "INVALID_CREDENTIALS",
-    );
+    expect((await login(email, "Wr0ng!password")).errors?.[0]?.extensions?.code).toBe("INVALID_CREDENTIALS");
     // The second failure in a row locks the account (MAX_LOGIN_ATTEMPTS 2).
-    expect((await login(email, "Wr0ng!password")).errors?.[0]?.extensions?.code).toBe(
-      "ACCOUNT_LOCKED",
-    );
+    expect((await login(email, "Wr0ng!password")).errors?.[0]?.extensions?.code).toBe("ACCOUNT_LOCKED");
     expect((await login(uniqueEmail("nobody"), PASSWORD)).errors).toBeDefined();
     const duplicate = await server.client.request(op("Register"), {
       input: { email, password: PASSWORD, name: "Again" },
     });
     expect(duplicate.errors?.[0]?.extensions?.code).toBe("EMAIL_ALREADY_EXISTS");
-    expect((await server.client.request(op("Me"), {}, { token: registered.accessToken })).errors).toBeUndefined();
+    expect(
+      (await server.client.request(op("Me"), {}, { token: registered.accessToken })).errors,
+    ).toBeUndefined();
     await server.client.request(op("Me"), {}, { token: "not-a-token" });
 
     const metrics = await scrape(server.url);
@@ -58,9 +56,15 @@ describe("GET /metrics", () => {
     expect(sample(metrics, "user_token_verification_duration_seconds_count", { result: "valid" })).toBe(1);
     expect(sample(metrics, "user_token_verification_duration_seconds_count", { result: "invalid" })).toBe(1);
 
-    expect(sample(metrics, "graphql_requests_total", { operation: "Login", type: "mutation", outcome: "success" })).toBe(1);
-    expect(sample(metrics, "graphql_requests_total", { operation: "Login", outcome: "client_error" })).toBe(3);
-    expect(sample(metrics, "graphql_request_duration_seconds_count", { operation: "Me", type: "query" })).toBe(2);
+    expect(
+      sample(metrics, "graphql_requests_total", { operation: "Login", type: "mutation", outcome: "success" }),
+    ).toBe(1);
+    expect(sample(metrics, "graphql_requests_total", { operation: "Login", outcome: "client_error" })).toBe(
+      3,
+    );
+    expect(
+      sample(metrics, "graphql_request_duration_seconds_count", { operation: "Me", type: "query" }),
+    ).toBe(2);
     expect(sample(metrics, "graphql_requests_in_flight")).toBe(0);
 
     // Node process metrics, and help text for the metrics no request has touched yet.
@@ -83,7 +87,9 @@ describe("GET /metrics", () => {
     expect(sample(metrics, "graphql_requests_total", { operation: "anonymous", type: "query" })).toBe(1);
     expect(sample(metrics, "graphql_requests_total", { operation: "Weird_Name_42" })).toBe(1);
     // A request that never parsed has no operation to name.
-    expect(sample(metrics, "graphql_requests_total", { operation: "unknown", outcome: "client_error" })).toBe(1);
+    expect(sample(metrics, "graphql_requests_total", { operation: "unknown", outcome: "client_error" })).toBe(
+      1,
+    );
   });
 
   it("reports the live sessions across the deployment, from Redis", async () => {
@@ -156,7 +162,9 @@ describe("GET /metrics with METRICS_TOKEN", () => {
     expect(await anonymous.json()).toEqual({
       errors: [{ message: "Authentication required.", extensions: { code: "UNAUTHENTICATED" } }],
     });
-    expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect(
+      (await fetch(`${guarded.url}/metrics`, { headers: { authorization: "Bearer wrong" } })).status,
+    ).toBe(401);
     expect(await scrape(guarded.url, "scrape-secret-123")).toContain("user_login_attempts_total");
   });
 });

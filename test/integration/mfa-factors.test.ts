@@ -14,11 +14,23 @@ afterAll(() => h.close());
 /** A user with a confirmed app ("Phone") and a passkey ("Laptop"); the app's secret. */
 async function userWithTwoFactors() {
   const user = await insertUser(h.db, "ADMIN");
-  const enrolment = await mfa.totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Phone" });
-  await mfa.totp.confirm(h.db, { userId: user.id, factorId: enrolment.factorId, code: totpCode(enrolment.secret) });
+  const enrolment = await mfa.totp.enrol(h.db, {
+    userId: user.id,
+    accountName: user.email,
+    friendlyName: "Phone",
+  });
+  await mfa.totp.confirm(h.db, {
+    userId: user.id,
+    factorId: enrolment.factorId,
+    code: totpCode(enrolment.secret),
+  });
   const creation = await mfa.registration.options({ id: user.id, name: user.email, displayName: "x" });
   const authenticator = new SoftwareAuthenticator({ origin: "https://app.example.test" });
-  await mfa.registration.verify(h.db, { userId: user.id, friendlyName: "Laptop", response: authenticator.register(creation) });
+  await mfa.registration.verify(h.db, {
+    userId: user.id,
+    friendlyName: "Laptop",
+    response: authenticator.register(creation),
+  });
   return { user, secret: enrolment.secret };
 }
 
@@ -31,7 +43,17 @@ describe("a user's factors", () => {
       ["WEBAUTHN", "VERIFIED", "Laptop"],
     ]);
     expect(Object.keys(list[0]!).sort()).toEqual(
-      ["backedUp", "createdAt", "deviceType", "friendlyName", "id", "lastUsedAt", "status", "transports", "type"].sort(),
+      [
+        "backedUp",
+        "createdAt",
+        "deviceType",
+        "friendlyName",
+        "id",
+        "lastUsedAt",
+        "status",
+        "transports",
+        "type",
+      ].sort(),
     );
     expect(JSON.stringify(list)).not.toContain(secret);
     expect(await mfa.factors.countVerified(user.id)).toBe(2);
@@ -42,7 +64,9 @@ describe("a user's factors", () => {
     const { user } = await userWithTwoFactors();
     const [phone] = await mfa.factors.list(user.id);
     expect(await mfa.factors.rename(h.db, user.id, phone!.id, "Old phone")).toBe(true);
-    await expect(mfa.factors.rename(h.db, user.id, phone!.id, "Laptop")).rejects.toBeInstanceOf(FactorNameTakenError);
+    await expect(mfa.factors.rename(h.db, user.id, phone!.id, "Laptop")).rejects.toBeInstanceOf(
+      FactorNameTakenError,
+    );
     const stranger = await insertUser(h.db);
     expect(await mfa.factors.rename(h.db, stranger.id, phone!.id, "Mine")).toBe(false);
   });
@@ -58,7 +82,9 @@ describe("a user's factors", () => {
     expect(results.filter((r) => r !== null && typeof r === "object")).toHaveLength(1);
     expect(await mfa.factors.countVerified(user.id)).toBe(1);
     const [left] = await mfa.factors.list(user.id);
-    expect(await mfa.factors.remove(h.db, user.id, left!.id, { keepOne: false })).toMatchObject({ id: left!.id });
+    expect(await mfa.factors.remove(h.db, user.id, left!.id, { keepOne: false })).toMatchObject({
+      id: left!.id,
+    });
     expect(await mfa.factors.remove(h.db, user.id, left!.id, { keepOne: false })).toBeNull();
   });
 
@@ -77,7 +103,10 @@ describe("a user's factors", () => {
   it("drop enrolments that were never confirmed", async () => {
     const user = await insertUser(h.db);
     await mfa.totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Abandoned" });
-    await h.db.mfaFactor.updateMany({ where: { userId: user.id }, data: { createdAt: new Date(Date.now() - 2 * 86_400_000) } });
+    await h.db.mfaFactor.updateMany({
+      where: { userId: user.id },
+      data: { createdAt: new Date(Date.now() - 2 * 86_400_000) },
+    });
     expect(await mfa.factors.removeAbandoned(new Date(Date.now() - 86_400_000))).toBeGreaterThanOrEqual(1);
     expect(await mfa.factors.list(user.id)).toEqual([]);
   });

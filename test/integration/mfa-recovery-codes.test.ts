@@ -28,7 +28,9 @@ describe("recovery codes", () => {
       expect(stored).not.toContain(code);
       expect(stored).not.toContain(code.replace("-", ""));
     }
-    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.codeHash) && r.keyId === "k1" && r.usedAt === null)).toBe(true);
+    expect(
+      rows.every((r) => /^[0-9a-f]{64}$/.test(r.codeHash) && r.keyId === "k1" && r.usedAt === null),
+    ).toBe(true);
     expect(await codes.remaining(user.id)).toBe(10);
   });
 
@@ -81,7 +83,9 @@ describe("recovery codes", () => {
     expect((await repo.countByKey()).k1).toBeGreaterThanOrEqual(9); // what still needs k1
 
     const [newCode] = await rotated.regenerate(h.db, user.id);
-    expect(await h.db.recoveryCode.findFirst({ where: { userId: user.id }, select: { keyId: true } })).toEqual({ keyId: "k2" });
+    expect(
+      await h.db.recoveryCode.findFirst({ where: { userId: user.id }, select: { keyId: true } }),
+    ).toEqual({ keyId: "k2" });
     expect(await withoutOldKey.consume(h.db, user.id, newCode!)).toBe(true);
   });
 

@@ -20,8 +20,16 @@ afterAll(() => h.close());
 /** A user with a confirmed authenticator app (confirmed with the code of the step before t0). */
 async function userWithTotp(modules = mfa) {
   const user = await insertUser(h.db);
-  const { factorId, secret } = await modules.totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Phone" });
-  await modules.totp.confirm(h.db, { userId: user.id, factorId, code: totpCode(secret, t0 - STEP) }, t0 - STEP);
+  const { factorId, secret } = await modules.totp.enrol(h.db, {
+    userId: user.id,
+    accountName: user.email,
+    friendlyName: "Phone",
+  });
+  await modules.totp.confirm(
+    h.db,
+    { userId: user.id, factorId, code: totpCode(secret, t0 - STEP) },
+    t0 - STEP,
+  );
   return { user, secret };
 }
 
@@ -74,7 +82,10 @@ describe("the sign-in challenge store", () => {
   });
 
   it("expires after its configured time to live", async () => {
-    const store = new SignInChallengeStore({ redis: h.redis, options: { ttlSeconds: 0.3, maxAttempts: 3, leaseMs: 1000 } });
+    const store = new SignInChallengeStore({
+      redis: h.redis,
+      options: { ttlSeconds: 0.3, maxAttempts: 3, leaseMs: 1000 },
+    });
     const { token, expiresAt } = await store.issue({ userId: "u4", methods: ["totp"] });
     expect(expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 300);
     await sleep(600);
@@ -107,7 +118,14 @@ describe("completing a sign-in with a second factor", () => {
     const done = await mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: totpCode(secret) });
     expect(done).toMatchObject({ userId: user.id, method: "totp", amr: ["mfa", "otp", "pwd"] });
     // Used: the same challenge never completes twice.
-    expect(await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: totpCode(secret, Date.now() + STEP) }))).toMatchObject({
+    expect(
+      await refusal(
+        mfa.signIn.complete(h.db, pending!.token, {
+          method: "totp",
+          code: totpCode(secret, Date.now() + STEP),
+        }),
+      ),
+    ).toMatchObject({
       code: "MFA_CHALLENGE_INVALID",
       errorCode: "USER_1012",
     });
@@ -117,19 +135,25 @@ describe("completing a sign-in with a second factor", () => {
     const { user } = await userWithTotp();
     const pending = await mfa.signIn.start(user.id);
     for (let i = 0; i < 3; i++) {
-      expect(await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: "000000" }))).toMatchObject({
+      expect(
+        await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: "000000" })),
+      ).toMatchObject({
         code: "INVALID_SECOND_FACTOR",
         errorCode: "USER_1011",
       });
     }
     expect(await mfa.lockout.state(user.email)).toMatchObject({ failedAttempts: 3, lockedUntil: null });
-    expect(await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: "000000" }))).toMatchObject({
+    expect(
+      await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: "000000" })),
+    ).toMatchObject({
       code: "MFA_CHALLENGE_INVALID",
     });
     // Two more wrong codes on a new challenge reach the limit of 5: the address locks.
     const next = await mfa.signIn.start(user.id);
     await refusal(mfa.signIn.complete(h.db, next!.token, { method: "totp", code: "000001" }));
-    expect(await refusal(mfa.signIn.complete(h.db, next!.token, { method: "totp", code: "000000" }))).toMatchObject({
+    expect(
+      await refusal(mfa.signIn.complete(h.db, next!.token, { method: "totp", code: "000000" })),
+    ).toMatchObject({
       code: "ACCOUNT_LOCKED",
     });
   });
@@ -142,7 +166,9 @@ describe("completing a sign-in with a second factor", () => {
       await mfa.lockout.settle(user.email, reservation.id, false);
     }
     const pending = await mfa.signIn.start(user.id);
-    expect(await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: totpCode(secret) }))).toMatchObject({
+    expect(
+      await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: totpCode(secret) })),
+    ).toMatchObject({
       code: "ACCOUNT_LOCKED",
     });
   });
@@ -151,7 +177,11 @@ describe("completing a sign-in with a second factor", () => {
     const { user } = await userWithTotp();
     const pending = await mfa.signIn.start(user.id); // no recovery codes: not offered
     expect(pending!.methods).toEqual(["totp"]);
-    expect(await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "recovery_code", code: "AAAAA-AAAAA" }))).toMatchObject({
+    expect(
+      await refusal(
+        mfa.signIn.complete(h.db, pending!.token, { method: "recovery_code", code: "AAAAA-AAAAA" }),
+      ),
+    ).toMatchObject({
       code: "INVALID_SECOND_FACTOR",
       field: "method",
     });
@@ -168,7 +198,9 @@ describe("completing a sign-in with a second factor", () => {
     expect(winners).toHaveLength(1);
     expect((winners[0] as PromiseFulfilledResult<{ userId: string }>).value.userId).toBe(user.id);
     for (const loser of settled.filter((s) => s.status === "rejected")) {
-      expect(["RATE_LIMITED", "MFA_CHALLENGE_INVALID"]).toContain(((loser as PromiseRejectedResult).reason as AppError).code);
+      expect(["RATE_LIMITED", "MFA_CHALLENGE_INVALID"]).toContain(
+        ((loser as PromiseRejectedResult).reason as AppError).code,
+      );
     }
     expect(await mfa.recoveryCodes.remaining(user.id)).toBe(9);
   });
@@ -177,17 +209,31 @@ describe("completing a sign-in with a second factor", () => {
     const user = await insertUser(h.db);
     const authenticator = new SoftwareAuthenticator({ origin: "https://app.example.test" });
     const creation = await mfa.registration.options({ id: user.id, name: user.email, displayName: "x" });
-    await mfa.registration.verify(h.db, { userId: user.id, friendlyName: "Key", response: authenticator.register(creation) });
+    await mfa.registration.verify(h.db, {
+      userId: user.id,
+      friendlyName: "Key",
+      response: authenticator.register(creation),
+    });
 
     const pending = await mfa.signIn.start(user.id);
     expect(pending!.methods).toEqual(["webauthn"]);
     expect(pending!.webauthn).toMatchObject({ rpId: "example.test", userVerification: "discouraged" });
     // An assertion to other options of the same user (another sign-in's, say) does not complete this one.
     const other = await mfa.passkeys.options({ purpose: "second-factor", userId: user.id });
-    expect(await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "webauthn", response: authenticator.assert(other!) }))).toMatchObject({
+    expect(
+      await refusal(
+        mfa.signIn.complete(h.db, pending!.token, {
+          method: "webauthn",
+          response: authenticator.assert(other!),
+        }),
+      ),
+    ).toMatchObject({
       code: "INVALID_SECOND_FACTOR",
     });
-    const done = await mfa.signIn.complete(h.db, pending!.token, { method: "webauthn", response: authenticator.assert(pending!.webauthn!) });
+    const done = await mfa.signIn.complete(h.db, pending!.token, {
+      method: "webauthn",
+      response: authenticator.assert(pending!.webauthn!),
+    });
     expect(done).toMatchObject({ userId: user.id, method: "webauthn", amr: ["hwk", "mfa", "pwd"] });
   });
 
@@ -195,7 +241,9 @@ describe("completing a sign-in with a second factor", () => {
     const { user, secret } = await userWithTotp();
     const pending = await mfa.signIn.start(user.id);
     await h.db.user.update({ where: { id: user.id }, data: { deletedAt: new Date() } });
-    expect(await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: totpCode(secret) }))).toMatchObject({
+    expect(
+      await refusal(mfa.signIn.complete(h.db, pending!.token, { method: "totp", code: totpCode(secret) })),
+    ).toMatchObject({
       code: "MFA_CHALLENGE_INVALID",
     });
   });

@@ -24,15 +24,27 @@ afterAll(() => h.close());
 /** A user with a confirmed TOTP factor (confirmed with the code of t0's step); its secret. */
 async function enrolled() {
   const user = await insertUser(h.db);
-  const enrolment = await totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Phone" });
-  await totp.confirm(h.db, { userId: user.id, factorId: enrolment.factorId, code: totpCode(enrolment.secret, t0) }, t0);
+  const enrolment = await totp.enrol(h.db, {
+    userId: user.id,
+    accountName: user.email,
+    friendlyName: "Phone",
+  });
+  await totp.confirm(
+    h.db,
+    { userId: user.id, factorId: enrolment.factorId, code: totpCode(enrolment.secret, t0) },
+    t0,
+  );
   return { user, secret: enrolment.secret, factorId: enrolment.factorId };
 }
 
 describe("TOTP enrolment", () => {
   it("returns the secret, an otpauth URI for it and a QR code of the URI, and keeps the factor pending", async () => {
     const user = await insertUser(h.db);
-    const enrolment = await totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Phone" });
+    const enrolment = await totp.enrol(h.db, {
+      userId: user.id,
+      accountName: user.email,
+      friendlyName: "Phone",
+    });
 
     expect(enrolment.secret).toMatch(/^[A-Z2-7]{32}$/); // 160 bits
     const uri = new URL(enrolment.uri);
@@ -47,7 +59,9 @@ describe("TOTP enrolment", () => {
       period: "30",
     });
     expect(enrolment.qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
-    expect(Buffer.from(enrolment.qrCode.split(",")[1]!, "base64").toString()).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    expect(Buffer.from(enrolment.qrCode.split(",")[1]!, "base64").toString()).toMatch(
+      /^<svg[\s\S]*<\/svg>\s*$/,
+    );
 
     const [row] = await h.db.mfaFactor.findMany({ where: { userId: user.id } });
     expect(row).toMatchObject({ type: "TOTP", status: "UNVERIFIED", friendlyName: "Phone" });
@@ -60,8 +74,13 @@ describe("TOTP enrolment", () => {
 
   it("becomes VERIFIED with the first valid code, which is then used up", async () => {
     const user = await insertUser(h.db);
-    const enrolment = await totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Phone" });
-    const confirm = (code: string) => totp.confirm(h.db, { userId: user.id, factorId: enrolment.factorId, code }, t0);
+    const enrolment = await totp.enrol(h.db, {
+      userId: user.id,
+      accountName: user.email,
+      friendlyName: "Phone",
+    });
+    const confirm = (code: string) =>
+      totp.confirm(h.db, { userId: user.id, factorId: enrolment.factorId, code }, t0);
 
     const wrong = String((Number(totpCode(enrolment.secret, t0)) + 1) % 1_000_000).padStart(6, "0");
     await expect(confirm(wrong)).rejects.toMatchObject({
@@ -82,7 +101,11 @@ describe("TOTP enrolment", () => {
   it("keeps one unfinished enrolment per user and refuses a name the user already uses", async () => {
     const { user } = await enrolled();
     await totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Tablet" });
-    const latest = await totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Tablet" });
+    const latest = await totp.enrol(h.db, {
+      userId: user.id,
+      accountName: user.email,
+      friendlyName: "Tablet",
+    });
     const rows = await h.db.mfaFactor.findMany({ where: { userId: user.id }, orderBy: { createdAt: "asc" } });
     expect(rows.map((r) => [r.friendlyName, r.status])).toEqual([
       ["Phone", "VERIFIED"],
@@ -122,7 +145,9 @@ describe("TOTP verification", () => {
     const { user, secret, factorId } = await enrolled();
     const now = t0 + 30 * STEP;
     const code = totpCode(secret, now);
-    const results = await Promise.all(Array.from({ length: 12 }, () => totp.verify(h.db, user.id, code, now)));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => totp.verify(h.db, user.id, code, now)),
+    );
     expect(results.filter((r) => r === factorId)).toHaveLength(1);
     expect(results.filter((r) => r === null)).toHaveLength(11);
   });
@@ -130,8 +155,16 @@ describe("TOTP verification", () => {
   it("checks every verified factor of the user and no one else's", async () => {
     const { user, secret } = await enrolled();
     const other = await enrolled();
-    const second = await totp.enrol(h.db, { userId: user.id, accountName: user.email, friendlyName: "Tablet" });
-    await totp.confirm(h.db, { userId: user.id, factorId: second.factorId, code: totpCode(second.secret, t0) }, t0);
+    const second = await totp.enrol(h.db, {
+      userId: user.id,
+      accountName: user.email,
+      friendlyName: "Tablet",
+    });
+    await totp.confirm(
+      h.db,
+      { userId: user.id, factorId: second.factorId, code: totpCode(second.secret, t0) },
+      t0,
+    );
     const now = t0 + 40 * STEP;
     expect(await totp.verify(h.db, user.id, totpCode(second.secret, now), now)).toBe(second.factorId);
     expect(await totp.verify(h.db, user.id, totpCode(other.secret, now), now)).toBeNull();
@@ -150,7 +183,11 @@ describe("TOTP secrets and key rotation", () => {
     try {
       const [k2, k1] = testKeys("k2", "k1");
       const repo = new MfaFactorRepository({ db });
-      const before = new TotpFactors({ factors: repo, box: new SecretBox({ keys: [k1!] }), issuer: "Aegis Test" });
+      const before = new TotpFactors({
+        factors: repo,
+        box: new SecretBox({ keys: [k1!] }),
+        issuer: "Aegis Test",
+      });
       const users = await Promise.all([insertUser(db), insertUser(db), insertUser(db)]);
       const secrets = new Map<string, string>();
       for (const user of users) {
@@ -165,7 +202,11 @@ describe("TOTP secrets and key rotation", () => {
       const rows = await db.mfaFactor.findMany({ where: { type: "TOTP" } });
       expect(rows.map((r) => r.totpSecret!.slice(0, 6))).toEqual(["v1:k2:", "v1:k2:", "v1:k2:"]);
 
-      const after = new TotpFactors({ factors: repo, box: new SecretBox({ keys: [k2!] }), issuer: "Aegis Test" });
+      const after = new TotpFactors({
+        factors: repo,
+        box: new SecretBox({ keys: [k2!] }),
+        issuer: "Aegis Test",
+      });
       const now = t0 + 5 * STEP;
       for (const user of users) {
         expect(await after.verify(db, user.id, totpCode(secrets.get(user.id)!, now), now)).not.toBeNull();

@@ -7,7 +7,11 @@ import { createMfaHarness, insertUser, type MfaHarness } from "../support/mfa";
 import { SoftwareAuthenticator } from "../support/webauthn-authenticator";
 
 const ORIGIN = "https://app.example.test";
-const rp = relyingParty({ id: "example.test", name: "Aegis Test", origins: [ORIGIN, "https://admin.example.test"] });
+const rp = relyingParty({
+  id: "example.test",
+  name: "Aegis Test",
+  origins: [ORIGIN, "https://admin.example.test"],
+});
 
 let h: MfaHarness;
 let factors: MfaFactorRepository;
@@ -51,17 +55,35 @@ describe("passkey registration", () => {
       authenticatorSelection: { residentKey: "preferred", userVerification: "preferred" },
     });
     expect(first.user.id).not.toContain(user.id); // a random handle, not the account id
-    const laptop = await registration.verify(h.db, { userId: user.id, friendlyName: "Laptop", response: authenticator.register(first) });
+    const laptop = await registration.verify(h.db, {
+      userId: user.id,
+      friendlyName: "Laptop",
+      response: authenticator.register(first),
+    });
     expect(laptop).toMatchObject({
       ok: true,
-      factor: { type: "WEBAUTHN", status: "VERIFIED", friendlyName: "Laptop", deviceType: "multiDevice", backedUp: true },
+      factor: {
+        type: "WEBAUTHN",
+        status: "VERIFIED",
+        friendlyName: "Laptop",
+        deviceType: "multiDevice",
+        backedUp: true,
+      },
     });
 
     const second = await registration.options({ id: user.id, name: user.email, displayName: "MFA Test" });
     expect(second.user.id).toBe(first.user.id); // one handle per user
-    expect(second.excludeCredentials).toEqual([{ id: authenticator.credentialIds[0], type: "public-key", transports: ["internal", "hybrid"] }]);
+    expect(second.excludeCredentials).toEqual([
+      { id: authenticator.credentialIds[0], type: "public-key", transports: ["internal", "hybrid"] },
+    ]);
     const key = new SoftwareAuthenticator({ origin: ORIGIN });
-    expect(await registration.verify(h.db, { userId: user.id, friendlyName: "Key", response: key.register(second) })).toMatchObject({ ok: true });
+    expect(
+      await registration.verify(h.db, {
+        userId: user.id,
+        friendlyName: "Key",
+        response: key.register(second),
+      }),
+    ).toMatchObject({ ok: true });
 
     const rows = await h.db.mfaFactor.findMany({ where: { userId: user.id }, orderBy: { createdAt: "asc" } });
     expect(rows.map((r) => [r.friendlyName, r.credentialId, Number(r.signCount), r.userHandle])).toEqual([
@@ -77,23 +99,40 @@ describe("passkey registration", () => {
     const authenticator = new SoftwareAuthenticator({ origin: ORIGIN });
     const attempt = async (overrides: Parameters<SoftwareAuthenticator["register"]>[1]) => {
       const options = await registration.options({ id: user.id, name: user.email, displayName: "x" });
-      return registration.verify(h.db, { userId: user.id, friendlyName: "Phish", response: authenticator.register(options, overrides) });
+      return registration.verify(h.db, {
+        userId: user.id,
+        friendlyName: "Phish",
+        response: authenticator.register(options, overrides),
+      });
     };
-    expect(await attempt({ origin: "https://app.example.test.evil.example" })).toEqual({ ok: false, reason: "verification" });
-    expect(await attempt({ origin: "http://app.example.test" })).toEqual({ ok: false, reason: "verification" });
+    expect(await attempt({ origin: "https://app.example.test.evil.example" })).toEqual({
+      ok: false,
+      reason: "verification",
+    });
+    expect(await attempt({ origin: "http://app.example.test" })).toEqual({
+      ok: false,
+      reason: "verification",
+    });
     expect(await attempt({ rpId: "evil.example" })).toEqual({ ok: false, reason: "verification" });
     expect(await attempt({ type: "webauthn.get" })).toEqual({ ok: false, reason: "verification" });
     expect(await attempt({ userPresent: false })).toEqual({ ok: false, reason: "verification" });
 
     const options = await registration.options({ id: user.id, name: user.email, displayName: "x" });
     const response = authenticator.register(options, { origin: "https://admin.example.test" }); // a configured origin
-    expect(await registration.verify(h.db, { userId: user.id, friendlyName: "Admin", response })).toMatchObject({ ok: true });
-    expect(await registration.verify(h.db, { userId: user.id, friendlyName: "Again", response })).toEqual({ ok: false, reason: "challenge" });
+    expect(
+      await registration.verify(h.db, { userId: user.id, friendlyName: "Admin", response }),
+    ).toMatchObject({ ok: true });
+    expect(await registration.verify(h.db, { userId: user.id, friendlyName: "Again", response })).toEqual({
+      ok: false,
+      reason: "challenge",
+    });
 
     const other = await insertUser(h.db);
     const forOther = await registration.options({ id: other.id, name: other.email, displayName: "x" });
     const stolen = new SoftwareAuthenticator({ origin: ORIGIN }).register(forOther);
-    expect(await registration.verify(h.db, { userId: user.id, friendlyName: "Stolen", response: stolen })).toEqual({ ok: false, reason: "challenge" });
+    expect(
+      await registration.verify(h.db, { userId: user.id, friendlyName: "Stolen", response: stolen }),
+    ).toEqual({ ok: false, reason: "challenge" });
     expect(await h.db.mfaFactor.count({ where: { userId: user.id } })).toBe(1);
   });
 });
@@ -132,11 +171,17 @@ describe("passkey as a second factor", () => {
     const options = await authentication.options(secondFactor(user.id));
     const assertion = authenticator.assert(options!);
     expect(await authentication.verify(h.db, assertion, secondFactor(user.id))).toMatchObject({ ok: true });
-    expect(await authentication.verify(h.db, assertion, secondFactor(user.id))).toEqual({ ok: false, reason: "challenge" });
+    expect(await authentication.verify(h.db, assertion, secondFactor(user.id))).toEqual({
+      ok: false,
+      reason: "challenge",
+    });
 
     // Two answers to two challenges with the same counter (a clone used at the same moment): both
     // pass the signature check against the stored counter, the conditional UPDATE lets one through.
-    const [a, b] = await Promise.all([authentication.options(secondFactor(user.id)), authentication.options(secondFactor(user.id))]);
+    const [a, b] = await Promise.all([
+      authentication.options(secondFactor(user.id)),
+      authentication.options(secondFactor(user.id)),
+    ]);
     const results = await Promise.all([
       authentication.verify(h.db, authenticator.assert(a!, { signCount: 20 }), secondFactor(user.id)),
       authentication.verify(h.db, authenticator.assert(b!, { signCount: 20 }), secondFactor(user.id)),
@@ -149,11 +194,15 @@ describe("passkey as a second factor", () => {
     const { user, authenticator } = await withPasskey({ counter: false });
     for (let i = 0; i < 2; i++) {
       const options = await authentication.options(secondFactor(user.id));
-      expect(await authentication.verify(h.db, authenticator.assert(options!), secondFactor(user.id))).toMatchObject({ ok: true });
+      expect(
+        await authentication.verify(h.db, authenticator.assert(options!), secondFactor(user.id)),
+      ).toMatchObject({ ok: true });
     }
     const options = await authentication.options(secondFactor(user.id));
     const assertion = authenticator.assert(options!);
-    const results = await Promise.all(Array.from({ length: 8 }, () => authentication.verify(h.db, assertion, secondFactor(user.id))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => authentication.verify(h.db, assertion, secondFactor(user.id))),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
   });
 
@@ -171,10 +220,15 @@ describe("passkey as a second factor", () => {
     // The other user's own valid assertion, answered to options issued to this user.
     const options = await authentication.options(secondFactor(user.id));
     const foreign = other.authenticator.assert({ ...options!, allowCredentials: [] });
-    expect(await authentication.verify(h.db, foreign, secondFactor(user.id))).toEqual({ ok: false, reason: "other-user" });
+    expect(await authentication.verify(h.db, foreign, secondFactor(user.id))).toEqual({
+      ok: false,
+      reason: "other-user",
+    });
     // Options for passwordless sign-in do not complete a second factor, nor the reverse.
     const passwordless = await authentication.options({ purpose: "passwordless" });
-    expect(await authentication.verify(h.db, authenticator.assert(passwordless!), secondFactor(user.id))).toEqual({ ok: false, reason: "challenge" });
+    expect(
+      await authentication.verify(h.db, authenticator.assert(passwordless!), secondFactor(user.id)),
+    ).toEqual({ ok: false, reason: "challenge" });
     expect(await authentication.options(secondFactor((await insertUser(h.db)).id))).toBeNull(); // no passkey
   });
 });
@@ -183,43 +237,70 @@ describe("passwordless sign-in with a discoverable credential", () => {
   it("finds the user from the credential, checks the user handle, and says whether the user was verified", async () => {
     const { user, authenticator, factorId } = await withPasskey();
     const options = await authentication.options({ purpose: "passwordless" });
-    expect(options).toMatchObject({ rpId: "example.test", userVerification: "preferred", allowCredentials: [] });
-    expect(await authentication.verify(h.db, authenticator.assert(options!), { purpose: "passwordless" })).toEqual({
+    expect(options).toMatchObject({
+      rpId: "example.test",
+      userVerification: "preferred",
+      allowCredentials: [],
+    });
+    expect(
+      await authentication.verify(h.db, authenticator.assert(options!), { purpose: "passwordless" }),
+    ).toEqual({
       ok: true,
       userId: user.id,
       factorId,
       userVerified: true,
     });
     const again = await authentication.options({ purpose: "passwordless" });
-    expect(await authentication.verify(h.db, authenticator.assert(again!, { userVerified: false }), { purpose: "passwordless" })).toMatchObject({
+    expect(
+      await authentication.verify(h.db, authenticator.assert(again!, { userVerified: false }), {
+        purpose: "passwordless",
+      }),
+    ).toMatchObject({
       ok: true,
       userVerified: false,
     });
     const wrongHandle = await authentication.options({ purpose: "passwordless" });
     const forged = authenticator.assert(wrongHandle!, { userHandle: "c29tZW9uZS1lbHNl" });
-    expect(await authentication.verify(h.db, forged, { purpose: "passwordless" })).toEqual({ ok: false, reason: "user-handle" });
+    expect(await authentication.verify(h.db, forged, { purpose: "passwordless" })).toEqual({
+      ok: false,
+      reason: "user-handle",
+    });
   });
 
   it("refuses a credential nobody registered", async () => {
     const stranger = new SoftwareAuthenticator({ origin: ORIGIN });
-    const creation = await registration.options({ id: (await insertUser(h.db)).id, name: "x", displayName: "x" });
+    const creation = await registration.options({
+      id: (await insertUser(h.db)).id,
+      name: "x",
+      displayName: "x",
+    });
     stranger.register(creation); // never sent to the server
     const options = await authentication.options({ purpose: "passwordless" });
-    expect(await authentication.verify(h.db, stranger.assert(options!), { purpose: "passwordless" })).toEqual({
-      ok: false,
-      reason: "unknown-credential",
-    });
+    expect(await authentication.verify(h.db, stranger.assert(options!), { purpose: "passwordless" })).toEqual(
+      {
+        ok: false,
+        reason: "unknown-credential",
+      },
+    );
   });
 });
 
 describe("the relying party from configuration", () => {
   it("accepts https origins on the rp id or below it, and localhost over http", () => {
-    expect(relyingParty({ id: "Example.com", name: " Aegis ", origins: ["https://example.com", "https://app.example.com:8443/"] })).toEqual({
+    expect(
+      relyingParty({
+        id: "Example.com",
+        name: " Aegis ",
+        origins: ["https://example.com", "https://app.example.com:8443/"],
+      }),
+    ).toEqual({
       id: "example.com",
       name: "Aegis",
       origins: ["https://example.com", "https://app.example.com:8443"],
     });
-    expect(relyingParty({ id: "localhost", name: "Dev", origins: ["http://localhost:5173"] }).origins).toEqual(["http://localhost:5173"]);
+    expect(
+      relyingParty({ id: "localhost", name: "Dev", origins: ["http://localhost:5173"] }).origins,
+    ).toEqual(["http://localhost:5173"]);
   });
 
   it.each([

@@ -47,14 +47,21 @@ describe("applyMigrations", () => {
       url,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
     );
-    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["User", "LoginHistory", "_prisma_migrations"]));
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(["User", "LoginHistory", "_prisma_migrations"]),
+    );
   });
 
   it("records each migration in _prisma_migrations as Prisma does", async () => {
-    const rows = await query<Record<string, unknown>>(url, "SELECT * FROM _prisma_migrations ORDER BY migration_name");
+    const rows = await query<Record<string, unknown>>(
+      url,
+      "SELECT * FROM _prisma_migrations ORDER BY migration_name",
+    );
     expect(rows.map((r) => r.migration_name)).toEqual(migrations);
     for (const row of rows) {
-      expect(row.checksum).toBe(sha256(path.join(migrationsDir, String(row.migration_name), "migration.sql")));
+      expect(row.checksum).toBe(
+        sha256(path.join(migrationsDir, String(row.migration_name), "migration.sql")),
+      );
       expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(row.finished_at).toBeInstanceOf(Date);
       expect(row.started_at).toBeInstanceOf(Date);
@@ -77,11 +84,17 @@ describe("applyMigrations", () => {
       "SELECT checksum FROM _prisma_migrations WHERE migration_name = $1",
       [first],
     );
-    await query(url, "UPDATE _prisma_migrations SET checksum = $2 WHERE migration_name = $1", [first, "0".repeat(64)]);
+    await query(url, "UPDATE _prisma_migrations SET checksum = $2 WHERE migration_name = $1", [
+      first,
+      "0".repeat(64),
+    ]);
     try {
       await expect(applyMigrations(url)).rejects.toThrow(/checksum mismatch/);
     } finally {
-      await query(url, "UPDATE _prisma_migrations SET checksum = $2 WHERE migration_name = $1", [first, original?.checksum]);
+      await query(url, "UPDATE _prisma_migrations SET checksum = $2 WHERE migration_name = $1", [
+        first,
+        original?.checksum,
+      ]);
     }
     expect(await applyMigrations(url)).toEqual({ applied: [] });
   });
@@ -95,13 +108,21 @@ describe("applyMigrations", () => {
         path.join(dir, "99991231000000_broken", "migration.sql"),
         'CREATE TABLE "half_done" (x int);\nSELECT * FROM "no_such_table";\n',
       );
-      await expect(applyMigrations(url, { migrationsDir: dir })).rejects.toThrow(/99991231000000_broken failed and was rolled back/);
+      await expect(applyMigrations(url, { migrationsDir: dir })).rejects.toThrow(
+        /99991231000000_broken failed and was rolled back/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    const rows = await query(url, "SELECT 1 FROM _prisma_migrations WHERE migration_name = '99991231000000_broken'");
+    const rows = await query(
+      url,
+      "SELECT 1 FROM _prisma_migrations WHERE migration_name = '99991231000000_broken'",
+    );
     expect(rows).toHaveLength(0);
-    const [table] = await query<{ t: string | null }>(url, "SELECT to_regclass('public.half_done')::text AS t");
+    const [table] = await query<{ t: string | null }>(
+      url,
+      "SELECT to_regclass('public.half_done')::text AS t",
+    );
     expect(table?.t).toBeNull();
     expect(await applyMigrations(url)).toEqual({ applied: [] });
   });

@@ -41,7 +41,12 @@ describe("password history", () => {
   it("refuses any of the last N passwords, the current one included, and accepts older ones", async () => {
     const repository = new PasswordHistoryRepository({ db: h.db });
     const history = new PasswordHistory({ history: repository, hasher, size: 3 });
-    const { userId, currentHash } = await userWithPasswords(history, ["Old!Pass0", "Old!Pass1", "Old!Pass2", "Old!Pass3"]);
+    const { userId, currentHash } = await userWithPasswords(history, [
+      "Old!Pass0",
+      "Old!Pass1",
+      "Old!Pass2",
+      "Old!Pass3",
+    ]);
     expect(await repository.recent(userId, 10)).toHaveLength(2); // size - 1 kept besides the current
 
     spans.length = 0;
@@ -83,17 +88,37 @@ describe("password history", () => {
     expect(await repository.removeAll(h.db, erased.userId)).toBe(2);
     const deleted = await userWithPasswords(history, ["Old!Pass0", "Old!Pass1"]);
     await h.db.user.delete({ where: { id: deleted.userId } });
-    expect(await h.db.passwordHistory.count({ where: { userId: { in: [erased.userId, deleted.userId] } } })).toBe(0);
+    expect(
+      await h.db.passwordHistory.count({ where: { userId: { in: [erased.userId, deleted.userId] } } }),
+    ).toBe(0);
   });
 });
 
 describe("the offline breached-password list", () => {
   it("holds the most common breached passwords and sees through the usual dressing-up", () => {
     expect(commonPasswordCount()).toBeGreaterThan(40_000);
-    for (const dressed of ["password", "Password1!", "P@ssw0rd123!", "Qwerty123!", "Summer2024!", "M0nkey!!", "Iloveyou1!", "Dr@gon2024!", "$unshine99", "W3lc0me#1", "S3cr3t!!"]) {
+    for (const dressed of [
+      "password",
+      "Password1!",
+      "P@ssw0rd123!",
+      "Qwerty123!",
+      "Summer2024!",
+      "M0nkey!!",
+      "Iloveyou1!",
+      "Dr@gon2024!",
+      "$unshine99",
+      "W3lc0me#1",
+      "S3cr3t!!",
+    ]) {
       expect([dressed, isCommonPassword(dressed)]).toEqual([dressed, true]);
     }
-    for (const fine of [PASSWORD, "N3w!Passw0rd", "Xk7#pL9@vQ2m", "Abc!1234x9Qz", "correct-Horse-battery-1!"]) {
+    for (const fine of [
+      PASSWORD,
+      "N3w!Passw0rd",
+      "Xk7#pL9@vQ2m",
+      "Abc!1234x9Qz",
+      "correct-Horse-battery-1!",
+    ]) {
       expect([fine, isCommonPassword(fine)]).toEqual([fine, false]);
     }
   });
@@ -113,7 +138,10 @@ class FakeRangeApi {
       if (this.mode === "error") return void res.writeHead(503).end("down for maintenance");
       const prefix = (req.url ?? "").replace("/range/", "");
       const lines = Object.entries(this.breached)
-        .map(([password, count]) => [createHash("sha1").update(password).digest("hex").toUpperCase(), count] as const)
+        .map(
+          ([password, count]) =>
+            [createHash("sha1").update(password).digest("hex").toUpperCase(), count] as const,
+        )
         .filter(([digest]) => digest.startsWith(prefix))
         .map(([digest, count]) => `${digest.slice(5)}:${count}`);
       // Padding as the real API adds it: fake suffixes with a count of 0.
@@ -194,7 +222,9 @@ describe("the online breached-password check (Have I Been Pwned range API)", () 
       expect(await check.check("Password1!")).toEqual({ breached: true, source: "common-list" });
       expect(api.requests).toHaveLength(0);
       const messages = h.logs().map((l) => String(l.msg));
-      expect(messages).toContain("pwned passwords circuit open: passwords are screened against the offline list only until it answers again");
+      expect(messages).toContain(
+        "pwned passwords circuit open: passwords are screened against the offline list only until it answers again",
+      );
       expect(messages.filter((m) => m.startsWith("password breach check unavailable"))).toHaveLength(4);
       expect(JSON.stringify(h.logs())).not.toContain(BREACHED);
 
@@ -217,6 +247,8 @@ describe("the online breached-password check (Have I Been Pwned range API)", () 
     const off = new PasswordBreachCheck({ mode: "off", logger: h.logger });
     expect(await off.check("password")).toEqual({ breached: false, screened: "off" });
     expect(api.requests).toHaveLength(0);
-    expect(() => new PasswordBreachCheck({ mode: "online", logger: h.logger })).toThrow(/needs a range API client/);
+    expect(() => new PasswordBreachCheck({ mode: "online", logger: h.logger })).toThrow(
+      /needs a range API client/,
+    );
   });
 });

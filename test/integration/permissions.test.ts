@@ -66,8 +66,7 @@ function schemaUserFields(): string[] {
   return Object.keys(user.getFields());
 }
 
-const send = (call: Call, token?: string) =>
-  server.client.request(call.query, call.variables, { token });
+const send = (call: Call, token?: string) => server.client.request(call.query, call.variables, { token });
 
 function ids(caller: Caller) {
   return {
@@ -115,7 +114,9 @@ describe("the permission matrix", () => {
         const [type, field] = f.split(".") as [string, string];
         return !table[type]?.[field];
       }),
-      ...schemaUserFields().filter((f) => !table.User?.[f]).map((f) => `User.${f}`),
+      ...schemaUserFields()
+        .filter((f) => !table.User?.[f])
+        .map((f) => `User.${f}`),
     ];
     expect(unruled).toEqual([]);
   });
@@ -125,7 +126,9 @@ describe("the permission matrix", () => {
     const block = /<!-- permission-matrix:[^>]*-->\n([\s\S]*?)\n<!-- \/permission-matrix -->/.exec(page);
     const expected = matrixMarkdown();
     if (block?.[1] !== expected) {
-      throw new Error(`docs/api.md's permission matrix is out of date (npm run docs:matrix); it should read:\n\n${expected}\n`);
+      throw new Error(
+        `docs/api.md's permission matrix is out of date (npm run docs:matrix); it should read:\n\n${expected}\n`,
+      );
     }
   });
 });
@@ -156,7 +159,8 @@ describe.each(httpRootFields)("%s", (_field, spec) => {
       if (spec.expect[caller] && self.allowed) return expectAllowed(response, self.allowedAnswer);
       // Denied by the permission layer (bare FORBIDDEN), or past it by an admin guard (a reason).
       expectDenied(response, caller, !spec.expect[caller]);
-      if (spec.expect[caller]) expect(response.errors![0]!.extensions).toMatchObject({ reason: "SELF_CHANGE" });
+      if (spec.expect[caller])
+        expect(response.errors![0]!.extensions).toMatchObject({ reason: "SELF_CHANGE" });
     });
   }
 });

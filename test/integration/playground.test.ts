@@ -65,7 +65,9 @@ describe("the playground page (development defaults)", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     const csp = response.headers.get("content-security-policy")!;
-    const directives = Object.fromEntries(csp.split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1)]));
+    const directives = Object.fromEntries(
+      csp.split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1)]),
+    );
     expect(directives["default-src"]).toEqual(["'none'"]);
     expect(directives["script-src"]).toEqual(["'self'"]);
     expect(directives["style-src"]).toEqual(["'self'"]);
@@ -114,7 +116,12 @@ describe("the playground page (development defaults)", () => {
     expect(endpoint).toBe("/graphql");
     const expected = EXAMPLES.filter((example) => {
       const { operation, field } = rootFieldOf(example);
-      const root = operation === "query" ? schema.getQueryType() : operation === "mutation" ? schema.getMutationType() : schema.getSubscriptionType();
+      const root =
+        operation === "query"
+          ? schema.getQueryType()
+          : operation === "mutation"
+            ? schema.getMutationType()
+            : schema.getSubscriptionType();
       return Boolean(root?.getFields()[field]);
     });
     expect(examples.map((e) => e.title)).toEqual(expected.map((e) => e.title));
@@ -171,7 +178,11 @@ describe("the playground switch", () => {
   });
 
   it("can be enabled in production together with introspection", async () => {
-    const server = await start({ NODE_ENV: "production", PLAYGROUND_ENABLED: "true", GRAPHQL_INTROSPECTION: "true" });
+    const server = await start({
+      NODE_ENV: "production",
+      PLAYGROUND_ENABLED: "true",
+      GRAPHQL_INTROSPECTION: "true",
+    });
     const page = await openPage(server);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('id="playground-config"');
@@ -179,14 +190,15 @@ describe("the playground switch", () => {
   });
 
   it("refuses to be enabled without introspection", () => {
-    const attempt = () =>
-      loadConfig(testEnv({ NODE_ENV: "production", PLAYGROUND_ENABLED: "true" }));
+    const attempt = () => loadConfig(testEnv({ NODE_ENV: "production", PLAYGROUND_ENABLED: "true" }));
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PLAYGROUND_ENABLED: the playground needs GRAPHQL_INTROSPECTION=true/);
     expect(() => loadConfig(testEnv({ PLAYGROUND_ENABLED: "true", GRAPHQL_INTROSPECTION: "false" }))).toThrow(
       /needs GRAPHQL_INTROSPECTION=true/,
     );
-    expect(() => loadConfig(testEnv({ PLAYGROUND_ENABLED: "maybe" }))).toThrow(/PLAYGROUND_ENABLED: must be true or false/);
+    expect(() => loadConfig(testEnv({ PLAYGROUND_ENABLED: "maybe" }))).toThrow(
+      /PLAYGROUND_ENABLED: must be true or false/,
+    );
   });
 
   it("follows introspection in development, and can be switched off", () => {

@@ -10,17 +10,17 @@ import { waitFor } from "../support/kafka-consumer";
 let server: TestServer;
 const limitsEnv = () =>
   rateLimitEnv({
-      RATE_LIMIT_LOGIN_PER_IP: "5/1m",
-      RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: "4/1h",
-      RATE_LIMIT_REGISTER_PER_IP: "3/1h",
-      RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: "2/1h",
-      RATE_LIMIT_PASSWORD_RESET_PER_IP: "4/1h",
-      RATE_LIMIT_VERIFICATION_PER_EMAIL: "2/1h",
-      RATE_LIMIT_VERIFICATION_PER_IP: "4/1h",
-      RATE_LIMIT_TOKEN_PER_IP: "3/1h",
-      RATE_LIMIT_REFRESH_PER_SESSION: "3/1h",
-      // The lockout would answer first; these tests are about the limits.
-      MAX_LOGIN_ATTEMPTS: "100",
+    RATE_LIMIT_LOGIN_PER_IP: "5/1m",
+    RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: "4/1h",
+    RATE_LIMIT_REGISTER_PER_IP: "3/1h",
+    RATE_LIMIT_PASSWORD_RESET_PER_EMAIL: "2/1h",
+    RATE_LIMIT_PASSWORD_RESET_PER_IP: "4/1h",
+    RATE_LIMIT_VERIFICATION_PER_EMAIL: "2/1h",
+    RATE_LIMIT_VERIFICATION_PER_IP: "4/1h",
+    RATE_LIMIT_TOKEN_PER_IP: "3/1h",
+    RATE_LIMIT_REFRESH_PER_SESSION: "3/1h",
+    // The lockout would answer first; these tests are about the limits.
+    MAX_LOGIN_ATTEMPTS: "100",
   });
 beforeAll(async () => {
   server = await startTestServer(limitsEnv());
@@ -46,10 +46,9 @@ function expectLimited(response: GraphQLResponse, limit: string, windowSeconds: 
 
 /** A login mutation with `count` aliased login fields, all for the same account. */
 function aliasedLogins(count: number): string {
-  const fields = Array.from(
-    { length: count },
-    (_, i) => `a${i}: login(input: $input) { tokenType }`,
-  ).join("\n");
+  const fields = Array.from({ length: count }, (_, i) => `a${i}: login(input: $input) { tokenType }`).join(
+    "\n",
+  );
   return `mutation($input: LoginInput!) {\n${fields}\n}`;
 }
 
@@ -57,7 +56,8 @@ describe("login, per IP", () => {
   it("allows 5 attempts a minute from one address, then RATE_LIMITED with the seconds to wait", async () => {
     const user = await newUser();
     const ip = randomIp();
-    for (let i = 0; i < 4; i++) expect(codes(await loginAs(uniqueEmail(), WRONG, ip))).toEqual(["INVALID_CREDENTIALS"]);
+    for (let i = 0; i < 4; i++)
+      expect(codes(await loginAs(uniqueEmail(), WRONG, ip))).toEqual(["INVALID_CREDENTIALS"]);
     expect((await loginAs(user.user.email, PASSWORD, ip)).errors).toBeUndefined();
     expectLimited(await loginAs(user.user.email, PASSWORD, ip), "loginPerIp", 60);
     // Another address is not affected.
@@ -87,13 +87,17 @@ describe("login, per IP", () => {
     const ip = randomIp();
     const shapes = [
       { query: aliasedLogins(100), variables: { input: { email: uniqueEmail(), password: WRONG } } },
-      { query: aliasedLogins(100), variables: { input: { email: (await newUser()).user.email, password: PASSWORD } } },
+      {
+        query: aliasedLogins(100),
+        variables: { input: { email: (await newUser()).user.email, password: PASSWORD } },
+      },
     ];
     for (const { query, variables } of shapes) await server.client.request(query, variables, fromIp(ip));
     const ran = await attemptsFrom(ip);
     expect(ran).toBeLessThanOrEqual(5);
     // Whatever did not run is still there to use, and no more.
-    for (let i = ran; i < 5; i++) expect(codes(await loginAs(uniqueEmail(), WRONG, ip))).toEqual(["INVALID_CREDENTIALS"]);
+    for (let i = ran; i < 5; i++)
+      expect(codes(await loginAs(uniqueEmail(), WRONG, ip))).toEqual(["INVALID_CREDENTIALS"]);
     expectLimited(await loginAs(uniqueEmail(), WRONG, ip), "loginPerIp", 60);
   });
 
@@ -209,7 +213,10 @@ describe("register, per IP", () => {
   it("counts aliased fields: 3 of 10 accounts are created, the 4th is refused", async () => {
     const emails = Array.from({ length: 10 }, () => uniqueEmail("alias"));
     const fields = emails
-      .map((email, i) => `r${i}: register(input: {email: "${email}", password: "${PASSWORD}", name: "Alias"}) { tokenType }`)
+      .map(
+        (email, i) =>
+          `r${i}: register(input: {email: "${email}", password: "${PASSWORD}", name: "Alias"}) { tokenType }`,
+      )
       .join("\n");
     const response = await server.client.request(`mutation {\n${fields}\n}`, {}, fromIp(randomIp()));
     expect(response.errors!.map((e) => [e.path, e.extensions?.code])).toEqual([[["r3"], "RATE_LIMITED"]]);
@@ -279,10 +286,16 @@ describe("refresh, per session", () => {
       expect(response.errors).toBeUndefined();
       refreshToken = response.data!.refreshToken.refreshToken;
     }
-    expectLimited(await server.client.request(op("RefreshToken"), { refreshToken }), "refreshPerSession", 3600);
+    expectLimited(
+      await server.client.request(op("RefreshToken"), { refreshToken }),
+      "refreshPerSession",
+      3600,
+    );
     // Another session of the same user has its own budget.
     const other = await login(server.client, user.user.email, PASSWORD, fromIp(randomIp()).headers);
-    expect((await server.client.request(op("RefreshToken"), { refreshToken: other.refreshToken })).errors).toBeUndefined();
+    expect(
+      (await server.client.request(op("RefreshToken"), { refreshToken: other.refreshToken })).errors,
+    ).toBeUndefined();
   });
 });
 
@@ -332,7 +345,11 @@ describe("Redis unreachable", () => {
     const ip = fromIp(randomIp());
     const answers = [
       await cutOff.client.request(op("Login"), { input: { email: user.user.email, password: PASSWORD } }, ip),
-      await cutOff.client.request(op("Register"), { input: { email, password: PASSWORD, name: "Cut Off" } }, ip),
+      await cutOff.client.request(
+        op("Register"),
+        { input: { email, password: PASSWORD, name: "Cut Off" } },
+        ip,
+      ),
       await cutOff.client.request(op("RequestPasswordReset"), { email: user.user.email }, ip),
       await cutOff.client.request(op("ResetPassword"), { token, newPassword: "N3w!Passw0rd" }, ip),
     ];
@@ -353,7 +370,11 @@ describe("Redis unreachable", () => {
     // Back again: the limits answer and the operations run.
     await proxy.restore();
     await waitFor(() => redis.status === "ready", 10_000, "the Redis client to reconnect");
-    const again = await cutOff.client.request(op("Login"), { input: { email: user.user.email, password: PASSWORD } }, ip);
+    const again = await cutOff.client.request(
+      op("Login"),
+      { input: { email: user.user.email, password: PASSWORD } },
+      ip,
+    );
     expect(again.errors).toBeUndefined();
   });
 
@@ -366,7 +387,11 @@ describe("Redis unreachable", () => {
       const ip = fromIp(randomIp());
       const answers = [
         await neverConnected.client.request(op("Login"), { input: { email, password: PASSWORD } }, ip),
-        await neverConnected.client.request(op("Register"), { input: { email, password: PASSWORD, name: "Never" } }, ip),
+        await neverConnected.client.request(
+          op("Register"),
+          { input: { email, password: PASSWORD, name: "Never" } },
+          ip,
+        ),
         await neverConnected.client.request(op("RequestPasswordReset"), { email }, ip),
       ];
       for (const answer of answers) expect(errorOf(answer).code).toBe("RATE_LIMIT_UNAVAILABLE");

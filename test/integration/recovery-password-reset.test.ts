@@ -28,7 +28,9 @@ describe("requestPasswordReset", () => {
   it("answers true and sends a link with the token, expiry and frontend URL to a known address", async () => {
     const session = await registerUser(server.client, { name: "Grace Hopper" });
     const before = Date.now();
-    expect((await request(` ${session.user.email.toUpperCase()} `)).data).toEqual({ requestPasswordReset: true });
+    expect((await request(` ${session.user.email.toUpperCase()} `)).data).toEqual({
+      requestPasswordReset: true,
+    });
 
     const [link, ...more] = await linkNotifications(server, session.user.id, RESET_EVENT);
     expect(more).toEqual([]);
@@ -135,14 +137,20 @@ describe("resetPassword", () => {
     expect(errorOf(await attempt(session.user.email, PASSWORD)).code).toBe("ACCOUNT_LOCKED");
 
     expect((await reset(await resetToken(server, session.user))).data).toEqual({ resetPassword: true });
-    expect(await server.container.lockout.state(session.user.email)).toEqual({ lockedUntil: null, failedAttempts: 0 });
+    expect(await server.container.lockout.state(session.user.email)).toEqual({
+      lockedUntil: null,
+      failedAttempts: 0,
+    });
     await login(server.client, session.user.email, NEW_PASSWORD);
   });
 
   it("applies the password policy without using up the token", async () => {
     const session = await registerUser(server.client);
     const token = await resetToken(server, session.user);
-    expect(errorOf(await reset(token, "weak"))).toMatchObject({ code: "WEAK_PASSWORD", field: "newPassword" });
+    expect(errorOf(await reset(token, "weak"))).toMatchObject({
+      code: "WEAK_PASSWORD",
+      field: "newPassword",
+    });
     expect((await reset(token)).data).toEqual({ resetPassword: true });
   });
 

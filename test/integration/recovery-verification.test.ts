@@ -22,7 +22,11 @@ describe("requestEmailVerification", () => {
   it("sends a notification request with the user, a random token, its expiry and a link to the frontend", async () => {
     const session = await registerUser(server.client, { name: "Ada Lovelace" });
     const before = Date.now();
-    const response = await server.client.request(op("RequestEmailVerification"), {}, { token: session.accessToken });
+    const response = await server.client.request(
+      op("RequestEmailVerification"),
+      {},
+      { token: session.accessToken },
+    );
     expect(response.data).toEqual({ requestEmailVerification: true });
 
     const [link, ...more] = await linkNotifications(server, session.user.id, VERIFICATION_EVENT);
@@ -55,7 +59,11 @@ describe("requestEmailVerification", () => {
   it("answers false and sends nothing when the address is already verified", async () => {
     const session = await registerUser(server.client);
     expect((await verify(await verificationToken(server, session))).errors).toBeUndefined();
-    const again = await server.client.request(op("RequestEmailVerification"), {}, { token: session.accessToken });
+    const again = await server.client.request(
+      op("RequestEmailVerification"),
+      {},
+      { token: session.accessToken },
+    );
     expect(again.data).toEqual({ requestEmailVerification: false });
     expect(await linkNotifications(server, session.user.id, VERIFICATION_EVENT)).toHaveLength(1);
   });
@@ -83,7 +91,11 @@ describe("verifyEmail", () => {
   it("lets the signed-in owner read their whole profile in the answer", async () => {
     const session = await registerUser(server.client);
     const token = await verificationToken(server, session);
-    const response = await server.client.request(op("VerifyEmailAsOwner"), { token }, { token: session.accessToken });
+    const response = await server.client.request(
+      op("VerifyEmailAsOwner"),
+      { token },
+      { token: session.accessToken },
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data!.verifyEmail).toMatchObject({ email: session.user.email, isVerified: true });
   });
@@ -149,7 +161,11 @@ describe("REQUIRE_EMAIL_VERIFICATION", () => {
   it("refuses login to an unverified address with EMAIL_NOT_VERIFIED, sending a fresh link", async () => {
     const session = await registerUser(strict.client);
     const refused = errorOf(await attempt(session.user.email, PASSWORD));
-    expect(refused).toMatchObject({ code: "EMAIL_NOT_VERIFIED", errorCode: "USER_1004", verificationSent: true });
+    expect(refused).toMatchObject({
+      code: "EMAIL_NOT_VERIFIED",
+      errorCode: "USER_1004",
+      verificationSent: true,
+    });
 
     // A wrong password learns nothing about the address's state.
     expect(errorOf(await attempt(session.user.email, "Wr0ng!password")).code).toBe("INVALID_CREDENTIALS");

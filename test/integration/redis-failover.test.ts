@@ -53,7 +53,8 @@ interface Outcome {
 }
 
 const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code as string | undefined;
-const reasonOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.reason as string | undefined;
+const reasonOf = (response: GraphQLResponse) =>
+  response.errors?.[0]?.extensions?.reason as string | undefined;
 
 it("survives the loss of the master: nobody signed in wrongly, failures are errors, replicated sessions survive", async () => {
   // Sessions made before the failover and known to the replica: half only call `me`, half also
@@ -100,10 +101,12 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
       if (n % 5 === index % 5 && revoked.length > 0) {
         const session = revoked[n % revoked.length]!;
         const response = await send(op("Me"), {}, session.accessToken);
-        if (record("revoked", startedAt, response).ok) wronglySignedIn.push(`revoked session answered: ${JSON.stringify(response.data)}`);
+        if (record("revoked", startedAt, response).ok)
+          wronglySignedIn.push(`revoked session answered: ${JSON.stringify(response.data)}`);
         continue;
       }
-      const chain = chains.filter((candidate) => !candidate.busy)[n % chains.length] ?? chains.find((c) => !c.busy);
+      const chain =
+        chains.filter((candidate) => !candidate.busy)[n % chains.length] ?? chains.find((c) => !c.busy);
       if (!chain) {
         await new Promise((resolve) => setTimeout(resolve, 5));
         continue;
@@ -112,7 +115,8 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
       try {
         if (chain.rotates && n % 3 === 0) {
           const response = await send(op("RefreshToken"), { refreshToken: chain.refreshToken });
-          if (record("refresh", startedAt, response, chain).ok) Object.assign(chain, pair(response.data!.refreshToken));
+          if (record("refresh", startedAt, response, chain).ok)
+            Object.assign(chain, pair(response.data!.refreshToken));
         } else {
           const response = await send(op("Me"), {}, chain.accessToken);
           const outcome = record("me", startedAt, response, chain);
@@ -129,7 +133,11 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
     try {
       return await server.client.request(query, variables, { token });
     } catch (error) {
-      return { status: 0, headers: new Headers(), errors: [{ message: String(error), extensions: { code: "NETWORK" } }] };
+      return {
+        status: 0,
+        headers: new Headers(),
+        errors: [{ message: String(error), extensions: { code: "NETWORK" } }],
+      };
     }
   };
 
@@ -142,8 +150,17 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const recent = outcomes.filter((o) => o.startedAt > Date.now() - 2000 && o.kind !== "revoked");
-    const lastFailure = Math.max(0, ...outcomes.filter((o) => !o.ok && o.kind !== "revoked").map((o) => o.endedAt));
-    if (lastFailure > killedAt && Date.now() - lastFailure > 2000 && recent.length > 0 && recent.every((o) => o.ok)) break;
+    const lastFailure = Math.max(
+      0,
+      ...outcomes.filter((o) => !o.ok && o.kind !== "revoked").map((o) => o.endedAt),
+    );
+    if (
+      lastFailure > killedAt &&
+      Date.now() - lastFailure > 2000 &&
+      recent.length > 0 &&
+      recent.every((o) => o.ok)
+    )
+      break;
     if (Date.now() > stopAt) break;
   }
   stopAt = 0;
@@ -154,16 +171,21 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
   const failures = during.filter((o) => !o.ok);
   const firstFailure = Math.min(...failures.map((o) => o.startedAt));
   const lastFailure = Math.max(...failures.map((o) => o.endedAt));
-  const firstSuccessAfter = Math.min(...during.filter((o) => o.ok && o.startedAt > lastFailure).map((o) => o.endedAt));
+  const firstSuccessAfter = Math.min(
+    ...during.filter((o) => o.ok && o.startedAt > lastFailure).map((o) => o.endedAt),
+  );
 
   // After the switch: which sessions are still signed in.
   const lost: Array<{ rotates: boolean; reason?: string }> = [];
   for (const chain of chains) {
     const response = await server.client.request(op("Me"), {}, { token: chain.accessToken });
-    if (response.errors) lost.push({ rotates: chain.rotates, reason: reasonOf(response) ?? codeOf(response) });
+    if (response.errors)
+      lost.push({ rotates: chain.rotates, reason: reasonOf(response) ?? codeOf(response) });
   }
   const codes: Record<string, number> = {};
-  for (const failure of failures) codes[`${failure.kind}:${failure.code}/${failure.reason ?? ""}`] = (codes[`${failure.kind}:${failure.code}/${failure.reason ?? ""}`] ?? 0) + 1;
+  for (const failure of failures)
+    codes[`${failure.kind}:${failure.code}/${failure.reason ?? ""}`] =
+      (codes[`${failure.kind}:${failure.code}/${failure.reason ?? ""}`] ?? 0) + 1;
   const figures = {
     requests: outcomes.length,
     requestsDuringFailover: during.length,
@@ -197,9 +219,15 @@ it("survives the loss of the master: nobody signed in wrongly, failures are erro
   expect(lost.filter((l) => !l.rotates)).toEqual([]);
   // A failure during the switch is a retryable SERVICE_UNAVAILABLE (HTTP 503, Retry-After):
   // never a success, never an INTERNAL_SERVER_ERROR, never a client told it is signed out.
-  expect(failures.filter((f) => f.code !== "SERVICE_UNAVAILABLE" || f.status !== 503 || !f.retryAfter)).toEqual([]);
+  expect(
+    failures.filter((f) => f.code !== "SERVICE_UNAVAILABLE" || f.status !== 503 || !f.retryAfter),
+  ).toEqual([]);
   // And the log says so once per outage, not once per failed request.
-  expect(server.logs.filter((line) => line.msg === "unexpected error" || line.msg === "unexpected error in resolver")).toEqual([]);
+  expect(
+    server.logs.filter(
+      (line) => line.msg === "unexpected error" || line.msg === "unexpected error in resolver",
+    ),
+  ).toEqual([]);
   // Service came back without a restart.
   expect(during.filter((o) => o.ok && o.startedAt > lastFailure).length).toBeGreaterThan(0);
 });

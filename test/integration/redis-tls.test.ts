@@ -38,6 +38,8 @@ it("refuses a server whose certificate it cannot verify, and a wrong password", 
     }
   };
   // No CA file: the system's CAs do not know the test CA.
-  expect(await attempt({ REDIS_TLS_CA_FILE: "" })).toMatch(/self[- ]signed|unable to (get|verify)|certificate/i);
+  expect(await attempt({ REDIS_TLS_CA_FILE: "" })).toMatch(
+    /self[- ]signed|unable to (get|verify)|certificate/i,
+  );
   expect(await attempt({ REDIS_PASSWORD: "wrong" })).toMatch(/WRONGPASS|invalid username-password/i);
 });

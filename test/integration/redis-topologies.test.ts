@@ -53,7 +53,9 @@ describe.each(topologies)("on %s", (name, start) => {
         const slots = await slotsOf(keys);
         expect(new Set(slots).size).toBe(1);
         // The keys exist under the prefix on the node that owns that slot.
-        const owner = (await cluster.cluster("SLOTS")) as unknown as Array<[number, number, [string, number]]>;
+        const owner = (await cluster.cluster("SLOTS")) as unknown as Array<
+          [number, number, [string, number]]
+        >;
         const [, , [, port]] = owner.find(([from, to]) => slots[0]! >= from && slots[0]! <= to)!;
         nodesUsed.add(port);
         const direct = cluster.nodes("master").find((n) => n.options.port === port)!;

@@ -64,10 +64,12 @@ beforeAll(async () => {
   replicas = await Promise.all([0, 1, 2].map(() => startGatewayProcess(env)));
   balancer = await startBalancer(replicas.map((replica) => replica.url));
   front = new GraphQLClient(balancer.graphqlUrl);
-  admin = new Cluster(cluster.env.REDIS_NODES!.split(",").map((node) => {
-    const [host, port] = node.split(":");
-    return { host: host!, port: Number(port) };
-  }));
+  admin = new Cluster(
+    cluster.env.REDIS_NODES!.split(",").map((node) => {
+      const [host, port] = node.split(":");
+      return { host: host!, port: Number(port) };
+    }),
+  );
 }, 180_000);
 
 afterEach(closeAllWs);
@@ -99,7 +101,9 @@ async function signedIn(email: string): Promise<Session> {
 /** Gateway processes subscribed to `channel`, over every cluster node. */
 async function listeners(channel: string): Promise<number> {
   const counts = await Promise.all(
-    admin.nodes("all").map(async (node) => Number(((await node.pubsub("NUMSUB", channel)) as [string, number])[1])),
+    admin
+      .nodes("all")
+      .map(async (node) => Number(((await node.pubsub("NUMSUB", channel)) as [string, number])[1])),
   );
   return counts.reduce((sum, count) => sum + count, 0);
 }
@@ -152,16 +156,25 @@ it("shares the lockout and the rate limits between replicas", async () => {
   }
   expect(errorOf(await signIn(user.email, "Wr0ng!password")).code).toBe("ACCOUNT_LOCKED");
   for (const replica of replicas) {
-    const direct = await replica.client.request(op("Login"), { input: { email: user.email, password: PASSWORD } }, fromIp(randomIp()));
+    const direct = await replica.client.request(
+      op("Login"),
+      { input: { email: user.email, password: PASSWORD } },
+      fromIp(randomIp()),
+    );
     expect(errorOf(direct).code).toBe("ACCOUNT_LOCKED");
   }
   expect(served.size).toBe(3);
 
   const other = await registerUser(front);
   const ip = randomIp();
-  for (let i = 0; i < 4; i += 1) expect((await signIn(other.user.email, PASSWORD, ip)).errors).toBeUndefined();
+  for (let i = 0; i < 4; i += 1)
+    expect((await signIn(other.user.email, PASSWORD, ip)).errors).toBeUndefined();
   for (const replica of replicas) {
-    const direct = await replica.client.request(op("Login"), { input: { email: other.user.email, password: PASSWORD } }, fromIp(ip));
+    const direct = await replica.client.request(
+      op("Login"),
+      { input: { email: other.user.email, password: PASSWORD } },
+      fromIp(ip),
+    );
     expect(errorOf(direct)).toMatchObject({ code: "RATE_LIMITED", limit: "loginPerIp" });
   }
 });
@@ -186,10 +199,16 @@ it("delivers to a subscriber on one replica the events caused through the others
 
 it("serves a changed profile from every replica (one cache, written through)", async () => {
   const user = await registerUser(front);
-  for (const replica of replicas) expect((await me(replica.client, user.accessToken)).data?.me.name).toBe("Test User");
-  const renamed = await front.request(op("UpdateProfile"), { input: { name: "Everywhere" } }, { token: user.accessToken });
+  for (const replica of replicas)
+    expect((await me(replica.client, user.accessToken)).data?.me.name).toBe("Test User");
+  const renamed = await front.request(
+    op("UpdateProfile"),
+    { input: { name: "Everywhere" } },
+    { token: user.accessToken },
+  );
   expect(renamed.errors).toBeUndefined();
-  for (const replica of replicas) expect((await me(replica.client, user.accessToken)).data?.me.name).toBe("Everywhere");
+  for (const replica of replicas)
+    expect((await me(replica.client, user.accessToken)).data?.me.name).toBe("Everywhere");
 });
 
 it("publishes every event once, each user's in commit order, with all three relays at work", async () => {
@@ -197,7 +216,11 @@ it("publishes every event once, each user's in commit order, with all three rela
   const users = await Promise.all(
     Array.from({ length: 9 }, async (_, i) => {
       const session = await registerUser(front, { name: `User ${i}` });
-      await front.request(op("UpdateProfile"), { input: { name: `Renamed ${i}` } }, { token: session.accessToken });
+      await front.request(
+        op("UpdateProfile"),
+        { input: { name: `Renamed ${i}` } },
+        { token: session.accessToken },
+      );
       await front.request(op("Logout"), {}, { token: session.accessToken });
       return session.user.id;
     }),
@@ -206,7 +229,10 @@ it("publishes every event once, each user's in commit order, with all three rela
   await db.connect();
   try {
     await waitFor(
-      async () => Number((await db.query(`SELECT count(*) FROM "OutboxEvent" WHERE "publishedAt" IS NULL`)).rows[0].count) === 0,
+      async () =>
+        Number(
+          (await db.query(`SELECT count(*) FROM "OutboxEvent" WHERE "publishedAt" IS NULL`)).rows[0].count,
+        ) === 0,
       30_000,
       "the outbox to be published",
     );

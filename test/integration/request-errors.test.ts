@@ -30,7 +30,10 @@ describe("request errors", () => {
   it("shows a syntax error (GRAPHQL_PARSE_FAILED)", async () => {
     const response = await server.client.request("query { me { id ");
     expect(response.status).toBe(400);
-    expect(errorOf(response)).toMatchObject({ code: "GRAPHQL_PARSE_FAILED", message: expect.stringMatching(/^Syntax Error/) });
+    expect(errorOf(response)).toMatchObject({
+      code: "GRAPHQL_PARSE_FAILED",
+      message: expect.stringMatching(/^Syntax Error/),
+    });
   });
 
   it("shows a variable of the wrong type (BAD_USER_INPUT)", async () => {
@@ -38,6 +41,9 @@ describe("request errors", () => {
       "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
       { t: 42 },
     );
-    expect(errorOf(response)).toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringMatching(/\$t/) });
+    expect(errorOf(response)).toMatchObject({
+      code: "BAD_USER_INPUT",
+      message: expect.stringMatching(/\$t/),
+    });
   });
 });

@@ -38,11 +38,18 @@ describe("request log", () => {
       input: { email: user.email, password: "Wr0ng!password" },
     });
     const failedLine = lineFor(failed.headers.get("x-request-id"));
-    expect(failedLine).toMatchObject({ operation: "Login", outcome: "client_error", errorCodes: ["INVALID_CREDENTIALS"] });
+    expect(failedLine).toMatchObject({
+      operation: "Login",
+      outcome: "client_error",
+      errorCodes: ["INVALID_CREDENTIALS"],
+    });
     expect(failedLine.userId).toBeUndefined();
 
     const health = await fetch(`${server.url}/health/liveness`);
-    expect(lineFor(health.headers.get("x-request-id"))).toMatchObject({ level: 20, path: "/health/liveness" });
+    expect(lineFor(health.headers.get("x-request-id"))).toMatchObject({
+      level: 20,
+      path: "/health/liveness",
+    });
   });
 
   it("takes the caller's X-Request-Id, returns it and carries it into the events", async () => {

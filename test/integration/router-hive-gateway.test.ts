@@ -79,7 +79,11 @@ function subscribeThroughRouter(target: HiveGateway, token: string) {
 describe("queries through Hive Gateway", () => {
   it("answer across both subgraphs, with the caller's token propagated to each", async () => {
     const before = policies.authorizations.length;
-    const response = await router.client.request(op("MyPolicyPage"), { first: 1 }, { token: alice.accessToken });
+    const response = await router.client.request(
+      op("MyPolicyPage"),
+      { first: 1 },
+      { token: alice.accessToken },
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data!.me).toEqual({
       id: alice.user.id,
@@ -126,7 +130,10 @@ describe("subscriptions through Hive Gateway over graphql-ws", () => {
     // client reacts to SESSION_REVOKED itself and unsubscribes (docs/frontend.md).
     events.unsubscribe();
     await pollUntil(
-      async () => identity.logs.some((l) => l.msg === "closing websocket connection" && l.reason === "SESSION_NOT_FOUND"),
+      async () =>
+        identity.logs.some(
+          (l) => l.msg === "closing websocket connection" && l.reason === "SESSION_NOT_FOUND",
+        ),
       "the identity gateway to close the router's connection",
     );
   });

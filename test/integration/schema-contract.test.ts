@@ -26,7 +26,8 @@ function undocumented(schema: GraphQLSchema): string[] {
     if (!description?.trim()) missing.push(where);
   };
   for (const type of Object.values(schema.getTypeMap())) {
-    if (isIntrospectionType(type) || isSpecifiedScalarType(type) || FEDERATION_TYPES.test(type.name)) continue;
+    if (isIntrospectionType(type) || isSpecifiedScalarType(type) || FEDERATION_TYPES.test(type.name))
+      continue;
     const isRoot = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].includes(
       type as never,
     );

@@ -46,7 +46,10 @@ describe("one-time links at rest", () => {
     for (const secret of [reset, verification, notification!.link]) expect(dump).not.toContain(secret);
 
     // What the notification service receives still works.
-    const response = await server.client.request(op("ResetPassword"), { token: reset, newPassword: "N3w!Passw0rd" });
+    const response = await server.client.request(op("ResetPassword"), {
+      token: reset,
+      newPassword: "N3w!Passw0rd",
+    });
     expect(response.data).toEqual({ resetPassword: true });
     expect(PASSWORD).not.toBe("N3w!Passw0rd");
   });
@@ -59,7 +62,9 @@ describe("one-time links at rest", () => {
       orderBy: { id: "desc" },
     });
     const { tokenRef } = (row.payload as { data: { tokenRef: string } }).data;
-    const other = await startTestServer({ ONE_TIME_LINK_SECRET: "another-secret-that-is-at-least-32-bytes!!" });
+    const other = await startTestServer({
+      ONE_TIME_LINK_SECRET: "another-secret-that-is-at-least-32-bytes!!",
+    });
     try {
       expect(other.container.linkTokens.derive("PASSWORD_RESET", tokenRef)).not.toBe(token);
       expect(server.container.linkTokens.derive("PASSWORD_RESET", tokenRef)).toBe(token);

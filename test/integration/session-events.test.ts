@@ -21,8 +21,7 @@ afterAll(async () => {
 
 const sidOf = (session: { accessToken: string }) => claimsOf(session.accessToken).sid;
 /** What the order tests compare: type, session and reason of each event. */
-const summary = (events: Array<Record<string, any>>) =>
-  events.map((e) => [e.type, e.sessionId, e.reason]);
+const summary = (events: Array<Record<string, any>>) => events.map((e) => [e.type, e.sessionId, e.reason]);
 
 /** Subscribes `session`'s user to their own events and waits until the subscription listens. */
 async function watchOwnEvents(session: Session) {
@@ -62,7 +61,9 @@ describe("sessionEvents: the caller's own events, in order", () => {
     for (let i = 0; i < 3; i += 1) {
       await server.client.request(op("Login"), { input: { email: me.user.email, password: "Wr0ng!pass" } });
     }
-    const locked = await server.client.request(op("Login"), { input: { email: me.user.email, password: PASSWORD } });
+    const locked = await server.client.request(op("Login"), {
+      input: { email: me.user.email, password: PASSWORD },
+    });
     expect(errorOf(locked).code).toBe("ACCOUNT_LOCKED");
 
     const received = await events.next(5);
@@ -139,7 +140,9 @@ describe("sessionEvents: the caller's own events, in order", () => {
     const events = await watchOwnEvents(me);
 
     const strangerSession = await login(server.client, stranger.user.email);
-    await server.client.request(op("Login"), { input: { email: stranger.user.email, password: "Wr0ng!pass" } });
+    await server.client.request(op("Login"), {
+      input: { email: stranger.user.email, password: "Wr0ng!pass" },
+    });
     await server.client.request(op("Logout"), {}, { token: strangerSession.accessToken });
     // Events reach a subscriber in the order they were published, so had any of the stranger's
     // been delivered, it would be here before this one.

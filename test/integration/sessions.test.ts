@@ -50,8 +50,7 @@ describe("mySessions", () => {
 });
 
 describe("revokeSession", () => {
-  const revoke = (token: string, id: string) =>
-    server.client.request(op("RevokeSession"), { id }, { token });
+  const revoke = (token: string, id: string) => server.client.request(op("RevokeSession"), { id }, { token });
 
   it("ends one of the caller's sessions: its tokens stop working, the others keep working", async () => {
     const first = await registerUser(server.client);
@@ -61,8 +60,7 @@ describe("revokeSession", () => {
     });
     expect(errorOf(await me(second.accessToken)).reason).toBe("SESSION_NOT_FOUND");
     expect(
-      errorOf(await server.client.request(op("RefreshToken"), { refreshToken: second.refreshToken }))
-        .code,
+      errorOf(await server.client.request(op("RefreshToken"), { refreshToken: second.refreshToken })).code,
     ).toBe("SESSION_NOT_FOUND");
     expect((await me(first.accessToken)).data?.me.id).toBe(first.user.id);
 
@@ -140,8 +138,9 @@ describe("session limit and lastUsedAt", () => {
     await limited.client.request(op("Me"), {}, { token: first.accessToken });
 
     const fourth = await login(limited.client, first.user.email);
-    const ids = (await limited.client.request(op("MySessions"), {}, { token: fourth.accessToken }))
-      .data!.mySessions.map((s: { id: string }) => s.id);
+    const ids = (
+      await limited.client.request(op("MySessions"), {}, { token: fourth.accessToken })
+    ).data!.mySessions.map((s: { id: string }) => s.id);
     expect(ids).toEqual([fourth, first, third].map((s) => sidOf(s.accessToken)));
     expect(errorOf(await limited.client.request(op("Me"), {}, { token: second.accessToken })).reason).toBe(
       "SESSION_NOT_FOUND",

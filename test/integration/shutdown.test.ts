@@ -119,12 +119,16 @@ describe("graceful shutdown on SIGTERM", () => {
     });
 
     // Its transaction committed before the database connection closed: the login and its event.
-    const history = await inspector.container.db.loginHistory.findMany({ where: { userId: user.id, success: true } });
+    const history = await inspector.container.db.loginHistory.findMany({
+      where: { userId: user.id, success: true },
+    });
     expect(history).toHaveLength(1);
     const events = await inspector.container.db.outboxEvent.findMany({
       where: { key: user.id, eventType: "user.logged_in" },
     });
-    expect(events.map((event) => event.headers)).toEqual([expect.objectContaining({ "request-id": requestId })]);
+    expect(events.map((event) => event.headers)).toEqual([
+      expect.objectContaining({ "request-id": requestId }),
+    ]);
   });
 
   it("exits after SHUTDOWN_TIMEOUT_MS even when a request and the database never finish", async () => {

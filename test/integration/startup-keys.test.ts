@@ -50,7 +50,10 @@ describe("signing key configuration", () => {
   it("reads several previous public keys from JWT_PREVIOUS_PUBLIC_KEYS", () => {
     const other = rsaKeyPair();
     const config = loadConfig(
-      env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PREVIOUS_PUBLIC_KEYS: `${other.publicKey}\n${ec.publicKey}` }),
+      env({
+        JWT_PRIVATE_KEY: rsa.privateKey,
+        JWT_PREVIOUS_PUBLIC_KEYS: `${other.publicKey}\n${ec.publicKey}`,
+      }),
     );
     expect(config.jwt.previousPublicKeys.map((k) => k.asymmetricKeyType)).toEqual(["rsa", "ec"]);
   });
@@ -59,12 +62,12 @@ describe("signing key configuration", () => {
     const next = rsaKeyPair();
     const config = loadConfig(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: next.publicKey }));
     expect(config.jwt.nextPublicKeys.map((k) => k.asymmetricKeyType)).toEqual(["rsa"]);
-    expect(problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: next.privateKey }))).toEqual([
-      "JWT_NEXT_PUBLIC_KEYS: key 1 is a private key; give only public keys here",
-    ]);
-    expect(problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: rsaKeyPair(1024).publicKey }))).toEqual([
-      "JWT_NEXT_PUBLIC_KEYS: key 1: an RSA key needs at least 2048 bits, this one has 1024",
-    ]);
+    expect(
+      problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: next.privateKey })),
+    ).toEqual(["JWT_NEXT_PUBLIC_KEYS: key 1 is a private key; give only public keys here"]);
+    expect(
+      problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_NEXT_PUBLIC_KEYS: rsaKeyPair(1024).publicKey })),
+    ).toEqual(["JWT_NEXT_PUBLIC_KEYS: key 1: an RSA key needs at least 2048 bits, this one has 1024"]);
   });
 
   it("refuses keys that do not fit, one line per problem", () => {
@@ -74,9 +77,9 @@ describe("signing key configuration", () => {
     expect(problemsOf(env({ JWT_PRIVATE_KEY: rsaKeyPair(1024).privateKey }))).toEqual([
       "JWT_PRIVATE_KEY: an RSA key needs at least 2048 bits, this one has 1024",
     ]);
-    expect(problemsOf(env({ JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEY: ecKeyPair("P-384").privateKey }))).toEqual([
-      "JWT_PRIVATE_KEY: an EC key must be on P-256 for ES256, this one is on secp384r1",
-    ]);
+    expect(
+      problemsOf(env({ JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEY: ecKeyPair("P-384").privateKey })),
+    ).toEqual(["JWT_PRIVATE_KEY: an EC key must be on P-256 for ES256, this one is on secp384r1"]);
     expect(problemsOf(env({ JWT_PRIVATE_KEY: rsa.publicKey }))).toEqual([
       "JWT_PRIVATE_KEY: not an unencrypted PEM private key",
     ]);
@@ -84,14 +87,21 @@ describe("signing key configuration", () => {
       "JWT_PRIVATE_KEY_FILE: set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both",
     ]);
     expect(
-      problemsOf(env({ JWT_ALGORITHM: "HS256", JWT_SECRET_KEY: "x".repeat(32), JWT_PRIVATE_KEY: rsa.privateKey })),
+      problemsOf(
+        env({ JWT_ALGORITHM: "HS256", JWT_SECRET_KEY: "x".repeat(32), JWT_PRIVATE_KEY: rsa.privateKey }),
+      ),
     ).toEqual(["JWT_PRIVATE_KEY: only used when JWT_ALGORITHM is RS256 or ES256 (it is HS256)"]);
     expect(
-      problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PREVIOUS_PUBLIC_KEYS: `${ec.publicKey}${rsa.privateKey}` })),
+      problemsOf(
+        env({
+          JWT_PRIVATE_KEY: rsa.privateKey,
+          JWT_PREVIOUS_PUBLIC_KEYS: `${ec.publicKey}${rsa.privateKey}`,
+        }),
+      ),
     ).toEqual(["JWT_PREVIOUS_PUBLIC_KEYS: key 2 is a private key; give only public keys here"]);
-    expect(problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PREVIOUS_PUBLIC_KEYS: "not a key" }))).toEqual([
-      "JWT_PREVIOUS_PUBLIC_KEYS: no PEM public key found",
-    ]);
+    expect(
+      problemsOf(env({ JWT_PRIVATE_KEY: rsa.privateKey, JWT_PREVIOUS_PUBLIC_KEYS: "not a key" })),
+    ).toEqual(["JWT_PREVIOUS_PUBLIC_KEYS: no PEM public key found"]);
     expect(problemsOf(env({ JWT_ALGORITHM: "RS512" }))[0]).toMatch(/^JWT_ALGORITHM: /);
   });
 
@@ -109,7 +119,10 @@ describe("signing key configuration", () => {
   });
 
   it("generates a key outside production", () => {
-    for (const [algorithm, type] of [["RS256", "rsa"], ["ES256", "ec"]] as const) {
+    for (const [algorithm, type] of [
+      ["RS256", "rsa"],
+      ["ES256", "ec"],
+    ] as const) {
       const config = loadConfig(env({ JWT_ALGORITHM: algorithm, NODE_ENV: "development" }));
       expect(config.generatedJwtSecret).toBe(true);
       expect(config.jwt.privateKey?.asymmetricKeyType).toBe(type);
@@ -124,7 +137,13 @@ describe("signing key configuration", () => {
         cwd: root,
         env: {
           PATH: process.env.PATH,
-          ...env({ NODE_ENV: "development", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json" }),
+          ...env({
+            NODE_ENV: "development",
+            PORT: "0",
+            HOST: "127.0.0.1",
+            LOG_LEVEL: "info",
+            LOG_FORMAT: "json",
+          }),
         },
       },
     );

@@ -51,7 +51,10 @@ it("refuses a database it cannot use, and Redis or a port it cannot have, each i
     const [portInUse, cli] = await Promise.all([
       refusal({ PORT: String(port) }),
       // The other entry point that opens the database: the same diagnosis.
-      runAdminCreate(["--email", uniqueEmail("cli"), "--password", PASSWORD], env({ DATABASE_URL: withDatabase(empty) })),
+      runAdminCreate(
+        ["--email", uniqueEmail("cli"), "--password", PASSWORD],
+        env({ DATABASE_URL: withDatabase(empty) }),
+      ),
     ]);
     expect(cli).toMatchObject({ code: 1, stdout: "" });
     expect(cli.stderr.trim()).toBe(unmigrated);
@@ -61,10 +64,16 @@ it("refuses a database it cannot use, and Redis or a port it cannot have, each i
     expect(missing).toMatch(
       /^database: database "no_such_database_here" does not exist on .*: create it \(`createdb no_such_database_here`\), then apply the migrations with `npm run db:migrate`/,
     );
-    expect(credentials).toMatch(/^database: PostgreSQL at 127\.0\.0\.1:5432 refused user "nobody_here" \(wrong user or password\): fix the credentials in DATABASE_URL$/);
+    expect(credentials).toMatch(
+      /^database: PostgreSQL at 127\.0\.0\.1:5432 refused user "nobody_here" \(wrong user or password\): fix the credentials in DATABASE_URL$/,
+    );
     expect(credentials).not.toContain("secret");
-    expect(unmigrated).toMatch(/^database: no migrations are applied in this database: run `npm run db:migrate`.*MIGRATE_ON_START=true$/);
-    expect(redis).toMatch(/^redis: cannot reach Redis \(redis:\/\/127\.0\.0\.1:1\): ECONNREFUSED; start it, or fix REDIS_URL/);
+    expect(unmigrated).toMatch(
+      /^database: no migrations are applied in this database: run `npm run db:migrate`.*MIGRATE_ON_START=true$/,
+    );
+    expect(redis).toMatch(
+      /^redis: cannot reach Redis \(redis:\/\/127\.0\.0\.1:1\): ECONNREFUSED; start it, or fix REDIS_URL/,
+    );
     expect(portInUse).toBe(
       `port: port ${port} on 127.0.0.1 is already in use by another process: stop it, or set PORT to a free port`,
     );
@@ -93,7 +102,10 @@ it("names the migrations that are missing, and MIGRATE_ON_START=true applies the
     const empty = uniqueName("startup_migrate");
     const url = await createDatabase(empty);
     try {
-      const gateway = await startGatewayProcess(env({ DATABASE_URL: url, MIGRATE_ON_START: "true" }), 150_000);
+      const gateway = await startGatewayProcess(
+        env({ DATABASE_URL: url, MIGRATE_ON_START: "true" }),
+        150_000,
+      );
       try {
         const ready = await fetch(`${gateway.url}/health/readiness`);
         expect(ready.status).toBe(200);

@@ -12,7 +12,12 @@ function startGateway(env: Record<string, string | undefined>) {
   return spawnSync(
     process.execPath,
     ["-r", "ts-node/register/transpile-only", path.join(root, "src", "main.ts")],
-    { cwd: root, env: { PATH: process.env.PATH, ENV_FILE: "none", ...env }, encoding: "utf8", timeout: 20_000 },
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH, ENV_FILE: "none", ...env },
+      encoding: "utf8",
+      timeout: 20_000,
+    },
   );
 }
 
@@ -26,20 +31,21 @@ describe("configuration", () => {
     });
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split("\n");
-    expect(lines.sort()).toEqual(
-      [
-        "config: BCRYPT_ROUNDS: must be at most 15",
-        "config: DATABASE_URL: must be a URL such as postgresql://user:password@host:5432/database",
-        "config: JWT_SECRET_KEY: must be at least 32 bytes",
-        "config: PORT: must be a whole number",
-      ],
-    );
+    expect(lines.sort()).toEqual([
+      "config: BCRYPT_ROUNDS: must be at most 15",
+      "config: DATABASE_URL: must be a URL such as postgresql://user:password@host:5432/database",
+      "config: JWT_SECRET_KEY: must be at least 32 bytes",
+      "config: PORT: must be a whole number",
+    ]);
   });
 
   it("reads ENV_FILE (default .env) under the environment, which wins", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "aegis-env-file-"));
     const file = path.join(dir, "gateway.env");
-    writeFileSync(file, "# a developer's file\nPORT=eighty\nBCRYPT_ROUNDS=40\nDATABASE_URL=mysql://root@db/app\n");
+    writeFileSync(
+      file,
+      "# a developer's file\nPORT=eighty\nBCRYPT_ROUNDS=40\nDATABASE_URL=mysql://root@db/app\n",
+    );
     try {
       // PORT comes from the environment too: the environment's value is the one read.
       const result = startGateway({ ENV_FILE: file, PORT: "0" });
@@ -59,12 +65,16 @@ describe("configuration", () => {
   it("db:migrate reads the env file too, and checks DATABASE_URL as the server does", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "aegis-migrate-env-"));
     const migrate = (file: string) =>
-      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "src", "db", "migrate.ts")], {
-        cwd: root,
-        env: { PATH: process.env.PATH, ENV_FILE: file },
-        encoding: "utf8",
-        timeout: 30_000,
-      });
+      spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(root, "src", "db", "migrate.ts")],
+        {
+          cwd: root,
+          env: { PATH: process.env.PATH, ENV_FILE: file },
+          encoding: "utf8",
+          timeout: 30_000,
+        },
+      );
     try {
       writeFileSync(path.join(dir, "mysql.env"), "DATABASE_URL=mysql://root:hunter2@db/app\n");
       const refused = migrate(path.join(dir, "mysql.env"));
@@ -74,7 +84,10 @@ describe("configuration", () => {
       );
       writeFileSync(path.join(dir, "test.env"), `DATABASE_URL=${process.env.TEST_DATABASE_URL}\n`);
       const done = migrate(path.join(dir, "test.env"));
-      expect({ status: done.status, stdout: done.stdout.trim() }).toEqual({ status: 0, stdout: "no pending migrations" });
+      expect({ status: done.status, stdout: done.stdout.trim() }).toEqual({
+        status: 0,
+        stdout: "no pending migrations",
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,13 +1,7 @@
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { accessTokenExpiringIn, claimsOf, updateUser } from "../support/accounts";
-import {
-  createAdmin,
-  createUserWithRole,
-  login,
-  registerUser,
-  type Session,
-} from "../support/factories";
+import { createAdmin, createUserWithRole, login, registerUser, type Session } from "../support/factories";
 import { op } from "../support/operations";
 import { startTestServer, type TestServer } from "../support/test-server";
 import { channels, closeAllWs, connectWs, pollUntil, untilListening } from "../support/ws-client";
@@ -153,7 +147,11 @@ describe("the socket stays open", () => {
     const other = await login(server.client, me.user.email);
     const { ws, subscription } = await subscribed(me);
 
-    await server.client.request(op("UpdateProfile"), { input: { name: "Renamed" } }, { token: me.accessToken });
+    await server.client.request(
+      op("UpdateProfile"),
+      { input: { name: "Renamed" } },
+      { token: me.accessToken },
+    );
     await server.client.request(op("Logout"), {}, { token: other.accessToken });
     // Both changes made the guard re-check; the event after them shows the socket still serves.
     const later = await login(server.client, me.user.email);
@@ -199,7 +197,11 @@ describe("reconnecting after 4403", () => {
     const events: Array<Record<string, any>> = [];
     const dispose = client.subscribe<{ sessionEvents: Record<string, any> }>(
       { query: op("SessionEvents") },
-      { next: (r) => void events.push(r.data!.sessionEvents), error: () => undefined, complete: () => undefined },
+      {
+        next: (r) => void events.push(r.data!.sessionEvents),
+        error: () => undefined,
+        complete: () => undefined,
+      },
     );
     try {
       // The short-lived token expires, the server closes, the client refreshes and reconnects.
@@ -212,8 +214,14 @@ describe("reconnecting after 4403", () => {
       let seen = false;
       while (!seen) {
         const session = await login(server.client, me.user.email);
-        seen = await pollUntil(async () => events.some((e) => e.sessionId === sidOf(session)), "the event", 500)
-          .then(() => true, () => false);
+        seen = await pollUntil(
+          async () => events.some((e) => e.sessionId === sidOf(session)),
+          "the event",
+          500,
+        ).then(
+          () => true,
+          () => false,
+        );
       }
     } finally {
       dispose();

@@ -110,14 +110,17 @@ describe("clients of another protocol", () => {
       ObservedWebSocket,
     );
     const disconnected = new Promise<void>((resolve) => client.onDisconnected(() => resolve()));
-    client.request({ query: op("SessionEvents") }).subscribe({ next: () => undefined, error: () => undefined });
+    client
+      .request({ query: op("SessionEvents") })
+      .subscribe({ next: () => undefined, error: () => undefined });
     await disconnected;
     client.close();
     expect(errors).toEqual([]);
     expect(closes).toEqual([
       {
         code: 4406,
-        reason: "subscriptions-transport-ws is not supported: use graphql-transport-ws (the graphql-ws library)",
+        reason:
+          "subscriptions-transport-ws is not supported: use graphql-transport-ws (the graphql-ws library)",
       },
     ]);
   });

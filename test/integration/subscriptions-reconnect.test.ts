@@ -1,7 +1,10 @@
 // The reconnect recipe (examples/subscriptions/reconnecting-client.ts) against a gateway process
 // that restarts: the socket closes (1001), connections are refused while no process listens, and
 // the client connects again by itself to the new process and goes on receiving events.
-import { subscribeToSessionEvents, type SessionEvent } from "../../examples/subscriptions/reconnecting-client";
+import {
+  subscribeToSessionEvents,
+  type SessionEvent,
+} from "../../examples/subscriptions/reconnecting-client";
 import { login, registerUser } from "../support/factories";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process";
 import { waitFor } from "../support/kafka-consumer";

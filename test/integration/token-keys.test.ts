@@ -79,7 +79,14 @@ describe("asymmetric signing and the JWKS", () => {
     expect(response.headers.get("cache-control")).toBe("public, max-age=300");
     const publicJwk = createPublicKey(key1.publicKey).export({ format: "jwk" });
     expect(body.keys).toEqual([
-      { kty: "RSA", n: publicJwk.n, e: publicJwk.e, kid: await thumbprintOf(key1.publicKey), alg: "RS256", use: "sig" },
+      {
+        kty: "RSA",
+        n: publicJwk.n,
+        e: publicJwk.e,
+        kid: await thumbprintOf(key1.publicKey),
+        alg: "RS256",
+        use: "sig",
+      },
     ]);
     const privateJwk = createPrivateKey(key1.privateKey).export({ format: "jwk" });
     const raw = JSON.stringify(body);
@@ -103,10 +110,19 @@ describe("asymmetric signing and the JWKS", () => {
     const server = await startTestServer({ JWT_ALGORITHM: "ES256", JWT_PRIVATE_KEY: ecKey.privateKey });
     try {
       const user = await registerUser(server.client);
-      expect(headerOf(user.accessToken)).toMatchObject({ alg: "ES256", kid: await thumbprintOf(ecKey.publicKey) });
+      expect(headerOf(user.accessToken)).toMatchObject({
+        alg: "ES256",
+        kid: await thumbprintOf(ecKey.publicKey),
+      });
       const { body } = await jwksOf(server);
       expect(body.keys).toEqual([
-        expect.objectContaining({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig", kid: headerOf(user.accessToken).kid }),
+        expect.objectContaining({
+          kty: "EC",
+          crv: "P-256",
+          alg: "ES256",
+          use: "sig",
+          kid: headerOf(user.accessToken).kid,
+        }),
       ]);
       expect(body.keys[0]).not.toHaveProperty("d");
       const keySet = jose.createRemoteJWKSet(new URL(`${server.url}${JWKS_PATH}`));
@@ -162,7 +178,11 @@ describe("moving between HS256 and RS256 without logging anyone out", () => {
   it("keeps verifying HS256 tokens with JWT_SECRET_KEY after the switch to RS256, never publishing it", async () => {
     const [hs256, switched] = await Promise.all([
       startTestServer(),
-      startTestServer({ JWT_ALGORITHM: "RS256", JWT_PRIVATE_KEY: key1.privateKey, JWT_SECRET_KEY: TEST_JWT_SECRET }),
+      startTestServer({
+        JWT_ALGORITHM: "RS256",
+        JWT_PRIVATE_KEY: key1.privateKey,
+        JWT_SECRET_KEY: TEST_JWT_SECRET,
+      }),
     ]);
     try {
       const user = await registerUser(hs256.client);
@@ -221,7 +241,12 @@ describe("verification uses only our own keys, by kid", () => {
     user = await registerUser(first.client);
     claims = claimsOf(user.accessToken);
     kid1 = String(headerOf(user.accessToken).kid);
-    const attackerJwk = { ...(await jose.exportJWK(createPublicKey(attacker.publicKey))), kid: "attacker", alg: "RS256", use: "sig" };
+    const attackerJwk = {
+      ...(await jose.exportJWK(createPublicKey(attacker.publicKey))),
+      kid: "attacker",
+      alg: "RS256",
+      use: "sig",
+    };
     // A key server the attacker controls: the gateway must never ask it anything.
     attackerServer = createServer((_req, res) => {
       attackerHits += 1;

@@ -12,7 +12,11 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const refresh = (token: string, userAgent: string) =>
-  server.client.request(op("RefreshToken"), { refreshToken: token }, { headers: { "user-agent": userAgent } });
+  server.client.request(
+    op("RefreshToken"),
+    { refreshToken: token },
+    { headers: { "user-agent": userAgent } },
+  );
 const resetWith = (token: string, newPassword = "N3w!Passw0rd") =>
   server.client.request(op("ResetPassword"), { token, newPassword });
 
@@ -38,7 +42,15 @@ describe("refreshToken after erasure", () => {
   it("answers SESSION_NOT_FOUND, as for any revoked session", async () => {
     const session = await registerUser(server.client);
     const admin = await createAdmin(server);
-    expect((await server.client.request(op("DeleteUser"), { userId: session.user.id }, { token: admin.accessToken })).errors).toBeUndefined();
+    expect(
+      (
+        await server.client.request(
+          op("DeleteUser"),
+          { userId: session.user.id },
+          { token: admin.accessToken },
+        )
+      ).errors,
+    ).toBeUndefined();
     expect(errorOf(await refresh(session.refreshToken, "x"))).toMatchObject({ code: "SESSION_NOT_FOUND" });
   });
 });
@@ -59,11 +71,17 @@ describe("reset links", () => {
   it("one live at a time: of concurrent requests only one link resets, and only once", async () => {
     const session = await registerUser(server.client);
     await Promise.all(
-      Array.from({ length: 5 }, () => server.client.request(op("RequestPasswordReset"), { email: session.user.email })),
+      Array.from({ length: 5 }, () =>
+        server.client.request(op("RequestPasswordReset"), { email: session.user.email }),
+      ),
     );
     const links = await linkNotifications(server, session.user.id, RESET_EVENT);
     expect(links).toHaveLength(5);
-    expect(await server.container.db.accountToken.count({ where: { userId: session.user.id, purpose: "PASSWORD_RESET" } })).toBe(1);
+    expect(
+      await server.container.db.accountToken.count({
+        where: { userId: session.user.id, purpose: "PASSWORD_RESET" },
+      }),
+    ).toBe(1);
     const outcomes = [];
     for (const link of links) outcomes.push((await resetWith(link.token)).errors ? "refused" : "reset");
     expect(outcomes.filter((o) => o === "reset")).toHaveLength(1);

@@ -19,16 +19,27 @@ afterEach(closeAllWs);
 afterAll(() => Promise.all(servers.map((s) => s.stop())));
 
 /** The first error a subscription ended with (graphql-ws `error` message), as the client got it. */
-async function wsError(subscription: TestSubscription): Promise<{ message: string; code: unknown; fields?: unknown }> {
+async function wsError(
+  subscription: TestSubscription,
+): Promise<{ message: string; code: unknown; fields?: unknown }> {
   const ended = await subscription.end();
   const errors = (Array.isArray(ended.error) ? ended.error : subscription.results[0]?.errors) as
     | Array<{ message: string; extensions?: Record<string, unknown> }>
     | undefined;
   if (!errors?.[0]) throw new Error(`no error: ${JSON.stringify({ ended, results: subscription.results })}`);
-  return { message: errors[0].message, code: errors[0].extensions?.code, fields: errors[0].extensions?.fields };
+  return {
+    message: errors[0].message,
+    code: errors[0].extensions?.code,
+    fields: errors[0].extensions?.fields,
+  };
 }
 
-async function httpError(target: TestServer, query: string, variables?: Record<string, unknown>, token?: string) {
+async function httpError(
+  target: TestServer,
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+) {
   const error = errorOf(await target.client.request(query, variables, { token }));
   return { message: error.message, code: error.code, fields: error.fields };
 }
@@ -45,8 +56,16 @@ describe("the same rules on HTTP and graphql-ws", () => {
   const CASES: Array<[string, string, string]> = [
     ["depth", "{ me { sessions { id } } }", "GRAPHQL_VALIDATION_FAILED"],
     ["aliases", "subscription { sessionEvents { a: type b: type c: type } }", "GRAPHQL_VALIDATION_FAILED"],
-    ["directives", "subscription { sessionEvents { type @skip(if: false) @include(if: true) @deprecated } }", "GRAPHQL_VALIDATION_FAILED"],
-    ["cost", "subscription { sessionEvents { type userId sessionId occurredAt ipAddress userAgent reason } }", "GRAPHQL_VALIDATION_FAILED"],
+    [
+      "directives",
+      "subscription { sessionEvents { type @skip(if: false) @include(if: true) @deprecated } }",
+      "GRAPHQL_VALIDATION_FAILED",
+    ],
+    [
+      "cost",
+      "subscription { sessionEvents { type userId sessionId occurredAt ipAddress userAgent reason } }",
+      "GRAPHQL_VALIDATION_FAILED",
+    ],
     ["tokens", `subscription { sessionEvents { ${"type ".repeat(40)}} }`, "GRAPHQL_PARSE_FAILED"],
     ["syntax", "subscription { sessionEvents {", "GRAPHQL_PARSE_FAILED"],
     ["suggestions (production)", "subscription { sessionEvent { type } }", "GRAPHQL_VALIDATION_FAILED"],
@@ -80,14 +99,23 @@ describe("the same rules on HTTP and graphql-ws", () => {
       ws.subscribeQuery("subscription($u: ID) { userSessionEvents(userId: $u) { type } }", { u: "a\u0000b" }),
     );
     expect(overWs).toMatchObject({ code: "BAD_USER_INPUT", fields: { userId: expect.any(String) } });
-    const overHttp = await httpError(gateway, "query($u: ID!) { user(id: $u) { id } }", { u: "a\u0000b" }, session.accessToken);
+    const overHttp = await httpError(
+      gateway,
+      "query($u: ID!) { user(id: $u) { id } }",
+      { u: "a\u0000b" },
+      session.accessToken,
+    );
     expect(overHttp).toMatchObject({ code: "BAD_USER_INPUT", fields: { id: (overWs.fields as any).userId } });
   });
 
   it("hides suggestions from misspelt variables too (production)", async () => {
-    const overHttp = await httpError(gateway, "mutation($i: LoginInput!) { login(input: $i) { tokenType } }", {
-      i: { email: "a@example.com", passwrd: PASSWORD },
-    });
+    const overHttp = await httpError(
+      gateway,
+      "mutation($i: LoginInput!) { login(input: $i) { tokenType } }",
+      {
+        i: { email: "a@example.com", passwrd: PASSWORD },
+      },
+    );
     expect(overHttp.code).toBe("BAD_USER_INPUT");
     expect(overHttp.message).not.toMatch(/did you mean/i);
   });
@@ -124,7 +152,9 @@ describe("the attack: one user, many subscriptions, many sockets", () => {
     expect(ws.closeInfo).toBeUndefined();
 
     // A failed login on the account reaches the 20 that run, and the process stays responsive.
-    await gateway.client.request(op("Login"), { input: { email: session.user.email, password: "Wr0ng!password" } });
+    await gateway.client.request(op("Login"), {
+      input: { email: session.user.email, password: "Wr0ng!password" },
+    });
     await Promise.all(subscriptions.slice(0, 20).map((s) => s.next(1, (e) => e.type === "LOGIN_FAILED")));
     expect(subscriptions.slice(20).every((s) => s.results.length === 0)).toBe(true);
     expect((await fetch(`${gateway.url}/health/liveness`)).status).toBe(200);
@@ -141,7 +171,9 @@ describe("the attack: one user, many subscriptions, many sockets", () => {
     // Completing one frees its share.
     held[0]!.unsubscribe();
     const again = ws.subscribeQuery(query);
-    await gateway.client.request(op("Login"), { input: { email: user.user.email, password: "Wr0ng!password" } });
+    await gateway.client.request(op("Login"), {
+      input: { email: user.user.email, password: "Wr0ng!password" },
+    });
     await again.next(1);
   });
 

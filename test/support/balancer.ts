@@ -16,7 +16,6 @@ export interface Balancer {
   stop(): Promise<void>;
 }
 
-
 export async function startBalancer(targets: string[]): Promise<Balancer> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aegis-haproxy-"));

@@ -62,7 +62,10 @@ export const CORE_SCENARIOS: Record<string, (pair: Pair) => Promise<void>> = {
     expect(errorOf(await signIn(east, registered.user.email, WRONG)).code).toBe("INVALID_CREDENTIALS");
   },
 
-  async "refresh: rotation through one process, reuse detected on the other ends the session"({ east, west }) {
+  async "refresh: rotation through one process, reuse detected on the other ends the session"({
+    east,
+    west,
+  }) {
     const session = await registerUser(east.client);
     const rotated = await refresh(east, session.refreshToken);
     expect(rotated.errors).toBeUndefined();
@@ -78,7 +81,9 @@ export const CORE_SCENARIOS: Record<string, (pair: Pair) => Promise<void>> = {
     const first = await registerUser(east.client);
     const second = await signedIn(east, first.user.email);
     const third = await signedIn(west, first.user.email);
-    expect((await west.client.request(op("Logout"), {}, { token: first.accessToken })).data?.logout).toBe(true);
+    expect((await west.client.request(op("Logout"), {}, { token: first.accessToken })).data?.logout).toBe(
+      true,
+    );
     expect(reason(await me(east, first.accessToken))).toBe("SESSION_NOT_FOUND");
     expect((await me(east, second.accessToken)).data?.me.id).toBe(first.user.id);
 
@@ -90,7 +95,10 @@ export const CORE_SCENARIOS: Record<string, (pair: Pair) => Promise<void>> = {
     }
   },
 
-  async "session limit: concurrent sign-ins on both processes keep the newest MAX_SESSIONS_PER_USER"({ east, west }) {
+  async "session limit: concurrent sign-ins on both processes keep the newest MAX_SESSIONS_PER_USER"({
+    east,
+    west,
+  }) {
     const registered = await registerUser(east.client);
     // Four at once: fewer than MAX_LOGIN_ATTEMPTS, whose lockout reserves each attempt ahead.
     const sessions = await Promise.all(
@@ -111,7 +119,10 @@ export const CORE_SCENARIOS: Record<string, (pair: Pair) => Promise<void>> = {
     expect(alive).not.toContain(sidOf(registered));
   },
 
-  async "session store: concurrent creates and a revoke-all on both processes stay consistent"({ east, west }) {
+  async "session store: concurrent creates and a revoke-all on both processes stay consistent"({
+    east,
+    west,
+  }) {
     const userId = randomUUID();
     const stores = [east, west].map(
       (server) =>
@@ -165,7 +176,11 @@ export const CORE_SCENARIOS: Record<string, (pair: Pair) => Promise<void>> = {
     const session = await registerUser(east.client);
     expect((await me(west, session.accessToken)).data?.me.name).toBe("Test User");
     const name = `Renamed ${uniqueEmail().slice(0, 8)}`;
-    const updated = await east.client.request(op("UpdateProfile"), { input: { name } }, { token: session.accessToken });
+    const updated = await east.client.request(
+      op("UpdateProfile"),
+      { input: { name } },
+      { token: session.accessToken },
+    );
     expect(updated.errors).toBeUndefined();
     expect((await me(west, session.accessToken)).data?.me.name).toBe(name);
     expect((await me(east, session.accessToken)).data?.me.name).toBe(name);

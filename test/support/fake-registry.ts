@@ -44,7 +44,8 @@ export async function startFakeRegistry() {
             b_no,
             b_stt: { "01": "계속사업자", "02": "휴업자", "03": "폐업자", "": "" }[b.code],
             b_stt_cd: b.code,
-            tax_type: b.code === "" ? "국세청에 등록되지 않은 사업자등록번호입니다." : "부가가치세 일반과세자",
+            tax_type:
+              b.code === "" ? "국세청에 등록되지 않은 사업자등록번호입니다." : "부가가치세 일반과세자",
             tax_type_cd: b.code === "" ? "" : "01",
             end_dt: "",
             utcc_yn: "N",

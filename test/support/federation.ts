@@ -54,7 +54,10 @@ export async function startGateway(supergraphSdl: string): Promise<TestGateway> 
         },
       }),
   });
-  const server = new ApolloServer<{ authorization?: string }>({ gateway: gateway as never, logger: silentLogger });
+  const server = new ApolloServer<{ authorization?: string }>({
+    gateway: gateway as never,
+    logger: silentLogger,
+  });
   const { url } = await startStandaloneServer(server, {
     listen: { port: 0, host: "127.0.0.1" },
     context: async ({ req }) => ({ authorization: req.headers.authorization }),

@@ -11,7 +11,16 @@ export const FRONTEND_EXAMPLE_DIR = path.join(ROOT, "examples", "react-app");
 export function buildFrontendExample(gatewayUrl: string, outDir: string): void {
   const build = spawnSync(
     process.execPath,
-    [path.join(ROOT, "node_modules", "vite", "bin", "vite.js"), "build", FRONTEND_EXAMPLE_DIR, "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"],
+    [
+      path.join(ROOT, "node_modules", "vite", "bin", "vite.js"),
+      "build",
+      FRONTEND_EXAMPLE_DIR,
+      "--outDir",
+      outDir,
+      "--emptyOutDir",
+      "--logLevel",
+      "warn",
+    ],
     { cwd: ROOT, env: { ...process.env, VITE_GATEWAY_URL: gatewayUrl }, encoding: "utf8" },
   );
   if (build.status !== 0) {

@@ -41,13 +41,17 @@ interface MainProcess {
 }
 
 function spawnMain(env: Record<string, string | undefined>): MainProcess {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "src", "main.ts")], {
-    cwd: root,
-    // No .env of the developer's; JSON log lines, which readyPort reads (development's default
-    // is pretty).
-    env: { PATH: process.env.PATH, ENV_FILE: "none", LOG_FORMAT: "json", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(root, "src", "main.ts")],
+    {
+      cwd: root,
+      // No .env of the developer's; JSON log lines, which readyPort reads (development's default
+      // is pretty).
+      env: { PATH: process.env.PATH, ENV_FILE: "none", LOG_FORMAT: "json", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   let all = "";
@@ -114,9 +118,7 @@ export async function startGatewayProcess(
     if (port !== undefined) break;
     if (exitCode !== undefined || Date.now() > deadline) {
       run.child.kill("SIGKILL");
-      throw new Error(
-        `gateway did not start (exit ${exitCode}):\n${run.stdout()}\n${run.stderr()}`,
-      );
+      throw new Error(`gateway did not start (exit ${exitCode}):\n${run.stdout()}\n${run.stderr()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -172,7 +174,10 @@ export interface SpawnedServer {
   /** Everything the process wrote, stdout and stderr. */
   output(): string;
   /** Resolves with the first line `match` accepts (waiting for it, up to `timeoutMs`). */
-  waitForLine(match: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  waitForLine(
+    match: (line: Record<string, any>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, any>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILLs the process if it is still running (for afterAll). */
   kill(): void;

@@ -35,11 +35,15 @@ export class GraphiQLPage {
       await this.page.getByRole("button", { name: "Show Examples" }).click();
     }
     await this.page.locator(".playground-examples").getByRole("button", { name: title, exact: true }).click();
-    await this.page.waitForFunction((text) =>
-      (document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as { CodeMirror: { getValue(): string } })
-        .CodeMirror.getValue()
-        .includes(text),
-    expected);
+    await this.page.waitForFunction(
+      (text) =>
+        (
+          document.querySelector(".graphiql-query-editor .CodeMirror") as unknown as {
+            CodeMirror: { getValue(): string };
+          }
+        ).CodeMirror.getValue().includes(text),
+      expected,
+    );
   }
 
   /** Shows a sidebar plugin panel (Examples, Users, Live events, Audit log) and returns it. */
@@ -72,13 +76,19 @@ export class GraphiQLPage {
           // A table wider than its panel hides columns behind a scroll bar.
           Array.from(root.querySelectorAll(".playground-table-wrap"))
             .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1)
-            .map((wrap) => `TABLE ${wrap.querySelector("table")?.getAttribute("aria-label") ?? ""} wider than the panel`),
+            .map(
+              (wrap) =>
+                `TABLE ${wrap.querySelector("table")?.getAttribute("aria-label") ?? ""} wider than the panel`,
+            ),
         );
     }, selector);
   }
 
   tabTitles(): Promise<string[]> {
-    return this.page.locator(".graphiql-tab").allInnerTexts().then((t) => t.map((s) => s.trim()));
+    return this.page
+      .locator(".graphiql-tab")
+      .allInnerTexts()
+      .then((t) => t.map((s) => s.trim()));
   }
 
   async selectTab(title: string): Promise<void> {
@@ -88,7 +98,9 @@ export class GraphiQLPage {
   private setEditor(selector: string, value: string): Promise<void> {
     return this.page.evaluate(
       ([sel, text]) => {
-        const element = document.querySelector(sel!) as (Element & { CodeMirror?: { setValue(v: string): void } }) | null;
+        const element = document.querySelector(sel!) as
+          | (Element & { CodeMirror?: { setValue(v: string): void } })
+          | null;
         if (!element?.CodeMirror) throw new Error(`no editor at ${sel}`);
         element.CodeMirror.setValue(text!);
       },
@@ -98,7 +110,9 @@ export class GraphiQLPage {
 
   private getEditor(selector: string): Promise<string> {
     return this.page.evaluate((sel) => {
-      const element = document.querySelector(sel) as (Element & { CodeMirror?: { getValue(): string } }) | null;
+      const element = document.querySelector(sel) as
+        | (Element & { CodeMirror?: { getValue(): string } })
+        | null;
       return element?.CodeMirror?.getValue() ?? "";
     }, selector);
   }
@@ -178,7 +192,9 @@ export class GraphiQLPage {
   storedText(): Promise<string> {
     return this.page.evaluate(() => {
       const dump = (storage: Storage) =>
-        Array.from({ length: storage.length }, (_, i) => storage.key(i)!).map((key) => `${key}=${storage.getItem(key)}`);
+        Array.from({ length: storage.length }, (_, i) => storage.key(i)!).map(
+          (key) => `${key}=${storage.getItem(key)}`,
+        );
       return [...dump(window.localStorage), ...dump(window.sessionStorage)].join("\n");
     });
   }
@@ -186,8 +202,11 @@ export class GraphiQLPage {
   /** The tokens the playground holds in memory (only a test looks at them). */
   heldTokens(): Promise<{ accessToken: string; refreshToken: string } | null> {
     return this.page.evaluate(() => {
-      const current = (window as unknown as { Playground: { session: { current: { accessToken: string; refreshToken: string } | null } } })
-        .Playground.session.current;
+      const current = (
+        window as unknown as {
+          Playground: { session: { current: { accessToken: string; refreshToken: string } | null } };
+        }
+      ).Playground.session.current;
       return current && { accessToken: current.accessToken, refreshToken: current.refreshToken };
     });
   }

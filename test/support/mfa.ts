@@ -52,7 +52,12 @@ export function createMfaHarness(): MfaHarness {
     db,
     redis,
     logger: createLogger("debug", sink),
-    logs: () => chunks.join("").split("\n").filter(Boolean).map((line) => JSON.parse(line)),
+    logs: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
     async close() {
       await db.$disconnect();
       // The in-process Redis is shared by the whole test process: leave it open.
@@ -69,7 +74,12 @@ export function testKeys(...ids: string[]): SecretKey[] {
 /** A user row (as registration leaves it), for tests of modules that hang off a user. */
 export async function insertUser(db: Database, role: "USER" | "MODERATOR" | "ADMIN" = "USER") {
   return db.user.create({
-    data: { email: uniqueEmail("mfa"), name: "MFA Test", passwordHash: "$2b$04$unusedunusedunusedunuseduOj2m2bL2cC6rI5r4U4qH1z2lYw3xqK", role },
+    data: {
+      email: uniqueEmail("mfa"),
+      name: "MFA Test",
+      passwordHash: "$2b$04$unusedunusedunusedunuseduOj2m2bL2cC6rI5r4U4qH1z2lYw3xqK",
+      role,
+    },
     select: { id: true, email: true, role: true },
   });
 }
@@ -93,7 +103,11 @@ export function buildMfaModules(h: MfaHarness, options: MfaModuleOptions = {}) {
   const keys = testKeys("k1");
   const factors = new MfaFactorRepository({ db: h.db });
   const ceremonies = new WebAuthnCeremonyStore({ redis: h.redis, ttlSeconds: 60 });
-  const rp = relyingParty({ id: "example.test", name: "Aegis Test", origins: [options.origin ?? TEST_ORIGIN] });
+  const rp = relyingParty({
+    id: "example.test",
+    name: "Aegis Test",
+    origins: [options.origin ?? TEST_ORIGIN],
+  });
   const totp = new TotpFactors({ factors, box: new SecretBox({ keys }), issuer: "Aegis Test" });
   const recoveryCodes = new RecoveryCodes({ codes: new RecoveryCodeRepository({ db: h.db }), keys });
   const passkeys = new PasskeyAuthentication({ factors, ceremonies, rp });
@@ -107,7 +121,11 @@ export function buildMfaModules(h: MfaHarness, options: MfaModuleOptions = {}) {
       inFlightSeconds: 60,
     },
   });
-  const limits = new RateLimits({ redis: h.redis, config: loadConfig(testEnv()).rateLimits, logger: h.logger });
+  const limits = new RateLimits({
+    redis: h.redis,
+    config: loadConfig(testEnv()).rateLimits,
+    logger: h.logger,
+  });
   const verifier = new SecondFactorVerifier({ totp, recoveryCodes, passkeys });
   const check = new SecondFactorCheck({ verifier, lockout, limits });
   const challenges = new SignInChallengeStore({
@@ -119,7 +137,20 @@ export function buildMfaModules(h: MfaHarness, options: MfaModuleOptions = {}) {
     },
   });
   const emailOf = async (userId: string) =>
-    (await h.db.user.findFirst({ where: { id: userId, deletedAt: null }, select: { email: true } }))?.email ?? null;
+    (await h.db.user.findFirst({ where: { id: userId, deletedAt: null }, select: { email: true } }))?.email ??
+    null;
   const signIn = new MfaSignIn({ challenges, factors, recoveryCodes, passkeys, check, emailOf });
-  return { factors, ceremonies, totp, recoveryCodes, passkeys, registration, lockout, verifier, check, challenges, signIn };
+  return {
+    factors,
+    ceremonies,
+    totp,
+    recoveryCodes,
+    passkeys,
+    registration,
+    lockout,
+    verifier,
+    check,
+    challenges,
+    signIn,
+  };
 }

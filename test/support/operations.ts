@@ -12,8 +12,9 @@ const SUPERGRAPH_FILE = "supergraph.graphql";
 const files = readdirSync(dir).filter((file) => file.endsWith(".graphql"));
 const documents = files.map((file) => parse(readFileSync(path.join(dir, file), "utf8")));
 const supergraphOperations = new Set(
-  parse(readFileSync(path.join(dir, SUPERGRAPH_FILE), "utf8"))
-    .definitions.flatMap((def) => (def.kind === "OperationDefinition" && def.name ? [def.name.value] : [])),
+  parse(readFileSync(path.join(dir, SUPERGRAPH_FILE), "utf8")).definitions.flatMap((def) =>
+    def.kind === "OperationDefinition" && def.name ? [def.name.value] : [],
+  ),
 );
 
 const fragments = new Map<string, FragmentDefinitionNode>();

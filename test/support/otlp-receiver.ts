@@ -51,7 +51,10 @@ export async function startOtlpReceiver(): Promise<{
                 parentSpanId: span.parentSpanId || undefined,
                 name: span.name,
                 attributes: Object.fromEntries(
-                  (span.attributes ?? []).map((a: { key: string; value: OtlpValue }) => [a.key, attributeValue(a.value)]),
+                  (span.attributes ?? []).map((a: { key: string; value: OtlpValue }) => [
+                    a.key,
+                    attributeValue(a.value),
+                  ]),
                 ),
               });
             }

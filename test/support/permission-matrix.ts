@@ -233,7 +233,10 @@ export const ROOT_FIELDS: Record<string, RootFieldCase> = {
     allowedAnswer: "USER_NOT_FOUND",
     self: {
       allowed: false,
-      call: ({ self }) => ({ query: "mutation($id: ID!) { deleteUser(userId: $id) }", variables: { id: self } }),
+      call: ({ self }) => ({
+        query: "mutation($id: ID!) { deleteUser(userId: $id) }",
+        variables: { id: self },
+      }),
     },
     note: "erasure; never the last active ADMIN",
   },
@@ -333,7 +336,10 @@ export const USER_FIELDS: Record<string, UserFieldCase> = {
   businessVerifiedAt: { rule: "self or staff" },
   lockedUntil: { rule: "staff" },
   sessions: { rule: "self or ADMIN", select: "{ id }" },
-  loginHistory: { rule: "self, ADMIN, MODERATOR on USER accounts", select: "(first: 1) { pageInfo { hasNextPage } }" },
+  loginHistory: {
+    rule: "self, ADMIN, MODERATOR on USER accounts",
+    select: "(first: 1) { pageInfo { hasNextPage } }",
+  },
 };
 
 const mark = (allowed: boolean | undefined) => (allowed === undefined ? "" : allowed ? "✓" : "✗");
@@ -347,7 +353,9 @@ export function matrixMarkdown(): string {
   for (const [field, spec] of Object.entries(ROOT_FIELDS)) {
     const self = mark(spec.self?.allowed);
     const cells = CALLERS.map((c) => mark(spec.expect[c]));
-    lines.push(`| \`${field}\` | ${cells.join(" | ")} | ${self} | ${spec.note ?? ""} |`.replace(/ +\|/g, " |"));
+    lines.push(
+      `| \`${field}\` | ${cells.join(" | ")} | ${self} | ${spec.note ?? ""} |`.replace(/ +\|/g, " |"),
+    );
   }
   lines.push(
     "",

@@ -111,20 +111,22 @@ export async function startPoliciesSubgraph(options: {
     return policies.get(user.id) ?? [];
   };
 
-  const schema = buildSubgraphSchema([{
-    typeDefs: parse(POLICIES_SDL),
-    resolvers: {
-      User: {
-        __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-        policies: (user: { id: string }, _args: unknown, ctx: PoliciesContext) => ownPolicies(user, ctx),
-        policyPage: (user: { id: string }, args: { first: number; after?: string }, ctx: PoliciesContext) =>
-          pageOf(ownPolicies(user, ctx), args.first, args.after),
-      },
-      Policy: {
-        sharedWith: (policy: PolicyRecord) => policy.sharedWith.map((id) => ({ id })),
-      },
-    } as never,
-  }]);
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: parse(POLICIES_SDL),
+      resolvers: {
+        User: {
+          __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+          policies: (user: { id: string }, _args: unknown, ctx: PoliciesContext) => ownPolicies(user, ctx),
+          policyPage: (user: { id: string }, args: { first: number; after?: string }, ctx: PoliciesContext) =>
+            pageOf(ownPolicies(user, ctx), args.first, args.after),
+        },
+        Policy: {
+          sharedWith: (policy: PolicyRecord) => policy.sharedWith.map((id) => ({ id })),
+        },
+      } as never,
+    },
+  ]);
 
   const server = new ApolloServer<PoliciesContext>({ schema, logger: silentLogger });
   const { url } = await startStandaloneServer(server, {

@@ -23,7 +23,6 @@ process.once("exit", () => {
   for (const child of started) child.kill("SIGKILL");
 });
 
-
 interface ServerProcess {
   port: number;
   child: ChildProcess;
@@ -41,7 +40,13 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 }
 
 async function answers(port: number, check: (client: Redis) => Promise<boolean> = async () => true) {
-  const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    port,
+    host: "127.0.0.1",
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await client.connect();
     return (await client.ping()) === "PONG" && (await check(client));
@@ -104,22 +109,36 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       const [port, busPort] = [await freePort(), await freePort()];
       nodes.push(
         await startServer(port, dir, [
-          "--port", String(port),
+          "--port",
+          String(port),
           ...BASE,
-          "--cluster-enabled", "yes",
-          "--cluster-port", String(busPort),
-          "--cluster-config-file", path.join(dir, `nodes-${port}.conf`),
-          "--cluster-node-timeout", "2000",
-          "--dir", dir,
+          "--cluster-enabled",
+          "yes",
+          "--cluster-port",
+          String(busPort),
+          "--cluster-config-file",
+          path.join(dir, `nodes-${port}.conf`),
+          "--cluster-node-timeout",
+          "2000",
+          "--dir",
+          dir,
         ]),
       );
     }
     const create = spawnSync(
       "redis-cli",
-      ["--cluster", "create", ...nodes.map((node) => `127.0.0.1:${node.port}`), "--cluster-replicas", "0", "--cluster-yes"],
+      [
+        "--cluster",
+        "create",
+        ...nodes.map((node) => `127.0.0.1:${node.port}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ],
       { encoding: "utf8", timeout: 30_000 },
     );
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.stdout}${create.stderr}`);
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed:\n${create.stdout}${create.stderr}`);
     for (const node of nodes) {
       await waitUntil(
         () => answers(node.port, async (client) => /cluster_state:ok/.test(await client.cluster("INFO"))),
@@ -176,14 +195,21 @@ export async function startRedisSentinel(timings: SentinelTimings = {}): Promise
     processes.push(master);
     const replicaPort = await freePort();
     const replica = await startServer(replicaPort, dir, [
-      "--port", String(replicaPort),
+      "--port",
+      String(replicaPort),
       ...BASE,
-      "--dir", dir,
-      "--replicaof", "127.0.0.1", String(masterPort),
+      "--dir",
+      dir,
+      "--replicaof",
+      "127.0.0.1",
+      String(masterPort),
     ]);
     processes.push(replica);
     await waitUntil(
-      () => answers(replicaPort, async (client) => /master_link_status:up/.test(await client.info("replication"))),
+      () =>
+        answers(replicaPort, async (client) =>
+          /master_link_status:up/.test(await client.info("replication")),
+        ),
       "the replica to sync",
     );
     const sentinels: ServerProcess[] = [];
@@ -209,7 +235,8 @@ export async function startRedisSentinel(timings: SentinelTimings = {}): Promise
       processes.push(sentinel);
       sentinels.push(sentinel);
     }
-    const sentinelOf = (port: number) => new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1, lazyConnect: true });
+    const sentinelOf = (port: number) =>
+      new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1, lazyConnect: true });
     // Every sentinel knows the replica and the other sentinels before a test may fail over.
     for (const sentinel of sentinels) {
       await waitUntil(async () => {
@@ -238,7 +265,11 @@ export async function startRedisSentinel(timings: SentinelTimings = {}): Promise
         for (const sentinel of sentinels) {
           const client = sentinelOf(sentinel.port);
           try {
-            const [, port] = (await client.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName)) as string[];
+            const [, port] = (await client.call(
+              "SENTINEL",
+              "GET-MASTER-ADDR-BY-NAME",
+              masterName,
+            )) as string[];
             return Number(port);
           } catch {
             // that sentinel is gone: ask the next
@@ -287,19 +318,60 @@ export async function startTlsRedis(): Promise<TlsRedis> {
     if (run.status !== 0) throw new Error(`openssl ${args[0]} failed: ${run.stderr}`);
   };
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=aegis-test-ca");
+  openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=aegis-test-ca",
+  );
   openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
   fs.writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "1",
+    "-extfile",
+    "san.ext",
+  );
   const password = "tls-test-password";
   const port = await freePort();
   const child = spawn(
     "redis-server",
     [
-      "--port", "0", "--tls-port", String(port), ...BASE, "--dir", dir,
-      "--tls-cert-file", file("server.pem"), "--tls-key-file", file("server.key"),
-      "--tls-ca-cert-file", file("ca.pem"), "--tls-auth-clients", "no",
-      "--requirepass", password,
+      "--port",
+      "0",
+      "--tls-port",
+      String(port),
+      ...BASE,
+      "--dir",
+      dir,
+      "--tls-cert-file",
+      file("server.pem"),
+      "--tls-key-file",
+      file("server.key"),
+      "--tls-ca-cert-file",
+      file("ca.pem"),
+      "--tls-auth-clients",
+      "no",
+      "--requirepass",
+      password,
     ],
     { cwd: dir, stdio: "ignore" },
   );
@@ -314,7 +386,12 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   try {
     await waitUntil(async () => {
       const client = new Redis({
-        port, host: "127.0.0.1", password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null,
+        port,
+        host: "127.0.0.1",
+        password,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
         tls: { ca: fs.readFileSync(file("ca.pem")) },
       });
       try {

@@ -19,7 +19,9 @@ export interface RedisMeter {
   close(): Promise<void>;
 }
 
-export async function startRedisMeter(target = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"): Promise<RedisMeter> {
+export async function startRedisMeter(
+  target = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+): Promise<RedisMeter> {
   const upstream = new URL(target);
   const sockets = new Set<Socket>();
   const meter = {

@@ -71,7 +71,10 @@ function sample(
       case "String":
       case "ID": {
         const position = { path: argumentPath, name };
-        const value = type.name === "ID" && name.toLowerCase().endsWith("id") ? randomUUID() : options.stringValue(position);
+        const value =
+          type.name === "ID" && name.toLowerCase().endsWith("id")
+            ? randomUUID()
+            : options.stringValue(position);
         out.push({ ...position, variablePath: path, value });
         return value;
       }

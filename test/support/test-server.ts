@@ -67,7 +67,11 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     client: new GraphQLClient(`${url}/graphql`),
     container,
     get logs() {
-      return chunks.join("").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+      return chunks
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
     },
     rawLogs: () => chunks.join(""),
     async stop() {
@@ -82,7 +86,10 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
  * For a test file that starts servers with settings of their own: `start(overrides)` starts one,
  * and every server it started is stopped after the file (an afterAll registered here).
  */
-export function testServers(): { start(overrides?: Record<string, string>): Promise<TestServer>; started: TestServer[] } {
+export function testServers(): {
+  start(overrides?: Record<string, string>): Promise<TestServer>;
+  started: TestServer[];
+} {
   const started: TestServer[] = [];
   afterAll(() => Promise.all(started.map((s) => s.stop())));
   return {

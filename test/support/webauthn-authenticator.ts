@@ -61,7 +61,10 @@ export class SoftwareAuthenticator {
   constructor(private readonly options: AuthenticatorOptions) {}
 
   /** navigator.credentials.create(): a new credential for `options`. */
-  register(options: PublicKeyCredentialCreationOptionsJSON, overrides: CeremonyOverrides = {}): RegistrationResponseJSON {
+  register(
+    options: PublicKeyCredentialCreationOptionsJSON,
+    overrides: CeremonyOverrides = {},
+  ): RegistrationResponseJSON {
     const rpId = options.rp.id ?? new URL(this.options.origin).hostname;
     const excluded = new Set((options.excludeCredentials ?? []).map((c) => c.id));
     if (this.credentials.some((c) => c.rpId === rpId && excluded.has(b64url(c.id)))) {
@@ -91,7 +94,14 @@ export class SoftwareAuthenticator {
       credential.id,
       encodeCbor(coseKey),
     ]);
-    const authData = this.authenticatorData(overrides.rpId ?? rpId, credential, overrides, FLAGS.AT, attested, false);
+    const authData = this.authenticatorData(
+      overrides.rpId ?? rpId,
+      credential,
+      overrides,
+      FLAGS.AT,
+      attested,
+      false,
+    );
     this.credentials.push(credential);
     const attestationObject = encodeCbor(
       new Map<string, CborValue>([
@@ -115,18 +125,34 @@ export class SoftwareAuthenticator {
   }
 
   /** navigator.credentials.get(): an assertion for `options`. */
-  assert(options: PublicKeyCredentialRequestOptionsJSON, overrides: CeremonyOverrides = {}): AuthenticationResponseJSON {
+  assert(
+    options: PublicKeyCredentialRequestOptionsJSON,
+    overrides: CeremonyOverrides = {},
+  ): AuthenticationResponseJSON {
     const rpId = options.rpId ?? new URL(this.options.origin).hostname;
     const allowed = new Set((options.allowCredentials ?? []).map((c) => c.id));
     const credential = this.credentials.find(
       (c) =>
         c.rpId === rpId &&
-        (overrides.credentialId ? b64url(c.id) === overrides.credentialId : allowed.size === 0 || allowed.has(b64url(c.id))),
+        (overrides.credentialId
+          ? b64url(c.id) === overrides.credentialId
+          : allowed.size === 0 || allowed.has(b64url(c.id))),
     );
     if (!credential) throw new Error("NotAllowedError: no credential of this authenticator is allowed");
     const clientDataJSON = this.clientData("webauthn.get", options.challenge, overrides);
-    const authData = this.authenticatorData(overrides.rpId ?? rpId, credential, overrides, 0, undefined, true);
-    const signature = sign("sha256", Buffer.concat([authData, sha256(clientDataJSON)]), credential.privateKey);
+    const authData = this.authenticatorData(
+      overrides.rpId ?? rpId,
+      credential,
+      overrides,
+      0,
+      undefined,
+      true,
+    );
+    const signature = sign(
+      "sha256",
+      Buffer.concat([authData, sha256(clientDataJSON)]),
+      credential.privateKey,
+    );
     return {
       id: b64url(credential.id),
       rawId: b64url(credential.id),

@@ -87,11 +87,7 @@ export class TestSubscription extends Observed {
   }
 
   /** Waits until `count` events matching `filter` have arrived, and returns those. */
-  next(
-    count: number,
-    filter: (event: Record<string, any>) => boolean = () => true,
-    timeoutMs?: number,
-  ) {
+  next(count: number, filter: (event: Record<string, any>) => boolean = () => true, timeoutMs?: number) {
     return this.until(
       () => {
         const matching = this.events.filter(filter);

@@ -16,8 +16,7 @@ it("has the documented defaults, with the relay off", () => {
 });
 
 it("reads a comma-separated broker list; an empty value means unset", () => {
-  const brokers = (value: string) =>
-    loadConfig({ ...base, KAFKA_BOOTSTRAP_SERVERS: value }).kafka.brokers;
+  const brokers = (value: string) => loadConfig({ ...base, KAFKA_BOOTSTRAP_SERVERS: value }).kafka.brokers;
   expect(brokers("kafka-1:9092, kafka-2:9092,")).toEqual(["kafka-1:9092", "kafka-2:9092"]);
   expect(brokers("  ")).toBeUndefined();
 });

@@ -31,7 +31,8 @@ it("has the documented defaults (development relaxes the rate limits: config-val
 });
 
 it("reads limits written points/duration, and refuses anything else", () => {
-  const login = (value: string) => loadConfig({ ...base, RATE_LIMIT_LOGIN_PER_IP: value }).rateLimits.limits.loginPerIp;
+  const login = (value: string) =>
+    loadConfig({ ...base, RATE_LIMIT_LOGIN_PER_IP: value }).rateLimits.limits.loginPerIp;
   expect(login("100/30s")).toEqual({ points: 100, durationSeconds: 30 });
   expect(login(" 7 / 15m ")).toEqual({ points: 7, durationSeconds: 900 });
   expect(login("1000/1d")).toEqual({ points: 1000, durationSeconds: 86400 });
@@ -42,10 +43,17 @@ it("reads limits written points/duration, and refuses anything else", () => {
 });
 
 it("requires ONE_TIME_LINK_SECRET in production, of at least 32 bytes", () => {
-  const production = { ...base, NODE_ENV: "production", JWT_SECRET_KEY: "x".repeat(32), REDIS_URL: "redis://127.0.0.1:6379" };
+  const production = {
+    ...base,
+    NODE_ENV: "production",
+    JWT_SECRET_KEY: "x".repeat(32),
+    REDIS_URL: "redis://127.0.0.1:6379",
+  };
   expect(() => loadConfig(production)).toThrow(/ONE_TIME_LINK_SECRET: required in production/);
   expect(() => loadConfig({ ...production, ONE_TIME_LINK_SECRET: "short" })).toThrow(/at least 32 bytes/);
-  expect(loadConfig({ ...production, ONE_TIME_LINK_SECRET: "y".repeat(32) }).recovery.linkSecret).toBe("y".repeat(32));
+  expect(loadConfig({ ...production, ONE_TIME_LINK_SECRET: "y".repeat(32) }).recovery.linkSecret).toBe(
+    "y".repeat(32),
+  );
 });
 
 it("logs links in development only", () => {
@@ -56,8 +64,7 @@ it("logs links in development only", () => {
       JWT_SECRET_KEY: "x".repeat(32),
       ONE_TIME_LINK_SECRET: "y".repeat(32),
       REDIS_URL: "redis://127.0.0.1:6379",
-    })
-      .recovery.logLinks;
+    }).recovery.logLinks;
   expect(logLinks("development")).toBe(true);
   expect(logLinks("test")).toBe(false);
   expect(logLinks("production")).toBe(false);

@@ -35,8 +35,12 @@ describe("the configuration reference", () => {
   it("is in docs/configuration.md as generated", () => {
     const block = BLOCK.exec(page);
     expect(block).not.toBeNull();
-    const committed = page.slice(block!.index + block![1]!.length, block!.index + block![0].length - block![2]!.length);
-    if (committed !== referenceMarkdown()) throw new Error(stale("docs/configuration.md's configuration reference"));
+    const committed = page.slice(
+      block!.index + block![1]!.length,
+      block!.index + block![0].length - block![2]!.length,
+    );
+    if (committed !== referenceMarkdown())
+      throw new Error(stale("docs/configuration.md's configuration reference"));
   });
 
   it("names each variable in exactly one row of the docs' variable tables, inside the reference", () => {

@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from "../../src/config";
 
 const base = { DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/x" };
 const accessTtl = (value?: string) =>
-  loadConfig({ ...base, ...(value !== undefined && { JWT_ACCESS_TOKEN_EXPIRE_MINUTES: value }) }).jwt.accessTtlSeconds;
+  loadConfig({ ...base, ...(value !== undefined && { JWT_ACCESS_TOKEN_EXPIRE_MINUTES: value }) }).jwt
+    .accessTtlSeconds;
 
 it("reads the access token lifetime in minutes, 30 by default", () => {
   expect(accessTtl()).toBe(1800);

@@ -27,11 +27,15 @@ function problems(env: Record<string, string>): string[] {
 describe("connection URLs", () => {
   it("takes PostgreSQL URLs only for DATABASE_URL, naming the scheme it got and never the rest", () => {
     expect(problems({ DATABASE_URL: "postgres://gateway@db/identity" })).toEqual([]);
-    expect(problems({ DATABASE_URL: "postgresql://gateway:secret@db:5432/identity?sslmode=require" })).toEqual([]);
+    expect(
+      problems({ DATABASE_URL: "postgresql://gateway:secret@db:5432/identity?sslmode=require" }),
+    ).toEqual([]);
     expect(problems({ DATABASE_URL: "mysql://root:hunter2@db/app" })).toEqual([
       "DATABASE_URL: must be a URL such as postgresql://user:password@host:5432/database (got mysql://…)",
     ]);
-    expect(problems({ DATABASE_URL: "db:5432/identity" })[0]).toMatch(/^DATABASE_URL: must be a URL such as postgresql:/);
+    expect(problems({ DATABASE_URL: "db:5432/identity" })[0]).toMatch(
+      /^DATABASE_URL: must be a URL such as postgresql:/,
+    );
     expect(problems({ DATABASE_URL: "mysql://root:hunter2@db/app" }).join()).not.toContain("hunter2");
   });
 
@@ -40,7 +44,9 @@ describe("connection URLs", () => {
     expect(problems({ REDIS_URL: "rediss://user:pw@cache:6380" })).toEqual([]);
     for (const bare of ["127.0.0.1:6379", "localhost:6379", "cache"]) {
       expect(problems({ REDIS_URL: bare })).toEqual([
-        expect.stringMatching(/^REDIS_URL: must be a URL such as redis:\/\/host:6379 \(rediss:\/\/ for TLS\)/),
+        expect.stringMatching(
+          /^REDIS_URL: must be a URL such as redis:\/\/host:6379 \(rediss:\/\/ for TLS\)/,
+        ),
       ]);
     }
     expect(problems({ REDIS_URL: "http://cache:6379" })).toEqual([
@@ -66,22 +72,35 @@ describe("problems in the project's words", () => {
     ["LOG_FORMAT", "xml", "LOG_FORMAT: must be one of json, pretty"],
     ["JWT_ALGORITHM", "none", "JWT_ALGORITHM: must be one of HS256, RS256, ES256"],
     ["REQUIRE_EMAIL_VERIFICATION", "maybe", "REQUIRE_EMAIL_VERIFICATION: must be true or false"],
-    ["RATE_LIMIT_LOGIN_PER_IP", "five", "RATE_LIMIT_LOGIN_PER_IP: must be points/duration, e.g. 5/1m or 3/1h"],
+    [
+      "RATE_LIMIT_LOGIN_PER_IP",
+      "five",
+      "RATE_LIMIT_LOGIN_PER_IP: must be points/duration, e.g. 5/1m or 3/1h",
+    ],
     ["TRACING_SAMPLE_RATIO", "2", "TRACING_SAMPLE_RATIO: must be at most 1"],
     ["TRACING_SAMPLE_RATIO", "half", "TRACING_SAMPLE_RATIO: must be a number"],
     ["HTTP_BODY_LIMIT", "big", "HTTP_BODY_LIMIT: must be a size such as 100kb or 1mb"],
     ["FRONTEND_URL", "localhost:3000", "FRONTEND_URL: must be a URL such as http://localhost:3000"],
-    ["OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "OTEL_EXPORTER_OTLP_ENDPOINT: must be a URL such as http://otel-collector:4318"],
+    [
+      "OTEL_EXPORTER_OTLP_ENDPOINT",
+      "collector:4318",
+      "OTEL_EXPORTER_OTLP_ENDPOINT: must be a URL such as http://otel-collector:4318",
+    ],
   ])("%s=%s: %s", (name, value, expected) => {
     expect(problems({ [name]: value })).toEqual([expect.stringContaining(expected)]);
   });
 
   it("never passes zod's own phrasing through, whatever a variable is given", () => {
-    const zodWords = /invalid input|invalid option|expected .*received|received nan|invalid url|too (small|big)/i;
+    const zodWords =
+      /invalid input|invalid option|expected .*received|received nan|invalid url|too (small|big)/i;
     for (const name of CONFIG_VARIABLES) {
       for (const value of ["%%", "-1", "1.5", "99999999999", "x".repeat(2)]) {
         for (const problem of problems({ [name]: value })) {
-          expect({ name, value, problem }).toEqual({ name, value, problem: expect.not.stringMatching(zodWords) });
+          expect({ name, value, problem }).toEqual({
+            name,
+            value,
+            problem: expect.not.stringMatching(zodWords),
+          });
           expect(problem.startsWith(`${name}: `) || problem.includes(": ")).toBe(true);
         }
       }
@@ -107,7 +126,11 @@ describe("development defaults", () => {
   });
 
   it("give way to what the environment sets", () => {
-    const config = loadConfig({ HOST: "0.0.0.0", CORS_ORIGINS: "https://a.example", RATE_LIMIT_LOGIN_PER_IP: "5/1m" });
+    const config = loadConfig({
+      HOST: "0.0.0.0",
+      CORS_ORIGINS: "https://a.example",
+      RATE_LIMIT_LOGIN_PER_IP: "5/1m",
+    });
     expect(config.http.host).toBe("0.0.0.0");
     expect(config.hardening.corsOrigins).toEqual(["https://a.example"]);
     expect(config.rateLimits.limits.loginPerIp).toEqual({ points: 5, durationSeconds: 60 });
@@ -137,7 +160,10 @@ describe("the env file", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("fills what the environment leaves unset; the environment wins", () => {
-    writeFileSync(path.join(dir, ".env"), 'PORT=5000\nLOG_LEVEL=debug\n# comment\nFRONTEND_URL="http://app.test"\n');
+    writeFileSync(
+      path.join(dir, ".env"),
+      'PORT=5000\nLOG_LEVEL=debug\n# comment\nFRONTEND_URL="http://app.test"\n',
+    );
     const env: NodeJS.ProcessEnv = { PORT: "4100" };
     expect(loadEnvFile(env, dir)).toBe(path.join(dir, ".env"));
     expect(env).toEqual({ PORT: "4100", LOG_LEVEL: "debug", FRONTEND_URL: "http://app.test" });

@@ -32,19 +32,30 @@ describe("docker-compose.yml", () => {
     volumes: Record<string, unknown>;
   };
   const { gateway, migrate, postgres, redis, kafka } = compose.services;
-  const environment = (dotEnv: Record<string, string> = { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET }) =>
-    serviceEnvironment(gateway!.environment, dotEnv);
+  const environment = (
+    dotEnv: Record<string, string> = { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET },
+  ) => serviceEnvironment(gateway!.environment, dotEnv);
   /** The header's command lines (`#   command`), as an operator copies them. */
   const headerCommands = composeText
     .split("\n")
     .filter((line) => /^#   \S/.test(line) && !/^#   #/.test(line))
-    .map((line) => line.slice(4).replace(/\s+#.*$/, "").trim());
+    .map((line) =>
+      line
+        .slice(4)
+        .replace(/\s+#.*$/, "")
+        .trim(),
+    );
   const operating = read("docs/operating.md");
-  const notInCompose = documentedVariables().filter((v) => v.notInCompose).map((v) => v.name);
+  const notInCompose = documentedVariables()
+    .filter((v) => v.notInCompose)
+    .map((v) => v.name);
 
   it("runs the gateway with PostgreSQL, Redis and Kafka in KRaft mode, each health-checked, data in volumes", () => {
     for (const [name, service] of Object.entries({ postgres, redis, kafka })) {
-      expect({ name, healthcheck: service?.healthcheck?.test }).toEqual({ name, healthcheck: expect.any(Array) });
+      expect({ name, healthcheck: service?.healthcheck?.test }).toEqual({
+        name,
+        healthcheck: expect.any(Array),
+      });
       const volumes = (service!.volumes ?? []) as string[];
       expect(volumes.some((v) => Object.keys(compose.volumes).includes(v.split(":")[0]!))).toBe(true);
     }
@@ -64,14 +75,18 @@ describe("docker-compose.yml", () => {
   it("gives the gateway every variable but the ones it has no use for, and a configuration that loads", () => {
     const env = environment();
     expect(notInCompose).toEqual(expect.arrayContaining(["EMBEDDED_DATA_DIR", "ENV_FILE"]));
-    expect(Object.keys(env).sort()).toEqual(CONFIG_VARIABLES.filter((name) => !notInCompose.includes(name)).sort());
+    expect(Object.keys(env).sort()).toEqual(
+      CONFIG_VARIABLES.filter((name) => !notInCompose.includes(name)).sort(),
+    );
     const config = loadConfig(env);
     expect(config.isProduction).toBe(true);
     expect(config.hardening.introspection).toBe(false);
     expect(config.playground.enabled).toBe(false);
     expect(config.passwords.hashConcurrency).toBeGreaterThan(0);
     // Same broker address as Kafka advertises, same database as the migrations run on.
-    expect(env.KAFKA_BOOTSTRAP_SERVERS).toBe(kafka!.environment.KAFKA_ADVERTISED_LISTENERS.replace("PLAINTEXT://", ""));
+    expect(env.KAFKA_BOOTSTRAP_SERVERS).toBe(
+      kafka!.environment.KAFKA_ADVERTISED_LISTENERS.replace("PLAINTEXT://", ""),
+    );
     expect(serviceEnvironment(migrate!.environment, {}).DATABASE_URL).toBe(env.DATABASE_URL);
   });
 
@@ -83,7 +98,10 @@ describe("docker-compose.yml", () => {
     for (const [name, value] of Object.entries(gateway!.environment as Record<string, unknown>)) {
       if (own.includes(name)) continue;
       if (secrets.includes(name)) {
-        expect({ name, value }).toEqual({ name, value: expect.stringMatching(new RegExp(`^\\$\\{${name}:\\?`)) });
+        expect({ name, value }).toEqual({
+          name,
+          value: expect.stringMatching(new RegExp(`^\\$\\{${name}:\\?`)),
+        });
         continue;
       }
       expect({ name, value }).toEqual({ name, value: `\${${name}:-}` });
@@ -142,7 +160,9 @@ describe("docker-compose.yml", () => {
 
   it("creates the first admin with the image's own CLI, the password asked for, not typed in the command", () => {
     const command = headerCommands.find((c) => c.includes("admin-create"));
-    expect(command).toMatch(/^docker compose exec gateway node (dist\/cli\/admin-create\.js) --email \S+ --password-stdin$/);
+    expect(command).toMatch(
+      /^docker compose exec gateway node (dist\/cli\/admin-create\.js) --email \S+ --password-stdin$/,
+    );
     expectBuiltEntryPoint(/node (\S+)/.exec(command!)![1]!);
     expect(operating).toContain(command);
   });
@@ -165,40 +185,53 @@ describe("compose overlays for Redis Cluster and Sentinel", () => {
     ["docker-compose.redis-sentinel.yml", "sentinel"],
   ] as const;
 
-  it.each(overlays)("%s gives the gateway a %s configuration that loads, on services it defines", (file, topology) => {
-    const overlay = parse(read(file), { merge: true }) as { services: Record<string, Record<string, any>> };
-    const services = { ...base.services, ...overlay.services };
-    const env = serviceEnvironment(
-      { ...base.services.gateway!.environment, ...overlay.services.gateway!.environment },
-      { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET },
-    );
-    const config = loadConfig(env);
-    expect(config.redis.topology.kind).toBe(topology);
-    const nodes = config.redis.topology.kind === "single" || config.redis.topology.kind === "in-process"
-      ? []
-      : config.redis.topology.kind === "cluster" ? config.redis.topology.nodes : config.redis.topology.sentinels;
-    expect(nodes).toHaveLength(3);
-    for (const node of nodes) {
-      const service = services[node.host];
-      expect({ node: node.host, defined: service !== undefined }).toEqual({ node: node.host, defined: true });
-      // A sentinel listens on 26379, a data node on 6379 (their images' defaults).
-      const listens = JSON.stringify(service!.command ?? "").includes("--sentinel") ? 26379 : 6379;
-      expect(node.port).toBe(listens);
-    }
-    // The gateway waits only for services that exist, each health-checked or a one-off job.
-    for (const [name, { condition }] of Object.entries(overlay.services.gateway!.depends_on as Record<string, { condition: string }>)) {
-      expect(services[name]).toBeDefined();
-      if (condition === "service_healthy") expect(services[name]!.healthcheck).toBeDefined();
-    }
-    if (topology === "sentinel") {
-      const monitor = /sentinel monitor (\S+) (\S+) (\d+) (\d+)/.exec(JSON.stringify(services["sentinel-1"]!.command))!;
-      expect(monitor[1]).toBe(env.REDIS_SENTINEL_MASTER);
-      expect(services[monitor[2]!]).toBeDefined();
-    } else {
-      const create = JSON.stringify(services["redis-cluster-init"]!.command);
-      for (const node of nodes) expect(create).toContain(`getent hosts ${node.host} `);
-    }
-  });
+  it.each(overlays)(
+    "%s gives the gateway a %s configuration that loads, on services it defines",
+    (file, topology) => {
+      const overlay = parse(read(file), { merge: true }) as { services: Record<string, Record<string, any>> };
+      const services = { ...base.services, ...overlay.services };
+      const env = serviceEnvironment(
+        { ...base.services.gateway!.environment, ...overlay.services.gateway!.environment },
+        { JWT_SECRET_KEY: SECRET, ONE_TIME_LINK_SECRET: SECRET },
+      );
+      const config = loadConfig(env);
+      expect(config.redis.topology.kind).toBe(topology);
+      const nodes =
+        config.redis.topology.kind === "single" || config.redis.topology.kind === "in-process"
+          ? []
+          : config.redis.topology.kind === "cluster"
+            ? config.redis.topology.nodes
+            : config.redis.topology.sentinels;
+      expect(nodes).toHaveLength(3);
+      for (const node of nodes) {
+        const service = services[node.host];
+        expect({ node: node.host, defined: service !== undefined }).toEqual({
+          node: node.host,
+          defined: true,
+        });
+        // A sentinel listens on 26379, a data node on 6379 (their images' defaults).
+        const listens = JSON.stringify(service!.command ?? "").includes("--sentinel") ? 26379 : 6379;
+        expect(node.port).toBe(listens);
+      }
+      // The gateway waits only for services that exist, each health-checked or a one-off job.
+      for (const [name, { condition }] of Object.entries(
+        overlay.services.gateway!.depends_on as Record<string, { condition: string }>,
+      )) {
+        expect(services[name]).toBeDefined();
+        if (condition === "service_healthy") expect(services[name]!.healthcheck).toBeDefined();
+      }
+      if (topology === "sentinel") {
+        const monitor = /sentinel monitor (\S+) (\S+) (\d+) (\d+)/.exec(
+          JSON.stringify(services["sentinel-1"]!.command),
+        )!;
+        expect(monitor[1]).toBe(env.REDIS_SENTINEL_MASTER);
+        expect(services[monitor[2]!]).toBeDefined();
+      } else {
+        const create = JSON.stringify(services["redis-cluster-init"]!.command);
+        for (const node of nodes) expect(create).toContain(`getent hosts ${node.host} `);
+      }
+    },
+  );
 });
 
 describe("Dockerfile", () => {
@@ -232,7 +265,9 @@ describe("Dockerfile", () => {
   it("runs the gateway as npm start does, with its heap budget (docs/performance.md, Memory)", () => {
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? "[]") as string[];
     expect(cmd.join(" ")).toBe(packageJson.scripts.start);
-    expect(packageJson.scripts.start).toMatch(/^node --max-semi-space-size=\d+ --max-old-space-size=\d+ dist\/main\.js$/);
+    expect(packageJson.scripts.start).toMatch(
+      /^node --max-semi-space-size=\d+ --max-old-space-size=\d+ dist\/main\.js$/,
+    );
   });
 
   it("builds in stages and runs as a non-root user", () => {
@@ -274,7 +309,10 @@ describe("Dockerfile", () => {
       .filter((line) => /^COPY /.test(line) && !line.includes("--from"))
       .flatMap((line) => line.trim().split(/\s+/).slice(1, -1));
     for (const file of paths) {
-      expect({ file, copied: copied.some((source) => file === source || file.startsWith(`${source}/`)) }).toEqual({
+      expect({
+        file,
+        copied: copied.some((source) => file === source || file.startsWith(`${source}/`)),
+      }).toEqual({
         file,
         copied: true,
       });
@@ -302,14 +340,18 @@ describe("Dockerfile", () => {
     expect(runtime).toMatch(/^HEALTHCHECK .*\/health\/readiness/m);
     expect(runtime).toMatch(/COPY --from=build \/app\/prisma\/migrations \.\/prisma\/migrations/);
     expect(read("src/db/migrate.ts")).toContain("require.main === module");
-    expect(/^EXPOSE (\d+)/m.exec(runtime)?.[1]).toBe(String(loadConfig({ DATABASE_URL: "postgresql://x@y/z" }).http.port));
+    expect(/^EXPOSE (\d+)/m.exec(runtime)?.[1]).toBe(
+      String(loadConfig({ DATABASE_URL: "postgresql://x@y/z" }).http.port),
+    );
   });
 });
 
 describe("interpolate", () => {
   it("reads compose's forms", () => {
     const env = { SET: "v", EMPTY: "" };
-    expect(interpolate("${SET:-d} ${EMPTY:-d} ${EMPTY-d} ${MISSING-d} ${MISSING} $$x", env)).toBe("v d  d  $x");
+    expect(interpolate("${SET:-d} ${EMPTY:-d} ${EMPTY-d} ${MISSING-d} ${MISSING} $$x", env)).toBe(
+      "v d  d  $x",
+    );
     expect(() => interpolate("${EMPTY:?needed}", env)).toThrow("EMPTY: needed");
   });
 });

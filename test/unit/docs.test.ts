@@ -28,24 +28,34 @@ function sourceFileNames(dir = path.join(ROOT, "src")): string[] {
       : [entry.name],
   );
 }
-const FOLDERS_PAGES_NAME_FILES_IN = ["", "src", "examples/react-app", "test/integration", "test/e2e", "test/unit", "test/support"];
+const FOLDERS_PAGES_NAME_FILES_IN = [
+  "",
+  "src",
+  "examples/react-app",
+  "test/integration",
+  "test/e2e",
+  "test/unit",
+  "test/support",
+];
 
 // docs/multi-factor.md is left out: it is the design of work not wired yet and names modules to come.
-describe.each(["README.md", ...readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md") && f !== "multi-factor.md").map((f) => `docs/${f}`)])(
-  "%s",
-  (page) => {
-    it("names only files that exist (in the repository, src/, the example or the tests)", () => {
-      const bare = new Set(sourceFileNames());
-      const missing = namedFiles(read(page)).filter(
-        (file) =>
-          !PRODUCED.has(file) &&
-          !(bare.has(file) && !file.includes("/")) &&
-          !FOLDERS_PAGES_NAME_FILES_IN.some((dir) => existsSync(path.join(ROOT, dir, file))),
-      );
-      expect(missing).toEqual([]);
-    });
-  },
-);
+describe.each([
+  "README.md",
+  ...readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md") && f !== "multi-factor.md")
+    .map((f) => `docs/${f}`),
+])("%s", (page) => {
+  it("names only files that exist (in the repository, src/, the example or the tests)", () => {
+    const bare = new Set(sourceFileNames());
+    const missing = namedFiles(read(page)).filter(
+      (file) =>
+        !PRODUCED.has(file) &&
+        !(bare.has(file) && !file.includes("/")) &&
+        !FOLDERS_PAGES_NAME_FILES_IN.some((dir) => existsSync(path.join(ROOT, dir, file))),
+    );
+    expect(missing).toEqual([]);
+  });
+});
 
 describe("docs/federation.md shows the router configurations the tests run", () => {
   const page = read("docs/federation.md");
@@ -55,7 +65,9 @@ describe("docs/federation.md shows the router configurations the tests run", () 
     expect(page).toContain(
       `connectionParams: { authorization: "${subscriptionsViaConnectionInit.options.connectionParams.authorization}" }`,
     );
-    expect(page).toContain(`headers: ${JSON.stringify(subscriptionsViaUpgradeHeader.headers)}`.replace(/","/g, '", "'));
+    expect(page).toContain(
+      `headers: ${JSON.stringify(subscriptionsViaUpgradeHeader.headers)}`.replace(/","/g, '", "'),
+    );
     expect(Object.keys(gatewayConfig.transportEntries)).toEqual(["identity"]);
   });
 
@@ -117,7 +129,8 @@ describe("the README and docs/", () => {
       for (const [, target] of prose(read(page)).matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^[a-z]+:/i.test(target!)) continue;
         const [file, anchor] = target!.split("#") as [string, string | undefined];
-        const resolved = file === "" ? page : path.posix.normalize(path.posix.join(path.posix.dirname(page), file));
+        const resolved =
+          file === "" ? page : path.posix.normalize(path.posix.join(path.posix.dirname(page), file));
         if (!existsSync(path.join(ROOT, resolved))) broken.push(`${page}: ${target} (no ${resolved})`);
         else if (anchor !== undefined && resolved.endsWith(".md") && !anchors(read(resolved)).has(anchor)) {
           broken.push(`${page}: ${target} (no heading #${anchor} in ${resolved})`);
@@ -128,7 +141,9 @@ describe("the README and docs/", () => {
   });
 
   it("the README keeps one marked test command, the one CI runs last", () => {
-    const marked = /<!-- test-command -->\n```bash\n([^\n]+)\n```\n<!-- \/test-command -->/.exec(read("README.md"));
+    const marked = /<!-- test-command -->\n```bash\n([^\n]+)\n```\n<!-- \/test-command -->/.exec(
+      read("README.md"),
+    );
     expect(marked?.[1]).toBe("npm test");
     expect(read(".ci/run").trimEnd().split("\n").pop()).toBe(marked?.[1]);
   });

@@ -21,7 +21,12 @@ describe("log format", () => {
   it("json: one JSON object per line", () => {
     const { stdout, status } = logOnce("json");
     expect(status).toBe(0);
-    expect(JSON.parse(stdout.trim())).toMatchObject({ level: 30, msg: "hello from the gateway", userId: "u-1", password: "[REDACTED]" });
+    expect(JSON.parse(stdout.trim())).toMatchObject({
+      level: 30,
+      msg: "hello from the gateway",
+      userId: "u-1",
+      password: "[REDACTED]",
+    });
   });
 
   it("pretty: a readable line with the same redaction", () => {

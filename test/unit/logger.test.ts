@@ -23,7 +23,18 @@ describe("logger", () => {
     logger.debug({ variables: { input: { currentPassword: "p4-Secret!" }, refreshToken: "r-tok" } });
     logger.info({ req: { headers: { authorization: "Basic dXNlcjpwYXNz", cookie: "sid=abc" } } });
     logger.warn({ user: { passwordHash: "h-1", accessToken: "a-tok" }, secret: "s-1" });
-    for (const secret of ["p1-Secret!", "p2-Secret!", "p3-Secret!", "p4-Secret!", "r-tok", "dXNlcjpwYXNz", "sid=abc", "h-1", "a-tok", "s-1"]) {
+    for (const secret of [
+      "p1-Secret!",
+      "p2-Secret!",
+      "p3-Secret!",
+      "p4-Secret!",
+      "r-tok",
+      "dXNlcjpwYXNz",
+      "sid=abc",
+      "h-1",
+      "a-tok",
+      "s-1",
+    ]) {
       expect(text()).not.toContain(secret);
     }
     expect(text().match(/\[REDACTED\]/g)).toHaveLength(10);

@@ -25,7 +25,10 @@ describe("step-up recency", () => {
     // A time ahead of this clock counts as now: recent, but not for ever.
     expect(isRecentAuthentication(now + 10_000, 600, now)).toBe(true);
     expect(() => assertRecentAuthentication(now - 601, 600, now)).toThrow(
-      expect.objectContaining({ code: "REAUTHENTICATION_REQUIRED", details: expect.objectContaining({ maxAgeSeconds: 600 }) }),
+      expect.objectContaining({
+        code: "REAUTHENTICATION_REQUIRED",
+        details: expect.objectContaining({ maxAgeSeconds: 600 }),
+      }),
     );
   });
 });
@@ -43,7 +46,10 @@ describe("the MFA role policy", () => {
     expect(policy.mustEnrol("ADMIN", 1)).toBe(false);
     expect(policy.mustEnrol("USER", 0)).toBe(false);
     expect(() => policy.assertEnrolled("ADMIN", 0)).toThrow(
-      expect.objectContaining({ code: "MFA_ENROLLMENT_REQUIRED", details: expect.objectContaining({ errorCode: "USER_1013", roles: ["ADMIN"] }) }),
+      expect.objectContaining({
+        code: "MFA_ENROLLMENT_REQUIRED",
+        details: expect.objectContaining({ errorCode: "USER_1013", roles: ["ADMIN"] }),
+      }),
     );
     expect(() => policy.assertEnrolled("MODERATOR", 0)).not.toThrow();
   });

@@ -57,7 +57,10 @@ describe("graphql-shield on this Node", () => {
     shield(
       { Query: rules },
       // A rule's refusal arrives as null (or its own error); anything else is a defect, shown as it is.
-      { allowExternalErrors: false, fallbackError: (thrown) => (thrown as Error | null) ?? new Error("denied") },
+      {
+        allowExternalErrors: false,
+        fallbackError: (thrown) => (thrown as Error | null) ?? new Error("denied"),
+      },
     ),
   );
   const rootValue = Object.fromEntries(fields.map((field) => [field, true]));
@@ -71,7 +74,10 @@ describe("graphql-shield on this Node", () => {
     } else {
       // Refused by a rule ("no" or "denied"), never by a TypeError from inside graphql-shield.
       expect(result.data?.[field]).toBeNull();
-      expect({ field, error: result.errors?.[0]?.message }).toEqual({ field, error: expect.stringMatching(/^(no|denied)$/) });
+      expect({ field, error: result.errors?.[0]?.message }).toEqual({
+        field,
+        error: expect.stringMatching(/^(no|denied)$/),
+      });
     }
   });
 });
@@ -80,11 +86,18 @@ describe("kafkajs on this Node", () => {
   // kafkajs 2.2.4 (its last release) re-armed a timer with a negative delay after every answer
   // from a broker, even with nothing queued: a check every millisecond, and on Node 24 a
   // TimeoutNegativeWarning on stderr. patches/kafkajs+2.2.4.patch stops scheduling then.
-  const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as new (options: object) => {
+  const RequestQueue = require("kafkajs/src/network/requestQueue/index.js") as new (
+    options: object,
+  ) => {
     checkPendingRequests(): void;
     throttleCheckTimeoutId: NodeJS.Timeout | null;
   };
-  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const quiet = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
 
   it("schedules no check when nothing is pending and nothing is throttled", async () => {
     const warnings: Error[] = [];
@@ -117,21 +130,38 @@ describe("dependencies on this Node", () => {
    * removed one by one since Node 23, as this Node lacks them.
    */
   const REMOVED = [
-    "isArray", "isBoolean", "isBuffer", "isDate", "isError", "isFunction", "isNull", "isNullOrUndefined",
-    "isNumber", "isObject", "isPrimitive", "isRegExp", "isString", "isSymbol", "isUndefined", "log", "_extend",
+    "isArray",
+    "isBoolean",
+    "isBuffer",
+    "isDate",
+    "isError",
+    "isFunction",
+    "isNull",
+    "isNullOrUndefined",
+    "isNumber",
+    "isObject",
+    "isPrimitive",
+    "isRegExp",
+    "isString",
+    "isSymbol",
+    "isUndefined",
+    "log",
+    "_extend",
   ].filter((name) => typeof (util as unknown as Record<string, unknown>)[name] !== "function");
 
   /** Names a file binds to Node's util module, and the names it takes out of it. */
   function utilUses(source: string): string[] {
     const uses: string[] = [];
-    const binding = /(?:(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*["'](?:node:)?util["']\s*\)|import\s+\*\s+as\s+(\w+)\s+from\s*["'](?:node:)?util["']|import\s+(\w+)\s+from\s*["'](?:node:)?util["'])/g;
+    const binding =
+      /(?:(?:const|let|var)\s+(\w+)\s*=\s*require\(\s*["'](?:node:)?util["']\s*\)|import\s+\*\s+as\s+(\w+)\s+from\s*["'](?:node:)?util["']|import\s+(\w+)\s+from\s*["'](?:node:)?util["'])/g;
     for (const match of source.matchAll(binding)) {
       const name = match[1] ?? match[2] ?? match[3]!;
       for (const helper of REMOVED) {
         if (new RegExp(`\\b${name}\\s*\\)?\\s*\\.${helper}\\b`).test(source)) uses.push(`${name}.${helper}`);
       }
     }
-    const destructured = /(?:import\s*\{([^}]*)\}\s*from\s*["'](?:node:)?util["']|\{([^}]*)\}\s*=\s*require\(\s*["'](?:node:)?util["']\s*\))/g;
+    const destructured =
+      /(?:import\s*\{([^}]*)\}\s*from\s*["'](?:node:)?util["']|\{([^}]*)\}\s*=\s*require\(\s*["'](?:node:)?util["']\s*\))/g;
     for (const match of source.matchAll(destructured)) {
       for (const part of (match[1] ?? match[2]!).split(",")) {
         const name = part.trim().split(/\s+as\s+|\s*:\s*/)[0]!;
@@ -148,7 +178,9 @@ describe("dependencies on this Node", () => {
     ]);
     expect(utilUses(`import { isUndefined } from 'util';`)).toEqual(["isUndefined"]);
     expect(utilUses(`const { inspect, isBoolean: b } = require("node:util");`)).toEqual(["isBoolean"]);
-    expect(utilUses(`const util = require("util");\nutil.inspect(x); util.isDeepStrictEqual(a, b);`)).toEqual([]);
+    expect(utilUses(`const util = require("util");\nutil.inspect(x); util.isDeepStrictEqual(a, b);`)).toEqual(
+      [],
+    );
   });
 
   it("no production dependency calls a util helper this Node removed", () => {
@@ -193,7 +225,8 @@ function sourceFiles(dir: string): string[] {
     for (const entry of entries) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) {
-        if (!["node_modules", "test", "tests", "__tests__", "example", "examples"].includes(entry.name)) walk(full);
+        if (!["node_modules", "test", "tests", "__tests__", "example", "examples"].includes(entry.name))
+          walk(full);
       } else if (/\.(c|m)?js$/.test(entry.name)) {
         out.push(full);
       }

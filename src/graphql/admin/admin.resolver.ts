@@ -23,7 +23,10 @@ export class AdminResolver {
     private readonly passwordReset: AdminPasswordResetService,
   ) {}
 
-  @Query(() => UserType, { nullable: true, description: "One user by id; null when there is none. ADMIN and MODERATOR." })
+  @Query(() => UserType, {
+    nullable: true,
+    description: "One user by id; null when there is none. ADMIN and MODERATOR.",
+  })
   user(@Arg("id", () => ID, { description: "The user's id." }) id: string, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.users.load(id);
   }
@@ -33,10 +36,14 @@ export class AdminResolver {
       "Finds users, a page at a time (keyset cursors: pages stay correct while users are added). `first` is at most 100. ADMIN and MODERATOR.",
   })
   users(
-    @Arg("filter", () => UserFilter, { nullable: true, description: "Conditions every listed user meets." }) filter: UserFilter | undefined,
+    @Arg("filter", () => UserFilter, { nullable: true, description: "Conditions every listed user meets." })
+    filter: UserFilter | undefined,
     @Arg("first", () => Int, { defaultValue: 20, description: "Page size, 1 to 100." }) first: number,
-    @Arg("after", () => String, { nullable: true, description: "`pageInfo.endCursor` of the previous page." }) after: string | undefined,
-    @Arg("orderBy", () => UserOrder, { nullable: true, description: "Default: newest first." }) orderBy: UserOrder | undefined,
+    @Arg("after", () => String, { nullable: true, description: "`pageInfo.endCursor` of the previous page." })
+    after: string | undefined,
+    @Arg("orderBy", () => UserOrder, { nullable: true, description: "Default: newest first." }) orderBy:
+      | UserOrder
+      | undefined,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.directory.list({ filter, first, after, orderBy }).then((page) => {
@@ -47,7 +54,8 @@ export class AdminResolver {
 
   @Mutation(() => UserType, { description: "Creates an account with any role. ADMIN." })
   adminCreateUser(
-    @Arg("input", () => AdminCreateUserInput, { description: "The new account." }) input: AdminCreateUserInput,
+    @Arg("input", () => AdminCreateUserInput, { description: "The new account." })
+    input: AdminCreateUserInput,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.admin.createUser(viewerOf(ctx).user, input, causeOf(ctx)).then((u) => seen(ctx, u));
@@ -73,21 +81,26 @@ export class AdminResolver {
   })
   setUserActive(
     @Arg("userId", () => ID, { description: "The account to change." }) userId: string,
-    @Arg("active", () => Boolean, { description: "false disables the account, true re-enables it." }) active: boolean,
+    @Arg("active", () => Boolean, { description: "false disables the account, true re-enables it." })
+    active: boolean,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return this.admin
-      .setActive(viewerOf(ctx).user, userId, active, causeOf(ctx))
-      .then((u) => seen(ctx, u));
+    return this.admin.setActive(viewerOf(ctx).user, userId, active, causeOf(ctx)).then((u) => seen(ctx, u));
   }
 
   @Mutation(() => UserType, { description: "Clears a login lockout and the failed-login count. ADMIN." })
-  unlockUser(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
+  unlockUser(
+    @Arg("userId", () => ID, { description: "The account to change." }) userId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return this.admin.unlock(viewerOf(ctx).user, userId, causeOf(ctx)).then((u) => seen(ctx, u));
   }
 
   @Mutation(() => Int, { description: "Ends every session of a user; returns how many. ADMIN." })
-  revokeUserSessions(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
+  revokeUserSessions(
+    @Arg("userId", () => ID, { description: "The account to change." }) userId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return this.admin.revokeSessions(viewerOf(ctx).user, userId, causeOf(ctx));
   }
 
@@ -97,7 +110,8 @@ export class AdminResolver {
   })
   revokeUserSession(
     @Arg("userId", () => ID, { description: "The account whose session ends." }) userId: string,
-    @Arg("sessionId", () => ID, { description: "One of its session ids (`User.sessions`)." }) sessionId: string,
+    @Arg("sessionId", () => ID, { description: "One of its session ids (`User.sessions`)." })
+    sessionId: string,
     @Ctx() ctx: GraphQLContext,
   ) {
     return this.admin.revokeSession(viewerOf(ctx).user, userId, sessionId, causeOf(ctx));
@@ -118,7 +132,10 @@ export class AdminResolver {
     description:
       "Erases a person: the account is anonymised, its login history deleted, its sessions ended; the email is free again. ADMIN; not yourself; never the last active ADMIN.",
   })
-  deleteUser(@Arg("userId", () => ID, { description: "The account to change." }) userId: string, @Ctx() ctx: GraphQLContext) {
+  deleteUser(
+    @Arg("userId", () => ID, { description: "The account to change." }) userId: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return this.admin.deleteUser(viewerOf(ctx).user, userId, causeOf(ctx)).then((done) => {
       ctx.loaders.users.clear(userId);
       return done;

@@ -36,7 +36,9 @@ export class UserOrder {
   direction!: SortDirection;
 }
 
-@InputType({ description: "Narrows `users`; every given condition must hold. Erased accounts are never listed." })
+@InputType({
+  description: "Narrows `users`; every given condition must hold. Erased accounts are never listed.",
+})
 export class UserFilter {
   @Field(() => Role, { nullable: true, description: "Users with this role only." })
   role?: Role | null;
@@ -82,8 +84,7 @@ export class UserConnection {
 }
 
 @InputType({
-  description:
-    "A new account made by an ADMIN. Same rules as register; the password must meet the policy.",
+  description: "A new account made by an ADMIN. Same rules as register; the password must meet the policy.",
 })
 export class AdminCreateUserInput extends RegisterInput {
   @Field(() => Role, { defaultValue: "USER", description: "The account's role." })

@@ -12,9 +12,11 @@ export class AuditResolver {
     description: "The audit log, newest first, a page at a time (`first` at most 100). ADMIN.",
   })
   auditLog(
-    @Arg("filter", () => AuditFilter, { nullable: true, description: "Conditions every entry meets." }) filter: AuditFilter | undefined,
+    @Arg("filter", () => AuditFilter, { nullable: true, description: "Conditions every entry meets." })
+    filter: AuditFilter | undefined,
     @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1 to 100." }) first: number,
-    @Arg("after", () => String, { nullable: true, description: "`pageInfo.endCursor` of the previous page." }) after: string | undefined,
+    @Arg("after", () => String, { nullable: true, description: "`pageInfo.endCursor` of the previous page." })
+    after: string | undefined,
   ) {
     return this.audit.page(filter ?? {}, first, after);
   }
@@ -24,7 +26,10 @@ export class AuditResolver {
     return entry.actorId ? ctx.loaders.users.load(entry.actorId) : null;
   }
 
-  @FieldResolver(() => UserType, { nullable: true, description: "The user it was done to (anonymised if erased since)." })
+  @FieldResolver(() => UserType, {
+    nullable: true,
+    description: "The user it was done to (anonymised if erased since).",
+  })
   target(@Root() entry: AuditEntryType, @Ctx() ctx: GraphQLContext) {
     return entry.targetId ? ctx.loaders.users.load(entry.targetId) : null;
   }

@@ -15,10 +15,12 @@ registerEnumType(AuditAction, {
     SESSIONS_REVOKED: { description: "revokeUserSessions; details count." },
     SESSION_REVOKED: { description: "revokeUserSession (one session of a user); details sessionId." },
     PASSWORD_RESET_SENT: {
-      description: "sendPasswordReset: a reset link was e-mailed to the user; details expiresAt (never the link).",
+      description:
+        "sendPasswordReset: a reset link was e-mailed to the user; details expiresAt (never the link).",
     },
     USER_DELETED: {
-      description: "deleteUser (erasure), or deleteMyAccount (the person, actor = target; details selfService).",
+      description:
+        "deleteUser (erasure), or deleteMyAccount (the person, actor = target; details selfService).",
     },
   },
 });
@@ -43,7 +45,10 @@ export class AuditEntryType {
   @Field(() => String, { nullable: true, description: "The client IP of the request." })
   ipAddress!: string | null;
 
-  @Field(() => String, { nullable: true, description: "The request id (X-Request-Id), to find it in the logs." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The request id (X-Request-Id), to find it in the logs.",
+  })
   requestId!: string | null;
 
   @Field(() => GraphQLDateTime, { description: "When it was done (committed with the change)." })

@@ -18,7 +18,10 @@ export class AuthResolver {
   constructor(private readonly auth: AuthService) {}
 
   @Mutation(() => AuthPayloadType, { description: "Creates an account (role USER) and signs it in." })
-  register(@Arg("input", () => RegisterInput, { description: "The new account." }) input: RegisterInput, @Ctx() ctx: GraphQLContext) {
+  register(
+    @Arg("input", () => RegisterInput, { description: "The new account." }) input: RegisterInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return this.auth.register(input, causeOf(ctx)).then((p) => signedIn(ctx, p));
   }
 
@@ -26,7 +29,10 @@ export class AuthResolver {
     description:
       "Signs in with email and password and opens a session. Wrong email or password: INVALID_CREDENTIALS; after too many failures the account is locked (ACCOUNT_LOCKED).",
   })
-  login(@Arg("input", () => LoginInput, { description: "Email and password." }) input: LoginInput, @Ctx() ctx: GraphQLContext) {
+  login(
+    @Arg("input", () => LoginInput, { description: "Email and password." }) input: LoginInput,
+    @Ctx() ctx: GraphQLContext,
+  ) {
     return this.auth.login(input, causeOf(ctx)).then((p) => signedIn(ctx, p));
   }
 

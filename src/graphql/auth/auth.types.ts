@@ -1,7 +1,9 @@
 import { Field, InputType, Int, ObjectType } from "type-graphql";
 import { UserType } from "../users/user.type";
 
-@ObjectType("AuthPayload", { description: "A signed-in session: send `Authorization: Bearer <accessToken>`." })
+@ObjectType("AuthPayload", {
+  description: "A signed-in session: send `Authorization: Bearer <accessToken>`.",
+})
 export class AuthPayloadType {
   @Field(() => String, { description: "Short-lived JWT for the Authorization header." })
   accessToken!: string;
@@ -19,9 +21,14 @@ export class AuthPayloadType {
   user!: UserType;
 }
 
-@InputType({ description: "A new account. Password: 8+ characters with upper and lower case, a digit and one of !@#$%^&*()_+-=, at most 72 bytes." })
+@InputType({
+  description:
+    "A new account. Password: 8+ characters with upper and lower case, a digit and one of !@#$%^&*()_+-=, at most 72 bytes.",
+})
 export class RegisterInput {
-  @Field(() => String, { description: "Login email; trimmed and lower-cased, unique without regard to case." })
+  @Field(() => String, {
+    description: "Login email; trimmed and lower-cased, unique without regard to case.",
+  })
   email!: string;
 
   @Field(() => String, { description: "Must meet the password policy (see the type's description)." })
@@ -30,7 +37,10 @@ export class RegisterInput {
   @Field(() => String, { description: "2 to 100 characters." })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: "Digits with optional +, spaces, dashes and brackets." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Digits with optional +, spaces, dashes and brackets.",
+  })
   phone?: string | null;
 
   @Field(() => String, { nullable: true, description: "Kind of business the user runs." })

@@ -119,7 +119,10 @@ export class UserDataExport {
   @Field(() => Int, { description: "Failed logins in a row since the last success." })
   failedLoginAttempts!: number;
 
-  @Field(() => GraphQLDateTime, { nullable: true, description: "Until when logins are refused; null when not locked." })
+  @Field(() => GraphQLDateTime, {
+    nullable: true,
+    description: "Until when logins are refused; null when not locked.",
+  })
   lockedUntil!: Date | null;
 
   @Field(() => [ExportedLoginAttempt], { description: "Every login attempt kept, oldest first." })

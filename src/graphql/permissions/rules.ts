@@ -12,19 +12,16 @@ import { isSignedInUser } from "./signed-in";
  * more than comparing two ids.
  */
 
-export const isAuthenticated = rule({ cache: "contextual" })(
-  (_parent, _args, ctx: GraphQLContext) =>
-    ctx.auth.viewer ? true : (ctx.auth.error ?? errors.authenticationRequired()),
+export const isAuthenticated = rule({ cache: "contextual" })((_parent, _args, ctx: GraphQLContext) =>
+  ctx.auth.viewer ? true : (ctx.auth.error ?? errors.authenticationRequired()),
 );
 
 export const hasRole = (...roles: Role[]) =>
-  rule(`hasRole(${roles.join(",")})`, { cache: "contextual" })(
-    (_parent, _args, ctx: GraphQLContext) => {
-      const viewer = ctx.auth.viewer;
-      if (!viewer) return ctx.auth.error ?? errors.authenticationRequired();
-      return roles.includes(viewer.user.role) ? true : errors.forbidden();
-    },
-  );
+  rule(`hasRole(${roles.join(",")})`, { cache: "contextual" })((_parent, _args, ctx: GraphQLContext) => {
+    const viewer = ctx.auth.viewer;
+    if (!viewer) return ctx.auth.error ?? errors.authenticationRequired();
+    return roles.includes(viewer.user.role) ? true : errors.forbidden();
+  });
 
 /**
  * The parent `User` is the caller (or the user this very request has just signed in), or the
@@ -57,13 +54,11 @@ export const isModeratorOnUserAccount = rule({ cache: "no_cache" })(
 );
 
 /** For fields without a rule: closed, with the denial that fits who is asking. */
-export const denyByDefault = rule({ cache: "contextual" })(
-  (_parent, _args, ctx: GraphQLContext) =>
-    ctx.auth.viewer ? errors.forbidden() : (ctx.auth.error ?? errors.authenticationRequired()),
+export const denyByDefault = rule({ cache: "contextual" })((_parent, _args, ctx: GraphQLContext) =>
+  ctx.auth.viewer ? errors.forbidden() : (ctx.auth.error ?? errors.authenticationRequired()),
 );
 
 /** `_service { sdl }`: as FEDERATION_SDL_ACCESS decides for this request (server/federation-sdl.ts). */
-export const canReadSubgraphSdl = rule({ cache: "contextual" })(
-  (_parent, _args, ctx: GraphQLContext) =>
-    ctx.subgraphSdlAllowed?.() ? true : errors.subgraphSdlForbidden(),
+export const canReadSubgraphSdl = rule({ cache: "contextual" })((_parent, _args, ctx: GraphQLContext) =>
+  ctx.subgraphSdlAllowed?.() ? true : errors.subgraphSdlForbidden(),
 );

@@ -25,13 +25,7 @@ export function applyMiddlewareToSubscribe(
       throw new Error(`Subscription.${name}: no subscribe function or no permission middleware`);
     }
     field.subscribe = (parent, args, ctx, info) =>
-      guard(
-        (p = parent, a = args, c = ctx, i = info) => subscribe(p, a, c, i),
-        parent,
-        args,
-        ctx,
-        info,
-      );
+      guard((p = parent, a = args, c = ctx, i = info) => subscribe(p, a, c, i), parent, args, ctx, info);
   }
   return schema;
 }

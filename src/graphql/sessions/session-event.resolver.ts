@@ -46,7 +46,8 @@ export class SessionEventResolver {
    */
   @FieldResolver(() => UserType, {
     nullable: true,
-    description: "The user the event concerns (null if the account no longer exists), to show without a second request.",
+    description:
+      "The user the event concerns (null if the account no longer exists), to show without a second request.",
   })
   user(@Root() event: SessionEventObject, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.users.clear(event.userId).load(event.userId);

@@ -23,10 +23,12 @@ registerEnumType(SessionEventKind, {
         "A session ended; `reason` says why: LOGOUT, LOGOUT_ALL, REVOKED_BY_USER, REVOKED_BY_ADMIN, SESSION_LIMIT, REFRESH_TOKEN_REUSE, PASSWORD_CHANGED, ACCOUNT_DISABLED, ROLE_CHANGED, ACCOUNT_DELETED…",
     },
     LOGIN_FAILED: {
-      description: "A login with this account's email failed; `reason` says why (INVALID_PASSWORD, ACCOUNT_LOCKED, ACCOUNT_DISABLED…).",
+      description:
+        "A login with this account's email failed; `reason` says why (INVALID_PASSWORD, ACCOUNT_LOCKED, ACCOUNT_DISABLED…).",
     },
     ACCOUNT_LOCKED: {
-      description: "Too many failed logins locked the account; `reason` is the time the lock ends (ISO 8601).",
+      description:
+        "Too many failed logins locked the account; `reason` is the time the lock ends (ISO 8601).",
     },
     PASSWORD_CHANGED: { description: "The password was changed; `sessionId` is the session that did it." },
   },
@@ -52,6 +54,9 @@ export class SessionEventObject {
   @Field(() => String, { nullable: true, description: "User-Agent of the request that caused it." })
   userAgent!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Why, for SESSION_REVOKED, LOGIN_FAILED and ACCOUNT_LOCKED." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Why, for SESSION_REVOKED, LOGIN_FAILED and ACCOUNT_LOCKED.",
+  })
   reason!: string | null;
 }

@@ -44,7 +44,10 @@ export class UserType {
   @Field(() => String, { description: "Display name, 2 to 100 characters." })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: "Phone number. Visible to the user, MODERATOR and ADMIN." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Phone number. Visible to the user, MODERATOR and ADMIN.",
+  })
   phone!: string | null;
 
   @Field(() => Role, { description: "What the user may do." })

@@ -9,7 +9,8 @@
   var endpoint = new URL(config.endpoint, window.location.href);
   P.config = config;
   P.endpoint = endpoint;
-  P.subscriptionUrl = (endpoint.protocol === "https:" ? "wss:" : "ws:") + "//" + endpoint.host + endpoint.pathname;
+  P.subscriptionUrl =
+    (endpoint.protocol === "https:" ? "wss:" : "ws:") + "//" + endpoint.host + endpoint.pathname;
 
   // ---- storage without secrets ----
   //
@@ -19,7 +20,8 @@
   // JSON Web Tokens and Bearer credentials are cut out anywhere, and responses (which carry the
   // tokens of a login and the data of other people) are not kept at all.
 
-  var SECRET_NAME = /pass(word|phrase)|token|secret|authorization|cookie|credential|recoveryCode|^code$|^otp$/i;
+  var SECRET_NAME =
+    /pass(word|phrase)|token|secret|authorization|cookie|credential|recoveryCode|^code$|^otp$/i;
   // "name": "value" in JSON, and name: "value" in a GraphQL argument list.
   var NAMED_STRING = /("?)([A-Za-z_][\w-]*)\1(\s*:\s*)"(?:[^"\\\n]|\\.)*"/g;
   var JWT = /eyJ[\w-]*\.[\w-]+\.[\w-]*/g;
@@ -37,7 +39,10 @@
 
   function scrubValue(value, key) {
     if (typeof value === "string") return key && SECRET_NAME.test(key) ? "" : scrubText(value);
-    if (Array.isArray(value)) return value.map(function (item) { return scrubValue(item); });
+    if (Array.isArray(value))
+      return value.map(function (item) {
+        return scrubValue(item);
+      });
     if (value && typeof value === "object") {
       var copy = {};
       Object.keys(value).forEach(function (name) {
@@ -89,11 +94,23 @@
       if (clean !== stored) base.setItem(key, clean);
     });
     return {
-      getItem: function (key) { return base.getItem(key); },
-      setItem: function (key, value) { base.setItem(key, scrubStored(key, value)); },
-      removeItem: function (key) { base.removeItem(key); },
-      clear: function () { ownKeys().forEach(function (key) { base.removeItem(key); }); },
-      get length() { return ownKeys().length; },
+      getItem: function (key) {
+        return base.getItem(key);
+      },
+      setItem: function (key, value) {
+        base.setItem(key, scrubStored(key, value));
+      },
+      removeItem: function (key) {
+        base.removeItem(key);
+      },
+      clear: function () {
+        ownKeys().forEach(function (key) {
+          base.removeItem(key);
+        });
+      },
+      get length() {
+        return ownKeys().length;
+      },
     };
   };
 
@@ -123,7 +140,10 @@
    */
   P.request = function (query, variables, options) {
     var opts = options || {};
-    var headers = { "content-type": "application/json", accept: "application/graphql-response+json, application/json" };
+    var headers = {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json, application/json",
+    };
     var ready = opts.anonymous || !P.session ? Promise.resolve(null) : P.session.fresh();
     return ready
       .then(function (token) {
@@ -158,7 +178,8 @@
     var editor = GraphiQL.React.useEditorContext({ nonNull: true });
     return function (operation) {
       var variables = operation.variables;
-      var text = typeof variables === "string" ? variables : variables ? JSON.stringify(variables, null, 2) : "";
+      var text =
+        typeof variables === "string" ? variables : variables ? JSON.stringify(variables, null, 2) : "";
       editor.addTab();
       // The new tab's editors are filled once React has switched to it.
       window.setTimeout(function () {

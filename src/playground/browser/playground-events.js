@@ -20,7 +20,9 @@
   var running = null; // { token, stopped, close }
 
   function changed() {
-    listeners.forEach(function (l) { l(); });
+    listeners.forEach(function (l) {
+      l();
+    });
   }
 
   function keyOf(event) {
@@ -36,7 +38,9 @@
     // Remember only what is still shown or held, so a page left open does not grow.
     if (Object.keys(feed.seen).length > 4 * KEEP) {
       feed.seen = {};
-      feed.events.concat(feed.held).forEach(function (e) { feed.seen[keyOf(e)] = true; });
+      feed.events.concat(feed.held).forEach(function (e) {
+        feed.seen[keyOf(e)] = true;
+      });
     }
     changed();
   }
@@ -60,7 +64,13 @@
         return;
       }
       if (msg.type === "connection_ack") {
-        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: query, operationName: operationName, variables: {} } }));
+        socket.send(
+          JSON.stringify({
+            id: "1",
+            type: "subscribe",
+            payload: { query: query, operationName: operationName, variables: {} },
+          }),
+        );
         handlers.open();
       } else if (msg.type === "ping") {
         socket.send(JSON.stringify({ type: "pong" }));
@@ -75,8 +85,13 @@
     socket.onclose = function (event) {
       if (closing) return;
       handlers.fail(
-        "The gateway closed the connection (" + event.code + (event.reason ? " " + event.reason : "") + "): " +
-          (event.code === 1000 || event.code === 1001 ? "sign in again to resume." : "refused or ended; sign in again."),
+        "The gateway closed the connection (" +
+          event.code +
+          (event.reason ? " " + event.reason : "") +
+          "): " +
+          (event.code === 1000 || event.code === 1001
+            ? "sign in again to resume."
+            : "refused or ended; sign in again."),
       );
     };
     return function close() {
@@ -111,16 +126,21 @@
         stop(previous, OVERLAP_MS);
         settle(
           "live",
-          everyone ? "Live: every user's session events." : "Live: your own session events (every user's need the ADMIN role).",
+          everyone
+            ? "Live: every user's session events."
+            : "Live: your own session events (every user's need the ADMIN role).",
         );
       },
       next: function (result) {
-        if (result.errors && result.errors.length > 0) return settle("refused", "Refused: " + P.describeErrors(result.errors));
+        if (result.errors && result.errors.length > 0)
+          return settle("refused", "Refused: " + P.describeErrors(result.errors));
         var data = result.data || {};
         var event = data.userSessionEvents || data.sessionEvents;
         if (event && !sub.stopped) add(event);
       },
-      fail: function (why) { settle("refused", why); },
+      fail: function (why) {
+        settle("refused", why);
+      },
     });
   }
 
@@ -143,14 +163,29 @@
   function useFeed() {
     var tick = React.useState(0);
     React.useEffect(function () {
-      var listener = function () { tick[1](function (n) { return n + 1; }); };
+      var listener = function () {
+        tick[1](function (n) {
+          return n + 1;
+        });
+      };
       listeners.push(listener);
-      return function () { listeners = listeners.filter(function (l) { return l !== listener; }); };
+      return function () {
+        listeners = listeners.filter(function (l) {
+          return l !== listener;
+        });
+      };
     }, []);
     return feed;
   }
 
-  var TYPES = ["SESSION_CREATED", "SESSION_REFRESHED", "SESSION_REVOKED", "LOGIN_FAILED", "ACCOUNT_LOCKED", "PASSWORD_CHANGED"];
+  var TYPES = [
+    "SESSION_CREATED",
+    "SESSION_REFRESHED",
+    "SESSION_REVOKED",
+    "LOGIN_FAILED",
+    "ACCOUNT_LOCKED",
+    "PASSWORD_CHANGED",
+  ];
 
   function LiveEventsPanel() {
     var f = useFeed();
@@ -161,7 +196,10 @@
     var shown = f.events.filter(function (e) {
       if (type[0] && e.type !== type[0]) return false;
       if (!needle) return true;
-      return e.userId.toLowerCase().indexOf(needle) >= 0 || (e.user && e.user.email && e.user.email.toLowerCase().indexOf(needle) >= 0);
+      return (
+        e.userId.toLowerCase().indexOf(needle) >= 0 ||
+        (e.user && e.user.email && e.user.email.toLowerCase().indexOf(needle) >= 0)
+      );
     });
     return h(
       P.Panel,
@@ -170,31 +208,71 @@
       h(
         "div",
         { className: "playground-filters" },
-        h("button", {
-          type: "button",
-          onClick: function () {
-            feed.paused = !feed.paused;
-            if (!feed.paused) {
-              feed.events = feed.held.concat(feed.events).slice(0, KEEP);
-              feed.held = [];
-            }
-            changed();
+        h(
+          "button",
+          {
+            type: "button",
+            onClick: function () {
+              feed.paused = !feed.paused;
+              if (!feed.paused) {
+                feed.events = feed.held.concat(feed.events).slice(0, KEEP);
+                feed.held = [];
+              }
+              changed();
+            },
           },
-        }, f.paused ? "Resume (" + f.held.length + " waiting)" : "Pause"),
-        h("button", { type: "button", onClick: function () { feed.events = []; feed.held = []; feed.seen = {}; changed(); } }, "Clear"),
+          f.paused ? "Resume (" + f.held.length + " waiting)" : "Pause",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            onClick: function () {
+              feed.events = [];
+              feed.held = [];
+              feed.seen = {};
+              changed();
+            },
+          },
+          "Clear",
+        ),
         h(
           "select",
-          { "aria-label": "Event type", value: type[0], onChange: function (e) { type[1](e.target.value); } },
-          [h("option", { key: "", value: "" }, "every type")].concat(TYPES.map(function (t) { return h("option", { key: t, value: t }, t); })),
+          {
+            "aria-label": "Event type",
+            value: type[0],
+            onChange: function (e) {
+              type[1](e.target.value);
+            },
+          },
+          [h("option", { key: "", value: "" }, "every type")].concat(
+            TYPES.map(function (t) {
+              return h("option", { key: t, value: t }, t);
+            }),
+          ),
         ),
         h("input", {
-          type: "search", "aria-label": "Filter by user", placeholder: "e-mail or user id",
-          value: who[0], onChange: function (e) { who[1](e.target.value); },
+          type: "search",
+          "aria-label": "Filter by user",
+          placeholder: "e-mail or user id",
+          value: who[0],
+          onChange: function (e) {
+            who[1](e.target.value);
+          },
         }),
-        h("button", {
-          type: "button",
-          onClick: function () { open({ query: P.session.current && P.session.current.user.role !== "ADMIN" ? OWN : EVERYONE, variables: {} }); },
-        }, "Open the subscription in a tab"),
+        h(
+          "button",
+          {
+            type: "button",
+            onClick: function () {
+              open({
+                query: P.session.current && P.session.current.user.role !== "ADMIN" ? OWN : EVERYONE,
+                variables: {},
+              });
+            },
+          },
+          "Open the subscription in a tab",
+        ),
       ),
       h(
         "div",
@@ -202,7 +280,17 @@
         h(
           "table",
           { className: "playground-table", "aria-label": "Events" },
-          h("thead", null, h("tr", null, ["When", "Event", "User", "Reason", "IP", "Device"].map(function (c) { return h("th", { key: c }, c); }))),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              ["When", "Event", "User", "Reason", "IP", "Device"].map(function (c) {
+                return h("th", { key: c }, c);
+              }),
+            ),
+          ),
           h(
             "tbody",
             null,
@@ -212,7 +300,12 @@
                 { key: keyOf(e), "data-type": e.type, "data-user-id": e.userId },
                 h("td", null, new Date(e.occurredAt).toLocaleTimeString()),
                 h("td", null, e.type),
-                h("td", null, (e.user && e.user.email) || "(unknown)", h("div", { className: "playground-muted" }, e.userId)),
+                h(
+                  "td",
+                  null,
+                  (e.user && e.user.email) || "(unknown)",
+                  h("div", { className: "playground-muted" }, e.userId),
+                ),
                 h("td", null, e.reason || ""),
                 h("td", null, e.ipAddress || ""),
                 h("td", null, e.userAgent || ""),
@@ -221,7 +314,11 @@
           ),
         ),
       ),
-      h("p", { className: "playground-muted" }, "Newest first; the last " + KEEP + " are kept while this page is open."),
+      h(
+        "p",
+        { className: "playground-muted" },
+        "Newest first; the last " + KEEP + " are kept while this page is open.",
+      ),
     );
   }
 

@@ -9,9 +9,13 @@
 
   var AUTH_FIELDS = "accessToken refreshToken expiresIn user { id email name role }";
   var SIGN_IN = "mutation SignIn($input: LoginInput!) {\n  login(input: $input) { " + AUTH_FIELDS + " }\n}";
-  var RENEW = "mutation RenewSession($refreshToken: String!) {\n  refreshToken(refreshToken: $refreshToken) { " + AUTH_FIELDS + " }\n}";
+  var RENEW =
+    "mutation RenewSession($refreshToken: String!) {\n  refreshToken(refreshToken: $refreshToken) { " +
+    AUTH_FIELDS +
+    " }\n}";
   var SIGN_OUT = "mutation SignOut {\n  logout\n}";
-  var CHANGE_PASSWORD = "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input)\n}";
+  var CHANGE_PASSWORD =
+    "mutation ChangePassword($input: ChangePasswordInput!) {\n  changePassword(input: $input)\n}";
   // Renew a minute before expiry; short lifetimes (demos, tests) at three quarters of theirs.
   var RENEW_MARGIN_MS = 60 * 1000;
   var RETRY_MS = 5 * 1000;
@@ -23,12 +27,19 @@
   var listeners = [];
 
   function notify() {
-    listeners.forEach(function (listener) { listener(); });
+    listeners.forEach(function (listener) {
+      listener();
+    });
   }
 
   function schedule(delayMs) {
     window.clearTimeout(timer);
-    timer = window.setTimeout(function () { renew().catch(function () {}); }, Math.max(0, delayMs));
+    timer = window.setTimeout(
+      function () {
+        renew().catch(function () {});
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   /** Signs the playground in with an AuthPayload (from the form, a renewal, or a tab's login). */
@@ -90,11 +101,19 @@
   });
 
   P.session = {
-    get current() { return current; },
-    get note() { return note; },
+    get current() {
+      return current;
+    },
+    get note() {
+      return note;
+    },
     subscribe: function (listener) {
       listeners.push(listener);
-      return function () { listeners = listeners.filter(function (l) { return l !== listener; }); };
+      return function () {
+        listeners = listeners.filter(function (l) {
+          return l !== listener;
+        });
+      };
     },
     /** The access token to send now (renewed first when it is due), or null when signed out. */
     fresh: function () {
@@ -106,7 +125,9 @@
     forget: forget,
     signIn: function (email, password) {
       return P.request(SIGN_IN, { input: { email: email, password: password } }, { anonymous: true }).then(
-        function (data) { adopt(data.login); },
+        function (data) {
+          adopt(data.login);
+        },
       );
     },
     signOut: function () {
@@ -114,10 +135,14 @@
       if (!ending) return Promise.resolve();
       return P.request(SIGN_OUT, {}, {})
         .catch(function () {})
-        .then(function () { if (current === ending) forget("Signed out."); });
+        .then(function () {
+          if (current === ending) forget("Signed out.");
+        });
     },
     changePassword: function (currentPassword, newPassword) {
-      return P.request(CHANGE_PASSWORD, { input: { currentPassword: currentPassword, newPassword: newPassword } });
+      return P.request(CHANGE_PASSWORD, {
+        input: { currentPassword: currentPassword, newPassword: newPassword },
+      });
     },
     /** An answer refusing the token (expired, its session ended): the playground is signed out. */
     observeErrors: function (errors) {
@@ -125,7 +150,8 @@
         var ext = error.extensions || {};
         return ext.code === "UNAUTHENTICATED" && ext.reason;
       });
-      if (refused && current) forget("The gateway refused the token (expired, or its session ended): sign in again.");
+      if (refused && current)
+        forget("The gateway refused the token (expired, or its session ended): sign in again.");
     },
     operations: { signIn: SIGN_IN, renew: RENEW, signOut: SIGN_OUT },
   };
@@ -134,7 +160,11 @@
   P.useSession = function () {
     var state = React.useState(0);
     React.useEffect(function () {
-      return P.session.subscribe(function () { state[1](function (n) { return n + 1; }); });
+      return P.session.subscribe(function () {
+        state[1](function (n) {
+          return n + 1;
+        });
+      });
     }, []);
     return current;
   };
@@ -151,21 +181,47 @@
       props.onMessage("");
       P.session
         .signIn(email[0].trim(), password[0])
-        .then(function () { password[1](""); })
-        .catch(function (error) { props.onMessage("Sign-in refused: " + error.message); })
-        .then(function () { busy[1](false); });
+        .then(function () {
+          password[1]("");
+        })
+        .catch(function (error) {
+          props.onMessage("Sign-in refused: " + error.message);
+        })
+        .then(function () {
+          busy[1](false);
+        });
     }
     return h(
       "form",
-      { id: "playground-sign-in", className: "playground-inline-form", onSubmit: submit, "aria-label": "Sign in" },
+      {
+        id: "playground-sign-in",
+        className: "playground-inline-form",
+        onSubmit: submit,
+        "aria-label": "Sign in",
+      },
       h("input", {
-        type: "email", name: "email", placeholder: "E-mail", "aria-label": "E-mail", autoComplete: "username",
-        required: true, value: email[0], onChange: function (e) { email[1](e.target.value); },
+        type: "email",
+        name: "email",
+        placeholder: "E-mail",
+        "aria-label": "E-mail",
+        autoComplete: "username",
+        required: true,
+        value: email[0],
+        onChange: function (e) {
+          email[1](e.target.value);
+        },
       }),
       h("input", {
-        type: "password", name: "password", placeholder: "Password", "aria-label": "Password",
-        autoComplete: "current-password", required: true, value: password[0],
-        onChange: function (e) { password[1](e.target.value); },
+        type: "password",
+        name: "password",
+        placeholder: "Password",
+        "aria-label": "Password",
+        autoComplete: "current-password",
+        required: true,
+        value: password[0],
+        onChange: function (e) {
+          password[1](e.target.value);
+        },
       }),
       h("button", { type: "submit", disabled: busy[0] }, "Sign in"),
     );
@@ -181,21 +237,51 @@
         .then(function () {
           props.onDone("Password changed; your other sessions ended.");
         })
-        .catch(function (error) { props.onMessage("Password not changed: " + error.message); });
+        .catch(function (error) {
+          props.onMessage("Password not changed: " + error.message);
+        });
     }
     return h(
       "form",
-      { id: "playground-change-password", className: "playground-inline-form", onSubmit: submit, "aria-label": "Change password" },
+      {
+        id: "playground-change-password",
+        className: "playground-inline-form",
+        onSubmit: submit,
+        "aria-label": "Change password",
+      },
       h("input", {
-        type: "password", placeholder: "Current password", "aria-label": "Current password",
-        autoComplete: "current-password", required: true, value: old[0], onChange: function (e) { old[1](e.target.value); },
+        type: "password",
+        placeholder: "Current password",
+        "aria-label": "Current password",
+        autoComplete: "current-password",
+        required: true,
+        value: old[0],
+        onChange: function (e) {
+          old[1](e.target.value);
+        },
       }),
       h("input", {
-        type: "password", placeholder: "New password", "aria-label": "New password",
-        autoComplete: "new-password", required: true, value: next[0], onChange: function (e) { next[1](e.target.value); },
+        type: "password",
+        placeholder: "New password",
+        "aria-label": "New password",
+        autoComplete: "new-password",
+        required: true,
+        value: next[0],
+        onChange: function (e) {
+          next[1](e.target.value);
+        },
       }),
       h("button", { type: "submit" }, "Change"),
-      h("button", { type: "button", onClick: function () { props.onDone(""); } }, "Cancel"),
+      h(
+        "button",
+        {
+          type: "button",
+          onClick: function () {
+            props.onDone("");
+          },
+        },
+        "Cancel",
+      ),
     );
   }
 
@@ -205,10 +291,14 @@
     var changing = React.useState(false);
     var text;
     if (session) {
-      var who = session.user.email ? session.user.email + (session.user.role ? " (" + session.user.role + ")" : "") : "a user";
+      var who = session.user.email
+        ? session.user.email + (session.user.role ? " (" + session.user.role + ")" : "")
+        : "a user";
       text = "Signed in as " + who + ". Token renews at " + session.renewAt.toLocaleTimeString() + ".";
     } else {
-      text = (note ? note + " " : "") + "Not signed in: use the form, or set an Authorization header under Headers.";
+      text =
+        (note ? note + " " : "") +
+        "Not signed in: use the form, or set an Authorization header under Headers.";
     }
     var state = session ? "signed-in" : note ? "signed-out-note" : "signed-out";
     return h(
@@ -218,7 +308,10 @@
       h(
         "span",
         {
-          id: "playground-session", role: "status", "aria-live": "polite", "data-state": state,
+          id: "playground-session",
+          role: "status",
+          "aria-live": "polite",
+          "data-state": state,
           "data-expires-at": session ? session.expiresAt.toISOString() : undefined,
         },
         text,
@@ -227,13 +320,38 @@
       session && changing[0]
         ? h(ChangePasswordForm, {
             onMessage: message[1],
-            onDone: function (done) { changing[1](false); message[1](done); },
+            onDone: function (done) {
+              changing[1](false);
+              message[1](done);
+            },
           })
         : null,
       session && !changing[0]
-        ? h("button", { type: "button", onClick: function () { message[1](""); changing[1](true); } }, "Change password")
+        ? h(
+            "button",
+            {
+              type: "button",
+              onClick: function () {
+                message[1]("");
+                changing[1](true);
+              },
+            },
+            "Change password",
+          )
         : null,
-      session ? h("button", { type: "button", onClick: function () { message[1](""); P.session.signOut(); } }, "Sign out") : null,
+      session
+        ? h(
+            "button",
+            {
+              type: "button",
+              onClick: function () {
+                message[1]("");
+                P.session.signOut();
+              },
+            },
+            "Sign out",
+          )
+        : null,
       session ? null : h(SignInForm, { onMessage: message[1] }),
     );
   }

@@ -18,7 +18,13 @@
     return function Icon() {
       return h(
         "svg",
-        { viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 1.5, "aria-hidden": "true" },
+        {
+          viewBox: "0 0 24 24",
+          fill: "none",
+          stroke: "currentColor",
+          strokeWidth: 1.5,
+          "aria-hidden": "true",
+        },
         h("path", { d: d }),
       );
     };
@@ -27,7 +33,9 @@
   P.formatTime = function (value) {
     if (!value) return "—";
     var date = new Date(value);
-    return date.toLocaleDateString(undefined, { month: "short", day: "numeric" }) + " " + date.toLocaleTimeString();
+    return (
+      date.toLocaleDateString(undefined, { month: "short", day: "numeric" }) + " " + date.toLocaleTimeString()
+    );
   };
 
   /** Readable variables: what the admin would paste into the variables editor. */
@@ -65,13 +73,26 @@
     if (!op) return null;
     return h(
       "section",
-      { className: "playground-last-op", "aria-label": "Last operation", "data-failed": op.failed ? "true" : "false" },
+      {
+        className: "playground-last-op",
+        "aria-label": "Last operation",
+        "data-failed": op.failed ? "true" : "false",
+      },
       h(
         "div",
         { className: "playground-last-op-head" },
         h("strong", null, op.title),
         h("span", { className: "playground-last-op-outcome" }, op.outcome),
-        h("button", { type: "button", onClick: function () { open(op); } }, "Open in a tab"),
+        h(
+          "button",
+          {
+            type: "button",
+            onClick: function () {
+              open(op);
+            },
+          },
+          "Open in a tab",
+        ),
       ),
       h("pre", null, op.query + "\n# variables\n" + P.json(op.variables)),
     );
@@ -83,10 +104,16 @@
     var version = React.useRef(0);
     function reload() {
       var mine = (version.current += 1);
-      state[1](function (s) { return { data: s.data, error: "", loading: true }; });
+      state[1](function (s) {
+        return { data: s.data, error: "", loading: true };
+      });
       load().then(
-        function (data) { if (version.current === mine) state[1]({ data: data, error: "", loading: false }); },
-        function (error) { if (version.current === mine) state[1]({ data: null, error: error.message, loading: false }); },
+        function (data) {
+          if (version.current === mine) state[1]({ data: data, error: "", loading: false });
+        },
+        function (error) {
+          if (version.current === mine) state[1]({ data: null, error: error.message, loading: false });
+        },
       );
     }
     // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's key says when to load again
@@ -96,7 +123,11 @@
 
   /** Shown in a panel while nobody is signed in. */
   P.SignInFirst = function SignInFirst() {
-    return h("p", { className: "playground-note" }, "Sign in (top bar) as an ADMIN or MODERATOR to use this panel.");
+    return h(
+      "p",
+      { className: "playground-note" },
+      "Sign in (top bar) as an ADMIN or MODERATOR to use this panel.",
+    );
   };
 
   /** The panel frame: title and a wide body (the CSS widens the plugin pane for it). */

@@ -23,11 +23,14 @@
     "}",
   ].join("\n");
 
-  var END_ONE = "mutation EndSession($userId: ID!, $sessionId: ID!) {\n  revokeUserSession(userId: $userId, sessionId: $sessionId)\n}";
+  var END_ONE =
+    "mutation EndSession($userId: ID!, $sessionId: ID!) {\n  revokeUserSession(userId: $userId, sessionId: $sessionId)\n}";
 
   /** Why a part is missing: the error whose path starts with `field`, if any. */
   function refusal(errors, field) {
-    var found = errors.filter(function (e) { return (e.path || []).indexOf(field) >= 0; });
+    var found = errors.filter(function (e) {
+      return (e.path || []).indexOf(field) >= 0;
+    });
     return found.length > 0 ? "Not shown: " + P.describeErrors(found) : "";
   }
 
@@ -38,7 +41,17 @@
       h(
         "table",
         { className: "playground-table", "aria-label": label },
-        h("thead", null, h("tr", null, columns.map(function (c) { return h("th", { key: c }, c); }))),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            columns.map(function (c) {
+              return h("th", { key: c }, c);
+            }),
+          ),
+        ),
         h("tbody", null, rows),
       ),
     );
@@ -55,15 +68,27 @@
     var result = detail.data;
     var user = result && result.data.user;
     var errors = (result && result.errors) || [];
-    var after = function (promise) { promise.then(detail.reload, detail.reload); };
+    var after = function (promise) {
+      promise.then(detail.reload, detail.reload);
+    };
 
     var head = h(
       "div",
       { className: "playground-pager" },
       h("button", { type: "button", onClick: props.onBack }, "← All users"),
-      h("button", { type: "button", onClick: function () { open({ query: DETAIL, variables: variables }); } }, "Open this view in a tab"),
+      h(
+        "button",
+        {
+          type: "button",
+          onClick: function () {
+            open({ query: DETAIL, variables: variables });
+          },
+        },
+        "Open this view in a tab",
+      ),
     );
-    if (detail.error) return h("div", null, head, h("p", { className: "playground-error", role: "alert" }, detail.error));
+    if (detail.error)
+      return h("div", null, head, h("p", { className: "playground-error", role: "alert" }, detail.error));
     if (!result) return h("div", null, head, h("p", null, "Loading…"));
     if (!user) return h("div", null, head, h("p", null, "No such user (erased?)."));
 
@@ -71,11 +96,19 @@
       "dl",
       { className: "playground-profile", "aria-label": "Profile" },
       [
-        ["E-mail", user.email], ["Name", user.name], ["Role", user.role],
-        ["Status", (user.isActive ? "active" : "disabled") + " · " + (user.isVerified ? "verified" : "unverified")],
+        ["E-mail", user.email],
+        ["Name", user.name],
+        ["Role", user.role],
+        [
+          "Status",
+          (user.isActive ? "active" : "disabled") + " · " + (user.isVerified ? "verified" : "unverified"),
+        ],
         ["Locked until", user.lockedUntil ? P.formatTime(user.lockedUntil) : "not locked"],
-        ["Created", P.formatTime(user.createdAt)], ["Last login", P.formatTime(user.lastLoginAt)],
-        ["Phone", user.phone || "—"], ["Region", user.region || "—"], ["Id", user.id],
+        ["Created", P.formatTime(user.createdAt)],
+        ["Last login", P.formatTime(user.lastLoginAt)],
+        ["Phone", user.phone || "—"],
+        ["Region", user.region || "—"],
+        ["Id", user.id],
       ].map(function (pair) {
         return h(React.Fragment, { key: pair[0] }, h("dt", null, pair[0]), h("dd", null, pair[1]));
       }),
@@ -83,57 +116,109 @@
     var actions = h(
       "div",
       { className: "playground-actions" },
-      h("button", { type: "button", onClick: function () { after(P.userActions.setActive(ops, user, !user.isActive)); } }, user.isActive ? "Disable" : "Enable"),
-      h("button", { type: "button", onClick: function () { after(P.userActions.endSessions(ops, user)); } }, "End all sessions"),
-      h("button", { type: "button", onClick: function () { after(P.userActions.sendReset(ops, user)); } }, "Send password reset"),
+      h(
+        "button",
+        {
+          type: "button",
+          onClick: function () {
+            after(P.userActions.setActive(ops, user, !user.isActive));
+          },
+        },
+        user.isActive ? "Disable" : "Enable",
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          onClick: function () {
+            after(P.userActions.endSessions(ops, user));
+          },
+        },
+        "End all sessions",
+      ),
+      h(
+        "button",
+        {
+          type: "button",
+          onClick: function () {
+            after(P.userActions.sendReset(ops, user));
+          },
+        },
+        "Send password reset",
+      ),
     );
 
     var sessions = user.sessions
-      ? table("Sessions", ["Device", "IP", "Signed in", "Last used", ""], user.sessions.map(function (s) {
-          return h(
-            "tr",
-            { key: s.id, "data-session-id": s.id },
-            h("td", null, s.userAgent || "—"),
-            h("td", null, s.ipAddress || "—"),
-            h("td", null, P.formatTime(s.createdAt)),
-            h("td", null, P.formatTime(s.lastUsedAt)),
-            h("td", null, h("button", {
-              type: "button",
-              onClick: function () {
-                after(ops.run("End one session of " + user.email, END_ONE, { userId: user.id, sessionId: s.id }));
-              },
-            }, "End")),
-          );
-        }))
+      ? table(
+          "Sessions",
+          ["Device", "IP", "Signed in", "Last used", ""],
+          user.sessions.map(function (s) {
+            return h(
+              "tr",
+              { key: s.id, "data-session-id": s.id },
+              h("td", null, s.userAgent || "—"),
+              h("td", null, s.ipAddress || "—"),
+              h("td", null, P.formatTime(s.createdAt)),
+              h("td", null, P.formatTime(s.lastUsedAt)),
+              h(
+                "td",
+                null,
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    onClick: function () {
+                      after(
+                        ops.run("End one session of " + user.email, END_ONE, {
+                          userId: user.id,
+                          sessionId: s.id,
+                        }),
+                      );
+                    },
+                  },
+                  "End",
+                ),
+              ),
+            );
+          }),
+        )
       : h("p", { className: "playground-note" }, refusal(errors, "sessions"));
 
     var attempts = user.loginHistory
-      ? table("Login history", ["When", "Result", "IP", "Device"], user.loginHistory.edges.map(function (e) {
-          var a = e.node;
-          return h(
-            "tr",
-            { key: a.id, "data-success": String(a.success) },
-            h("td", null, P.formatTime(a.createdAt)),
-            h("td", null, a.success ? "signed in" : "failed: " + (a.failureReason || "?")),
-            h("td", null, a.ipAddress || "—"),
-            h("td", null, a.userAgent || "—"),
-          );
-        }))
+      ? table(
+          "Login history",
+          ["When", "Result", "IP", "Device"],
+          user.loginHistory.edges.map(function (e) {
+            var a = e.node;
+            return h(
+              "tr",
+              { key: a.id, "data-success": String(a.success) },
+              h("td", null, P.formatTime(a.createdAt)),
+              h("td", null, a.success ? "signed in" : "failed: " + (a.failureReason || "?")),
+              h("td", null, a.ipAddress || "—"),
+              h("td", null, a.userAgent || "—"),
+            );
+          }),
+        )
       : h("p", { className: "playground-note" }, refusal(errors, "loginHistory"));
     var pageInfo = user.loginHistory && user.loginHistory.pageInfo;
 
     var audit = result.data.auditLog
-      ? table("Audit entries about this user", ["When", "Action", "By", "Details"], result.data.auditLog.edges.map(function (e) {
-          var a = e.node;
-          return h(
-            "tr",
-            { key: a.id },
-            h("td", null, P.formatTime(a.createdAt)),
-            h("td", null, a.action),
-            h("td", null, a.actor ? a.actor.email : "system"),
-            h("td", { className: "playground-details" }, JSON.stringify(a.details)),
-          );
-        }))
+      ? table(
+          "Audit entries about this user",
+          ["When", "Action", "By", "Details"],
+          result.data.auditLog.edges.map(function (e) {
+            var a = e.node;
+            return h(
+              "tr",
+              { key: a.id },
+              h("td", null, P.formatTime(a.createdAt)),
+              h("td", null, a.action),
+              h("td", null, a.actor ? a.actor.email : "system"),
+              h("td", { className: "playground-details" }, JSON.stringify(a.details)),
+            );
+          }),
+        )
       : h("p", { className: "playground-note" }, refusal(errors, "auditLog"));
 
     return h(
@@ -150,8 +235,28 @@
       h(
         "div",
         { className: "playground-pager" },
-        h("button", { type: "button", disabled: !history[0], onClick: function () { history[1](null); } }, "Newest attempts"),
-        h("button", { type: "button", disabled: !(pageInfo && pageInfo.hasNextPage), onClick: function () { history[1](pageInfo.endCursor); } }, "Older attempts"),
+        h(
+          "button",
+          {
+            type: "button",
+            disabled: !history[0],
+            onClick: function () {
+              history[1](null);
+            },
+          },
+          "Newest attempts",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            disabled: !(pageInfo && pageInfo.hasNextPage),
+            onClick: function () {
+              history[1](pageInfo.endCursor);
+            },
+          },
+          "Older attempts",
+        ),
       ),
       h("h4", null, "Audit entries about this user"),
       audit,

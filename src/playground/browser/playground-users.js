@@ -72,7 +72,17 @@
     var draft = React.useState(props.filter);
     var f = draft[0];
     function set(name, value) {
-      draft[1](Object.assign({}, f, (function () { var o = {}; o[name] = value; return o; })()));
+      draft[1](
+        Object.assign(
+          {},
+          f,
+          (function () {
+            var o = {};
+            o[name] = value;
+            return o;
+          })(),
+        ),
+      );
     }
     function select(name, label, options) {
       return h(
@@ -81,8 +91,16 @@
         label + " ",
         h(
           "select",
-          { "aria-label": label, value: f[name], onChange: function (e) { set(name, e.target.value); } },
-          options.map(function (o) { return h("option", { key: o[0], value: o[0] }, o[1]); }),
+          {
+            "aria-label": label,
+            value: f[name],
+            onChange: function (e) {
+              set(name, e.target.value);
+            },
+          },
+          options.map(function (o) {
+            return h("option", { key: o[0], value: o[0] }, o[1]);
+          }),
         ),
       );
     }
@@ -91,22 +109,44 @@
       {
         className: "playground-filters",
         "aria-label": "Find users",
-        onSubmit: function (e) { e.preventDefault(); props.onApply(f); },
+        onSubmit: function (e) {
+          e.preventDefault();
+          props.onApply(f);
+        },
       },
       h("input", {
-        type: "search", "aria-label": "Search e-mail or name", placeholder: "Search e-mail or name",
-        value: f.search, onChange: function (e) { set("search", e.target.value); },
+        type: "search",
+        "aria-label": "Search e-mail or name",
+        placeholder: "Search e-mail or name",
+        value: f.search,
+        onChange: function (e) {
+          set("search", e.target.value);
+        },
       }),
-      select("role", "Role", [["", "any"], ["USER", "USER"], ["MODERATOR", "MODERATOR"], ["ADMIN", "ADMIN"]]),
-      select("isActive", "Active", [["", "any"], ["true", "active"], ["false", "disabled"]]),
-      select("isVerified", "Verified", [["", "any"], ["true", "verified"], ["false", "unverified"]]),
+      select("role", "Role", [
+        ["", "any"],
+        ["USER", "USER"],
+        ["MODERATOR", "MODERATOR"],
+        ["ADMIN", "ADMIN"],
+      ]),
+      select("isActive", "Active", [
+        ["", "any"],
+        ["true", "active"],
+        ["false", "disabled"],
+      ]),
+      select("isVerified", "Verified", [
+        ["", "any"],
+        ["true", "verified"],
+        ["false", "unverified"],
+      ]),
       h("button", { type: "submit" }, "Search"),
     );
   }
 
   function status(user) {
     var parts = [user.isActive ? "active" : "disabled", user.isVerified ? "verified" : "unverified"];
-    if (user.lockedUntil && Date.parse(user.lockedUntil) > Date.now()) parts.push("locked until " + P.formatTime(user.lockedUntil));
+    if (user.lockedUntil && Date.parse(user.lockedUntil) > Date.now())
+      parts.push("locked until " + P.formatTime(user.lockedUntil));
     return parts.join(" · ");
   }
 
@@ -123,7 +163,17 @@
       h(
         "td",
         null,
-        h("button", { type: "button", className: "playground-link", onClick: function () { props.onOpen(user.id); } }, user.email),
+        h(
+          "button",
+          {
+            type: "button",
+            className: "playground-link",
+            onClick: function () {
+              props.onOpen(user.id);
+            },
+          },
+          user.email,
+        ),
         h("div", { className: "playground-muted" }, user.name),
       ),
       h(
@@ -132,10 +182,15 @@
         h(
           "select",
           {
-            "aria-label": "Role of " + user.email, value: user.role,
-            onChange: function (e) { act(P.userActions.setRole(props.ops, user, e.target.value)); },
+            "aria-label": "Role of " + user.email,
+            value: user.role,
+            onChange: function (e) {
+              act(P.userActions.setRole(props.ops, user, e.target.value));
+            },
           },
-          ["USER", "MODERATOR", "ADMIN"].map(function (r) { return h("option", { key: r, value: r }, r); }),
+          ["USER", "MODERATOR", "ADMIN"].map(function (r) {
+            return h("option", { key: r, value: r }, r);
+          }),
         ),
       ),
       h("td", { className: "playground-status" }, status(user)),
@@ -148,15 +203,88 @@
               "span",
               { className: "playground-confirm", role: "group", "aria-label": "Confirm erasure" },
               "Erase " + user.email + "? This cannot be undone. ",
-              h("button", { type: "button", className: "playground-danger", onClick: function () { confirming[1](false); act(P.userActions.erase(props.ops, user)); } }, "Erase for good"),
-              h("button", { type: "button", onClick: function () { confirming[1](false); } }, "Cancel"),
+              h(
+                "button",
+                {
+                  type: "button",
+                  className: "playground-danger",
+                  onClick: function () {
+                    confirming[1](false);
+                    act(P.userActions.erase(props.ops, user));
+                  },
+                },
+                "Erase for good",
+              ),
+              h(
+                "button",
+                {
+                  type: "button",
+                  onClick: function () {
+                    confirming[1](false);
+                  },
+                },
+                "Cancel",
+              ),
             )
           : [
-              h("button", { key: "a", type: "button", onClick: function () { act(P.userActions.setActive(props.ops, user, !user.isActive)); } }, user.isActive ? "Disable" : "Enable"),
-              locked ? h("button", { key: "u", type: "button", onClick: function () { act(P.userActions.unlock(props.ops, user)); } }, "Unlock") : null,
-              h("button", { key: "s", type: "button", onClick: function () { act(P.userActions.endSessions(props.ops, user)); } }, "End sessions"),
-              h("button", { key: "r", type: "button", onClick: function () { act(P.userActions.sendReset(props.ops, user)); } }, "Reset password"),
-              h("button", { key: "e", type: "button", className: "playground-danger", onClick: function () { confirming[1](true); } }, "Erase…"),
+              h(
+                "button",
+                {
+                  key: "a",
+                  type: "button",
+                  onClick: function () {
+                    act(P.userActions.setActive(props.ops, user, !user.isActive));
+                  },
+                },
+                user.isActive ? "Disable" : "Enable",
+              ),
+              locked
+                ? h(
+                    "button",
+                    {
+                      key: "u",
+                      type: "button",
+                      onClick: function () {
+                        act(P.userActions.unlock(props.ops, user));
+                      },
+                    },
+                    "Unlock",
+                  )
+                : null,
+              h(
+                "button",
+                {
+                  key: "s",
+                  type: "button",
+                  onClick: function () {
+                    act(P.userActions.endSessions(props.ops, user));
+                  },
+                },
+                "End sessions",
+              ),
+              h(
+                "button",
+                {
+                  key: "r",
+                  type: "button",
+                  onClick: function () {
+                    act(P.userActions.sendReset(props.ops, user));
+                  },
+                },
+                "Reset password",
+              ),
+              h(
+                "button",
+                {
+                  key: "e",
+                  type: "button",
+                  className: "playground-danger",
+                  onClick: function () {
+                    confirming[1](true);
+                  },
+                },
+                "Erase…",
+              ),
             ],
       ),
     );
@@ -178,7 +306,9 @@
       first: PAGE_SIZE,
       after: after,
     };
-    var list = P.useLoad(function () { return P.request(LIST, variables); }, JSON.stringify(variables));
+    var list = P.useLoad(function () {
+      return P.request(LIST, variables);
+    }, JSON.stringify(variables));
     var open = P.useOpenInTab();
     var page = list.data && list.data.users;
     return h(
@@ -186,7 +316,10 @@
       null,
       h(Filters, {
         filter: filter,
-        onApply: function (next) { filterState[1](next); cursors[1]([null]); },
+        onApply: function (next) {
+          filterState[1](next);
+          cursors[1]([null]);
+        },
       }),
       list.error ? h("p", { className: "playground-error", role: "alert" }, list.error) : null,
       h(
@@ -195,13 +328,29 @@
         h(
           "table",
           { className: "playground-table", "aria-label": "Users" },
-          h("thead", null, h("tr", null, ["User", "Role", "Status", "Last login", "Actions"].map(function (c) { return h("th", { key: c }, c); }))),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              ["User", "Role", "Status", "Last login", "Actions"].map(function (c) {
+                return h("th", { key: c }, c);
+              }),
+            ),
+          ),
           h(
             "tbody",
             null,
             page
               ? page.edges.map(function (edge) {
-                  return h(Row, { key: edge.node.id, user: edge.node, ops: ops, onOpen: props.onOpen, onChanged: list.reload });
+                  return h(Row, {
+                    key: edge.node.id,
+                    user: edge.node,
+                    ops: ops,
+                    onOpen: props.onOpen,
+                    onChanged: list.reload,
+                  });
                 })
               : null,
           ),
@@ -210,10 +359,47 @@
       h(
         "div",
         { className: "playground-pager" },
-        h("span", { role: "status" }, page ? page.totalCount + " users" + (list.loading ? " · loading…" : "") : list.loading ? "loading…" : ""),
-        h("button", { type: "button", disabled: cursors[0].length < 2, onClick: function () { cursors[1](cursors[0].slice(0, -1)); } }, "Previous page"),
-        h("button", { type: "button", disabled: !(page && page.pageInfo.hasNextPage), onClick: function () { cursors[1](cursors[0].concat([page.pageInfo.endCursor])); } }, "Next page"),
-        h("button", { type: "button", onClick: function () { open({ query: LIST, variables: variables }); } }, "Open this list in a tab"),
+        h(
+          "span",
+          { role: "status" },
+          page
+            ? page.totalCount + " users" + (list.loading ? " · loading…" : "")
+            : list.loading
+              ? "loading…"
+              : "",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            disabled: cursors[0].length < 2,
+            onClick: function () {
+              cursors[1](cursors[0].slice(0, -1));
+            },
+          },
+          "Previous page",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            disabled: !(page && page.pageInfo.hasNextPage),
+            onClick: function () {
+              cursors[1](cursors[0].concat([page.pageInfo.endCursor]));
+            },
+          },
+          "Next page",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            onClick: function () {
+              open({ query: LIST, variables: variables });
+            },
+          },
+          "Open this list in a tab",
+        ),
       ),
     );
   }
@@ -227,11 +413,23 @@
       P.Panel,
       { title: "Users" },
       selected[0]
-        ? h(P.UserDetail, { userId: selected[0], ops: ops, onBack: function () { selected[1](null); } })
+        ? h(P.UserDetail, {
+            userId: selected[0],
+            ops: ops,
+            onBack: function () {
+              selected[1](null);
+            },
+          })
         : h(UsersTable, { ops: ops, onOpen: selected[1] }),
       h(P.LastOperation, { ops: ops }),
     );
   }
 
-  P.addPanel("Users", P.icon("M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1M9 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6M22 19v-1a4 4 0 0 0-3-3.9M16 4.1a4 4 0 0 1 0 7.8"), UsersPanel);
+  P.addPanel(
+    "Users",
+    P.icon(
+      "M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1M9 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6M22 19v-1a4 4 0 0 0-3-3.9M16 4.1a4 4 0 0 1 0 7.8",
+    ),
+    UsersPanel,
+  );
 })();

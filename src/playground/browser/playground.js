@@ -22,7 +22,12 @@
     var data = result.data || {};
     Object.keys(data).forEach(function (field) {
       var value = data[field];
-      if (value && typeof value === "object" && typeof value.accessToken === "string" && typeof value.expiresIn === "number") {
+      if (
+        value &&
+        typeof value === "object" &&
+        typeof value.accessToken === "string" &&
+        typeof value.expiresIn === "number"
+      ) {
         P.session.adopt(value);
       }
     });
@@ -61,8 +66,8 @@
       if (usedSessionToken) headers.Authorization = "Bearer " + token;
       return Promise.resolve(baseFetcher(params, Object.assign({}, options, { headers: headers }))).then(
         function (result) {
-      // HTTP answers arrive as a stream too (GraphiQL reads multipart responses), so each
-      // payload is looked at as it passes through.
+          // HTTP answers arrive as a stream too (GraphiQL reads multipart responses), so each
+          // payload is looked at as it passes through.
           if (result && typeof result[Symbol.asyncIterator] === "function") {
             return observed(result, usedSessionToken);
           }
@@ -104,7 +109,16 @@
           return h(
             "li",
             { key: example.title },
-            h("button", { type: "button", onClick: function () { open(example); } }, example.title),
+            h(
+              "button",
+              {
+                type: "button",
+                onClick: function () {
+                  open(example);
+                },
+              },
+              example.title,
+            ),
             h("p", null, example.description),
           );
         }),
@@ -113,7 +127,9 @@
   }
 
   var examplesPlugin = { title: "Examples", icon: ExamplesIcon, content: ExamplesPanel };
-  var startTabs = config.examples.filter(function (example) { return example.openAtStart; });
+  var startTabs = config.examples.filter(function (example) {
+    return example.openAtStart;
+  });
 
   // GraphiQL 3 fills the first tab's query from defaultTabs but not its variables: on a first
   // visit (no tabs stored yet) hand it those as the initial variables.

@@ -1,5 +1,12 @@
 import { authExchange } from "@urql/exchange-auth";
-import { Client, cacheExchange, fetchExchange, subscriptionExchange, type CombinedError, type Operation } from "@urql/core";
+import {
+  Client,
+  cacheExchange,
+  fetchExchange,
+  subscriptionExchange,
+  type CombinedError,
+  type Operation,
+} from "@urql/core";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 import { GATEWAY_URL, GATEWAY_WS_URL } from "../config";
 import { RefreshDocument, type TokensFragment } from "../generated/graphql";
@@ -100,7 +107,9 @@ export function createGatewayClient(onLive: (live: boolean) => void): { client: 
       fetchExchange,
       subscriptionExchange({
         forwardSubscription: (request) => ({
-          subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? "" }, sink) }),
+          subscribe: (sink) => ({
+            unsubscribe: ws.subscribe({ ...request, query: request.query ?? "" }, sink),
+          }),
         }),
       }),
     ],

@@ -16,7 +16,15 @@ type SessionEvent = MySessionEventsSubscription["sessionEvents"];
  * sign-out. When an event says this very session was revoked (elsewhere: another device, an
  * admin, a password change), the app signs out at once.
  */
-export function Account({ sessionId, expiresAt, live }: { sessionId: string; expiresAt: Date; live: boolean }) {
+export function Account({
+  sessionId,
+  expiresAt,
+  live,
+}: {
+  sessionId: string;
+  expiresAt: Date;
+  live: boolean;
+}) {
   const [profile, reloadProfile] = useQuery({ query: ProfileDocument });
   const [sessions, reloadSessions] = useQuery({ query: SessionsDocument });
   const [, signOut] = useMutation(SignOutDocument);

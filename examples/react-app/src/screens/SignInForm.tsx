@@ -27,13 +27,18 @@ export function SignInForm({ notice }: { notice?: string }) {
             .then((r) => ({ error: r.error, tokens: r.data?.login }));
     setBusy(false);
     if (result.tokens) session.signIn(result.tokens);
-    else setError(result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? "Something went wrong.");
+    else
+      setError(result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? "Something went wrong.");
   }
 
   return (
     <main>
       <h1>{mode === "sign-up" ? "Create an account" : "Sign in"}</h1>
-      {notice && <p role="status" className="notice">{notice}</p>}
+      {notice && (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      )}
       <form onSubmit={submit} aria-label={mode}>
         {mode === "sign-up" && (
           <label>
@@ -57,7 +62,11 @@ export function SignInForm({ notice }: { notice?: string }) {
           {mode === "sign-up" ? "Sign up" : "Sign in"}
         </button>
       </form>
-      <button type="button" className="link" onClick={() => setMode(mode === "sign-up" ? "sign-in" : "sign-up")}>
+      <button
+        type="button"
+        className="link"
+        onClick={() => setMode(mode === "sign-up" ? "sign-in" : "sign-up")}
+      >
         {mode === "sign-up" ? "I have an account" : "Create an account"}
       </button>
     </main>
